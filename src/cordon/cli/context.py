@@ -1,0 +1,41 @@
+"""What every command needs: the settings and the store they point at, built once per run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import typer
+from sqlalchemy.orm import Session
+
+from cordon.config import Settings, get_settings
+from cordon.store.db import Store
+
+__all__ = ["Runtime", "runtime"]
+
+
+@dataclass
+class Runtime:
+    """Settings and the store for one CLI invocation."""
+
+    settings: Settings
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def store(self) -> Store:
+        """The store named by ``--db`` or ``CORDON_DATABASE_URL``."""
+        if self._store is None:
+            self._store = Store(self.settings.database_url)
+        return self._store
+
+    def session(self) -> Session:
+        """A session on a store that exists and whose schema is current."""
+        self.store.check_ready()
+        return self.store.session()
+
+
+def runtime(ctx: typer.Context) -> Runtime:
+    """The runtime set up by the root callback (or a default one for direct calls)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, Runtime):
+        root.obj = Runtime(get_settings())
+    return root.obj

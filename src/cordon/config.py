@@ -1,0 +1,58 @@
+"""Settings read from the environment (prefix ``CORDON_``), built on demand and never at import."""
+
+from __future__ import annotations
+
+import getpass
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cordon.errors import ConfigError
+
+__all__ = ["Settings", "default_actor", "get_settings"]
+
+
+def default_actor() -> str:
+    """Who the audit log names for a command run from this shell."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+class Settings(BaseSettings):
+    """Everything cordon reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="CORDON_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./cordon.db",
+        description="SQLAlchemy URL of the record store: a SQLite file or postgresql+psycopg://...",
+    )
+    timezone: str = Field(default="UTC", description="Station time zone for display and 'today'.")
+    actor: str = Field(default_factory=default_actor, description="Name written to the audit log.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'UTC')") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The station time zone as a tzinfo."""
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process settings, read from the environment the first time they are asked for."""
+    try:
+        return Settings()
+    except ValueError as exc:
+        raise ConfigError(f"bad CORDON_ setting: {exc}") from exc

@@ -1,0 +1,52 @@
+"""Pathogen profiles: how an agent spreads and the containment rules that follow from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cordon.domain.records import Route
+
+__all__ = ["DAY", "ContainmentRules", "PathogenProfile"]
+
+DAY = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class ContainmentRules:
+    """What the rules do when exposures and results are recorded (configurable per profile)."""
+
+    quarantine_s: int = 14 * DAY
+    """How long a quarantine lasts after the last exposure on a transmitting route."""
+    quarantine_source_when_direction_unknown: bool = True
+    """Quarantine both parties of an exposure whose direction of transmission is unknown."""
+    isolate_on_positive: bool = True
+    clear_after_negatives: int = 2
+    """How many consecutive negative results, after the last positive, clear a case."""
+    negatives_apart_s: int = DAY
+    """Minimum time between the negative results that count towards clearing."""
+
+
+@dataclass(frozen=True, slots=True)
+class PathogenProfile:
+    """Routes with their per-exposure transmission probability, and the natural history."""
+
+    name: str
+    transmission: dict[Route, float] = field(
+        default_factory=lambda: {Route.FLUID: 0.5, Route.CLOSE: 0.05, Route.SHARED_AIR: 0.01}
+    )
+    latent_s: int = 2 * DAY
+    """Time from infection to becoming infectious."""
+    infectious_s: int = 7 * DAY
+    """How long a person stays infectious once they are."""
+    serial_interval_mean_days: float = 4.0
+    serial_interval_sd_days: float = 2.0
+    rules: ContainmentRules = field(default_factory=ContainmentRules)
+
+    def transmits(self, route: Route) -> bool:
+        """Whether an exposure on ``route`` can pass this agent at all."""
+        return self.transmission.get(route, 0.0) > 0.0
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        """The routes that transmit, in a stable order."""
+        return tuple(r for r in Route if self.transmits(r))

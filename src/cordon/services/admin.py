@@ -1,0 +1,37 @@
+"""Setting up the store and reading its audit log."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from cordon.services.transaction import unit_of_work
+from cordon.store import audit, profiles
+from cordon.store.audit import AuditEntry
+from cordon.store.db import Store
+
+__all__ = ["AuditEntry", "init_store", "read_audit"]
+
+
+def init_store(store: Store, *, actor: str) -> str:
+    """Create the store or upgrade its schema, and give it a default pathogen profile."""
+    revision = store.upgrade()
+    with store.session() as session, unit_of_work(session):
+        if not profiles.list_profiles(session):
+            profiles.save_profile(session, profiles.active_profile(session), actor=actor, activate=True)
+    return revision
+
+
+def read_audit(
+    session: Session,
+    *,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    since: float | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[AuditEntry]:
+    """Audit entries, newest first."""
+    return audit.list_entries(
+        session, entity=entity, entity_id=entity_id, actor=actor, since=since, limit=limit, offset=offset
+    )

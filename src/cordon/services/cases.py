@@ -1,0 +1,63 @@
+"""Cases: listing them by state, and changing one through the domain's transition rules."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from cordon.domain.cases import Case, Clinical, Containment, transition
+from cordon.domain.vocab import normalise_word
+from cordon.errors import InvalidValue
+from cordon.services.transaction import unit_of_work
+from cordon.store import cases, directory
+
+__all__ = ["change_case", "list_cases", "parse_status"]
+
+
+def parse_status(text: str) -> Clinical | Containment:
+    """A clinical or containment state named by ``text`` (e.g. ``confirmed`` or ``missing``)."""
+    word = normalise_word(text)
+    for enum in (Clinical, Containment):
+        try:
+            return enum(word)
+        except ValueError:
+            continue
+    allowed = [m.value for m in Clinical] + [m.value for m in Containment]
+    raise InvalidValue(f"unknown status {text!r} (use one of: {', '.join(allowed)})")
+
+
+def list_cases(
+    session: Session, *, status: Clinical | Containment | None = None, limit: int | None = None, offset: int = 0
+) -> list[Case]:
+    """Cases by person id, optionally those in one clinical or containment state."""
+    return cases.list_cases(
+        session,
+        clinical=status if isinstance(status, Clinical) else None,
+        containment=status if isinstance(status, Containment) else None,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def change_case(
+    session: Session,
+    person_id: str,
+    *,
+    actor: str,
+    reason: str,
+    at: int,
+    clinical: Clinical | None = None,
+    containment: Containment | None = None,
+    assigned_place: str | None = None,
+) -> Case:
+    """Move a person's case to new states if the rules allow it, recorded in the audit log."""
+    with unit_of_work(session):
+        pk, _person = directory.get_person(session, person_id)
+        before = cases.get_case(session, pk, person_id)
+        place_pk = None
+        if assigned_place is not None:
+            place_pk, _ = directory.get_place(session, assigned_place)
+        after = transition(before, clinical=clinical, containment=containment, assigned_place=assigned_place, at=at)
+        if after.assigned_place is not None and place_pk is None:
+            place_pk, _ = directory.get_place(session, after.assigned_place)
+        cases.save_case(session, pk, before, after, actor=actor, reason=reason, place_pk=place_pk)
+    return after

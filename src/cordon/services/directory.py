@@ -1,0 +1,109 @@
+"""Who is aboard and what places there are: listings and one person's whole timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cordon.domain.cases import Case
+from cordon.domain.orders import Order
+from cordon.domain.people import Person, Role
+from cordon.domain.places import Place, PlaceKind
+from cordon.store import cases, directory, observations, orders
+
+__all__ = ["PeoplePage", "Timeline", "list_people", "list_places", "person_timeline"]
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of people and how many match in all."""
+
+    items: list[Person]
+    total: int
+    offset: int
+
+
+def list_people(
+    session: Session,
+    *,
+    role: Role | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> PeoplePage:
+    """People by id, optionally one role or matching a text, a page at a time."""
+    items = directory.list_people(session, role=role, search=search, limit=limit, offset=offset)
+    return PeoplePage(items, directory.count_people(session, role=role, search=search), offset)
+
+
+def list_places(session: Session, *, kind: PlaceKind | None = None) -> list[Place]:
+    """Places by id, optionally of one kind."""
+    return directory.list_places(session, kind=kind)
+
+
+@dataclass
+class Timeline:
+    """Everything the store knows of one person, each list in time order."""
+
+    person: Person
+    case: Case
+    presence: list[observations.PresenceView] = field(default_factory=list)
+    passages: list[observations.PassageView] = field(default_factory=list)
+    exposures: list[observations.ExposureView] = field(default_factory=list)
+    lab: list[observations.LabView] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+
+    def events(self) -> list[tuple[int, str, dict[str, Any]]]:
+        """All records merged into one time-ordered list of (time, kind, details)."""
+        out: list[tuple[int, str, dict[str, Any]]] = []
+        out += [(p.start, "presence", {"place": p.place, "end": p.end}) for p in self.presence]
+        out += [
+            (
+                p.at,
+                "passage",
+                {
+                    "place": p.place,
+                    "direction": p.direction,
+                    "credential": p.credential,
+                    "companions": p.companions,
+                    "camera": p.camera,
+                    "exit": p.exit,
+                },
+            )
+            for p in self.passages
+        ]
+        out += [
+            (
+                e.start,
+                "exposure",
+                {"with": e.other, "place": e.place, "end": e.end, "duration_s": e.duration_s,
+                 "route": e.route, "source": e.source},
+            )
+            for e in self.exposures
+        ]
+        out += [
+            (r.collected_at, "lab", {"assay": r.assay, "result": r.result, "quantity": r.quantity})
+            for r in self.lab
+        ]
+        out += [
+            (o.start, "order", {"kind": o.kind.value, "status": o.status.value, "expiry": o.expiry,
+                                "reason": o.reason, "issuer": o.issuer})
+            for o in self.orders
+        ]
+        return sorted(out, key=lambda item: (item[0], item[1]))
+
+
+def person_timeline(session: Session, person_id: str) -> Timeline:
+    """One person's presence, passages, exposures, results, orders and case state."""
+    pk, person = directory.get_person(session, person_id)
+    return Timeline(
+        person=person,
+        case=cases.get_case(session, pk, person_id),
+        presence=observations.presence_of(session, pk),
+        passages=observations.passages_of(session, pk),
+        exposures=observations.exposures_of(session, pk),
+        lab=observations.lab_of(session, pk),
+        orders=orders.list_orders(session, person_pk=pk),
+    )

@@ -1,0 +1,284 @@
+"""Importing a facility's records: validate every row, then load all of it or none of it.
+
+A file with bad rows is refused whole (every bad row named) unless a rejects file is given, in
+which case the good rows load and the bad ones are written there. Re-importing adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from cordon.engine.windows import merge_windows
+from cordon.errors import ImportRefused, RowError
+from cordon.formats import fields as f
+from cordon.formats import sociopatterns
+from cordon.formats.schemas import Kind, Refs, Validated, rejected_rows, validate
+from cordon.formats.tables import RawTable, detect_format, read_table
+from cordon.formats.writers import write_rejects
+from cordon.services.progress import NO_PROGRESS, Progress
+from cordon.services.transaction import unit_of_work
+from cordon.store import audit, directory, gatherings, observations
+from cordon.store.models import ImportBatchRow
+
+__all__ = ["ImportReport", "import_file", "import_sociopatterns"]
+
+
+@dataclass
+class ImportReport:
+    """What one import did."""
+
+    kind: str
+    path: str
+    format: str
+    read: int
+    added: int
+    updated: int
+    unchanged: int
+    rejected: int
+    batch: int | None
+    rejects_path: str | None = None
+    unknown_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _refs(session: Session, zone: ZoneInfo) -> Refs:
+    return Refs(
+        people=directory.person_keys(session),
+        places=directory.place_keys(session),
+        zone=zone,
+        place_parents=directory.place_parents(session),
+    )
+
+
+def _settle_errors(checked: Validated, path: Path, rejects: Path | None) -> str | None:
+    """Refuse the file when it has bad rows and no rejects file; else write the rejects file."""
+    if not checked.errors:
+        return None
+    if rejects is None:
+        raise ImportRefused(str(path), checked.errors)
+    write_rejects(checked.rejected, rejects)
+    return str(rejects)
+
+
+def _write(
+    session: Session, kind: Kind, checked: Validated, batch: ImportBatchRow, actor: str, progress: Progress
+) -> tuple[int, int, int]:
+    """Load the good rows; returns (added, updated, unchanged)."""
+    if kind is Kind.PEOPLE:
+        result = directory.upsert_people(session, checked.columns, actor=actor)
+    elif kind is Kind.PLACES:
+        result = directory.upsert_places(session, checked.columns, actor=actor)
+    elif kind is Kind.GATHERINGS:
+        result = gatherings.upsert_gatherings(session, checked.columns, actor=actor)
+    else:
+        progress.phase(f"writing {kind.value}", checked.good)
+        added = observations.add_records(
+            session, kind.value, checked.columns, batch_pk=batch.pk, progress=progress.advance
+        )
+        return added, 0, checked.good - added
+    return result.added, result.updated, result.unchanged
+
+
+def _finish_batch(
+    session: Session, batch: ImportBatchRow, report: ImportReport, actor: str
+) -> None:
+    batch.rows_read = report.read
+    batch.rows_added = report.added + report.updated
+    batch.rows_unchanged = report.unchanged
+    batch.rows_rejected = report.rejected
+    audit.record(
+        session,
+        actor=actor,
+        action="import",
+        entity="import_batch",
+        entity_id=batch.pk,
+        after={
+            "kind": report.kind,
+            "path": report.path,
+            "sha256": batch.sha256,
+            "read": report.read,
+            "added": report.added,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected": report.rejected,
+        },
+    )
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    *,
+    kind: Kind,
+    actor: str,
+    zone: ZoneInfo,
+    fmt: str | None = None,
+    rejects: Path | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> ImportReport:
+    """Validate and load one canonical file of ``kind`` in a single transaction."""
+    began = time.perf_counter()
+    file_format = detect_format(path, fmt)
+    progress.phase(f"reading {path.name}")
+    raw = read_table(path, file_format)
+    progress.phase(f"checking {len(raw):,} rows")
+    with unit_of_work(session):
+        checked = validate(kind, raw, _refs(session, zone), path=str(path))
+        rejects_path = _settle_errors(checked, path, rejects)
+        batch = audit.start_batch(
+            session, kind=kind.value, path=str(path), fmt=file_format.value, sha256=_sha256(path), actor=actor
+        )
+        added, updated, unchanged = _write(session, kind, checked, batch, actor, progress)
+        report = ImportReport(
+            kind=kind.value,
+            path=str(path),
+            format=file_format.value,
+            read=checked.read,
+            added=added,
+            updated=updated,
+            unchanged=unchanged,
+            rejected=len({e.line for e in checked.errors}),
+            batch=batch.pk,
+            rejects_path=rejects_path,
+            unknown_columns=checked.unknown_columns,
+        )
+        if checked.unknown_columns:
+            report.notes.append(f"ignored unknown columns: {', '.join(checked.unknown_columns)}")
+        _finish_batch(session, batch, report, actor)
+        _crash_point("after-write")
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _crash_point(name: str) -> None:
+    """Fault injection for the interrupted-import tests: CORDON_FAULT=kill:<name> dies here with
+    SIGKILL, CORDON_FAULT=interrupt:<name> raises KeyboardInterrupt, both mid-transaction."""
+    fault = os.environ.get("CORDON_FAULT", "")
+    if fault == f"kill:{name}":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if fault == f"interrupt:{name}":
+        raise KeyboardInterrupt
+
+
+def _tij_table(frame: pd.DataFrame, people: dict[str, int], prefix: str) -> tuple[RawTable, dict[str, Any], f.Problems]:
+    lines = np.arange(1, len(frame) + 1, dtype=np.int64)
+    prefixed = frame.copy()
+    prefixed["i"] = prefix + prefixed["i"].str.strip()
+    prefixed["j"] = prefix + prefixed["j"].str.strip()
+    problems = f.Problems(prefixed, lines)
+    t, _ = f.integer(prefixed, "t", problems, required=True, low=0, high=10**10)
+    i = f.refs(prefixed, "i", problems, people, what="person")
+    j = f.refs(prefixed, "j", problems, people, what="person")
+    problems.flag((i == j) & (i >= 0), "j", "is the same person as i")
+    return RawTable(prefixed, lines), {"t": t, "i": i, "j": j}, problems
+
+
+def import_sociopatterns(
+    session: Session,
+    path: Path,
+    *,
+    actor: str,
+    zone: ZoneInfo,
+    metadata: Path | None = None,
+    t0: int = 0,
+    prefix: str = "",
+    window: int = 20,
+    place: str | None = None,
+    rejects: Path | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> list[ImportReport]:
+    """Load a SocioPatterns data set: its people from the metadata, its windows merged into contacts.
+
+    Times are shifted by ``t0`` (the data set's start as epoch seconds) when they are relative.
+    """
+    began = time.perf_counter()
+    files = sociopatterns.find_files(path, metadata)
+    progress.phase(f"reading {files.tij.name}")
+    tij = sociopatterns.read_tij(files.tij)
+    reports: list[ImportReport] = []
+    with unit_of_work(session):
+        if files.metadata is not None:
+            ids = set(tij["i"].str.strip()) | set(tij["j"].str.strip())
+            frame = sociopatterns.people_frame(files.metadata, ids, prefix=prefix)
+            raw_people = RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64))
+            checked = validate(Kind.PEOPLE, raw_people, _refs(session, zone), path=str(files.metadata))
+            if checked.errors:
+                raise ImportRefused(str(files.metadata), checked.errors)
+            batch = audit.start_batch(
+                session, kind="people", path=str(files.metadata), fmt="sociopatterns",
+                sha256=_sha256(files.metadata), actor=actor,
+            )
+            added, updated, unchanged = _write(session, Kind.PEOPLE, checked, batch, actor, progress)
+            report = ImportReport("people", str(files.metadata), "sociopatterns", checked.read, added, updated, unchanged, 0, batch.pk)
+            _finish_batch(session, batch, report, actor)
+            reports.append(report)
+        refs = _refs(session, zone)
+        place_pk = f.MISSING
+        if place is not None:
+            if place not in refs.places:
+                raise ImportRefused(str(files.tij), [], problem=f"--place {place!r} is not a known place id")
+            place_pk = refs.places[place]
+        progress.phase(f"checking {len(tij):,} windows")
+        raw, values, problems = _tij_table(tij, dict(refs.people), prefix)
+        errors: list[RowError] = problems.errors()
+        rejects_path = None
+        if errors:
+            if rejects is None:
+                raise ImportRefused(str(files.tij), errors)
+            write_rejects(rejected_rows(raw, problems), rejects)
+            rejects_path = str(rejects)
+        keep = ~problems.bad
+        merged = merge_windows(values["t"][keep] + t0, values["i"][keep], values["j"][keep], window)
+        columns = {
+            "a_pk": merged.a,
+            "b_pk": merged.b,
+            "place_pk": np.full(len(merged.a), place_pk, dtype=np.int64),
+            "start_time": merged.start,
+            "end_time": merged.end,
+            "duration_s": merged.end - merged.start,
+            "route": np.full(len(merged.a), "close", dtype=object),
+            "source": np.full(len(merged.a), "sensor", dtype=object),
+        }
+        batch = audit.start_batch(
+            session, kind="exposures", path=str(files.tij), fmt="sociopatterns", sha256=_sha256(files.tij), actor=actor
+        )
+        progress.phase("writing contacts", len(merged.a))
+        added = observations.add_records(session, "exposures", columns, batch_pk=batch.pk, progress=progress.advance)
+        report = ImportReport(
+            kind="exposures",
+            path=str(files.tij),
+            format="sociopatterns",
+            read=len(tij),
+            added=added,
+            updated=0,
+            unchanged=len(merged.a) - added,
+            rejected=len({e.line for e in errors}),
+            batch=batch.pk,
+            rejects_path=rejects_path,
+            notes=[f"{int(keep.sum()):,} windows merged into {len(merged.a):,} contacts"],
+        )
+        _finish_batch(session, batch, report, actor)
+        reports.append(report)
+    for r in reports:
+        r.seconds = time.perf_counter() - began
+    return reports

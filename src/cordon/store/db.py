@@ -1,0 +1,149 @@
+"""Connecting to the record store: engines, sessions, schema upgrades and readiness checks.
+
+Nothing here connects at import time; ``Store`` opens its engine lazily on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from cordon.errors import StoreNotReady, StoreUnavailable
+
+__all__ = ["Store", "normalise_url"]
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` URLs and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Store:
+    """One record store (a SQLite file or a PostgreSQL database) and its session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the store is an embedded SQLite file."""
+        return make_url(self.url).get_backend_name() == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file behind the store, or None for a server or an in-memory database."""
+        if not self.is_sqlite:
+            return None
+        database = make_url(self.url).database
+        return Path(database) if database and database != ":memory:" else None
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, created on first use."""
+        if self._engine is None:
+            if self.is_sqlite:
+                engine = create_engine(self.url, connect_args={"timeout": 30})
+                event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                engine = create_engine(
+                    self.url,
+                    pool_pre_ping=True,
+                    connect_args={"application_name": "cordon", "connect_timeout": 5},
+                )
+            self._engine = engine
+        return self._engine
+
+    def session(self) -> Session:
+        """A new session; the caller (a service) commits or rolls back."""
+        if self._sessions is None:
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return self._sessions()
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A session in a transaction that commits on success and rolls back on any exception."""
+        with self.session() as session, session.begin():
+            yield session
+
+    def _alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        return config
+
+    def upgrade(self) -> str:
+        """Create the store or bring its schema to the newest migration; returns the revision."""
+        if (path := self.sqlite_path) is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        config = self._alembic_config()
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise StoreUnavailable(f"cannot open the store at {self.display_url}: {exc.orig}") from exc
+        return self.head_revision()
+
+    def head_revision(self) -> str:
+        """The newest migration the code knows."""
+        head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        assert head is not None
+        return head
+
+    def current_revision(self) -> str | None:
+        """The migration the store is at, or None when it has no schema yet."""
+        try:
+            with self.engine.connect() as connection:
+                return MigrationContext.configure(connection).get_current_revision()
+        except OperationalError as exc:
+            raise StoreUnavailable(f"cannot open the store at {self.display_url}: {exc.orig}") from exc
+
+    def check_ready(self) -> None:
+        """Raise StoreNotReady unless the store exists and its schema is current."""
+        if (path := self.sqlite_path) is not None and not path.exists():
+            raise StoreNotReady(f"no store at {path}: run `cordon init` (or `cordon demo`) first")
+        current = self.current_revision()
+        if current is None:
+            raise StoreNotReady(f"the store at {self.display_url} is empty: run `cordon init` first")
+        if current != self.head_revision():
+            raise StoreNotReady(
+                f"the store at {self.display_url} is at schema {current}, the code needs "
+                f"{self.head_revision()}: run `cordon init` to upgrade it"
+            )
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        if self._engine is not None:
+            self._engine.dispose()

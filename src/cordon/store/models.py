@@ -1,0 +1,287 @@
+"""The record store's tables as SQLAlchemy 2 mappings; migrations in ``migrations/`` build them.
+
+Times are integer epoch seconds (UTC). People and places carry the facility's own ``id`` and an
+integer ``pk`` that every other table refers to and that the engine uses as array index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    literal_column,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AlertRow",
+    "AuditRow",
+    "Base",
+    "CaseRow",
+    "ExposureRow",
+    "GatheringParticipantRow",
+    "GatheringRow",
+    "ImportBatchRow",
+    "LabResultRow",
+    "OrderRow",
+    "PassageRow",
+    "PersonRow",
+    "PlaceRow",
+    "PresenceRow",
+    "ProfileRow",
+]
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+"""A 64-bit key that is still SQLite's rowid alias (so it autoincrements there)."""
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names for migrations."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+
+
+class PlaceRow(Base):
+    """A zone of the facility."""
+
+    __tablename__ = "place"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    parent_pk: Mapped[int | None] = mapped_column(ForeignKey("place.pk"))
+    exit: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PersonRow(Base):
+    """Anyone aboard."""
+
+    __tablename__ = "person"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32), index=True)
+    affiliation: Mapped[str | None] = mapped_column(String(200))
+    home_pk: Mapped[int | None] = mapped_column(ForeignKey("place.pk"))
+
+
+class ImportBatchRow(Base):
+    """One import of one file: what, from where, by whom, and how many rows it added."""
+
+    __tablename__ = "import_batch"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    path: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[int] = mapped_column(BigInteger)
+    actor: Mapped[str] = mapped_column(String(200))
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_added: Mapped[int] = mapped_column(Integer)
+    rows_unchanged: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+
+
+class PresenceRow(Base):
+    """A person in a place over [start_time, end_time)."""
+
+    __tablename__ = "presence"
+    __table_args__ = (
+        UniqueConstraint("person_pk", "place_pk", "start_time", "end_time"),
+        Index(None, "place_pk", "start_time"),
+    )
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("person.pk"))
+    place_pk: Mapped[int] = mapped_column(ForeignKey("place.pk"))
+    start_time: Mapped[int] = mapped_column(BigInteger)
+    end_time: Mapped[int] = mapped_column(BigInteger)
+    batch_pk: Mapped[int | None] = mapped_column(ForeignKey("import_batch.pk"))
+
+
+class PassageRow(Base):
+    """One crossing of a door or airlock."""
+
+    __tablename__ = "passage"
+    __table_args__ = (
+        UniqueConstraint("person_pk", "place_pk", "at", "direction"),
+        Index(None, "place_pk", "at"),
+    )
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("person.pk"))
+    place_pk: Mapped[int] = mapped_column(ForeignKey("place.pk"))
+    at: Mapped[int] = mapped_column(BigInteger)
+    direction: Mapped[str] = mapped_column(String(8))
+    credential: Mapped[str] = mapped_column(String(16))
+    companions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    camera: Mapped[str | None] = mapped_column(String(200))
+    batch_pk: Mapped[int | None] = mapped_column(ForeignKey("import_batch.pk"))
+
+
+class ExposureRow(Base):
+    """A recorded or derived contact between persons ``a`` and ``b``."""
+
+    __tablename__ = "exposure"
+    __table_args__ = (
+        Index(
+            "uq_exposure_natural",
+            "a_pk",
+            "b_pk",
+            func.coalesce(literal_column("place_pk"), 0),
+            "start_time",
+            "end_time",
+            "route",
+            "source",
+            unique=True,
+        ),
+        Index(None, "b_pk", "start_time"),
+    )
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    a_pk: Mapped[int] = mapped_column(ForeignKey("person.pk"))
+    b_pk: Mapped[int] = mapped_column(ForeignKey("person.pk"))
+    place_pk: Mapped[int | None] = mapped_column(ForeignKey("place.pk"))
+    start_time: Mapped[int] = mapped_column(BigInteger)
+    end_time: Mapped[int] = mapped_column(BigInteger)
+    duration_s: Mapped[int] = mapped_column(BigInteger)
+    route: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    batch_pk: Mapped[int | None] = mapped_column(ForeignKey("import_batch.pk"))
+
+
+class LabResultRow(Base):
+    """One assay of one specimen."""
+
+    __tablename__ = "lab_result"
+    __table_args__ = (UniqueConstraint("person_pk", "collected_at", "assay"),)
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("person.pk"))
+    collected_at: Mapped[int] = mapped_column(BigInteger)
+    assay: Mapped[str] = mapped_column(String(100))
+    result: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[float | None] = mapped_column(Float)
+    batch_pk: Mapped[int | None] = mapped_column(ForeignKey("import_batch.pk"))
+
+
+class ProfileRow(Base):
+    """A pathogen profile with its containment rules; one is active."""
+
+    __tablename__ = "pathogen_profile"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    transmission: Mapped[dict[str, Any]] = mapped_column(JSON)
+    latent_s: Mapped[int] = mapped_column(BigInteger)
+    infectious_s: Mapped[int] = mapped_column(BigInteger)
+    serial_interval_mean_days: Mapped[float] = mapped_column(Float)
+    serial_interval_sd_days: Mapped[float] = mapped_column(Float)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseRow(Base):
+    """A person's case state on the clinical and containment axes."""
+
+    __tablename__ = "case_state"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("person.pk"), unique=True)
+    clinical: Mapped[str | None] = mapped_column(String(16), index=True)
+    containment: Mapped[str] = mapped_column(String(16), index=True)
+    assigned_place_pk: Mapped[int | None] = mapped_column(ForeignKey("place.pk"))
+    since: Mapped[int] = mapped_column(BigInteger)
+    exposed_at: Mapped[int | None] = mapped_column(BigInteger)
+    onset_at: Mapped[int | None] = mapped_column(BigInteger)
+    confirmed_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class OrderRow(Base):
+    """An order with its issuer, reason, evidence, scope and lifecycle."""
+
+    __tablename__ = "containment_order"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    person_pk: Mapped[int | None] = mapped_column(ForeignKey("person.pk"), index=True)
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    start_time: Mapped[int] = mapped_column(BigInteger)
+    expiry: Mapped[int | None] = mapped_column(BigInteger)
+    issuer: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    supersedes_pk: Mapped[int | None] = mapped_column(ForeignKey("containment_order.pk"))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    closed_at: Mapped[int | None] = mapped_column(BigInteger)
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    close_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class GatheringRow(Base):
+    """A scheduled gathering at a place."""
+
+    __tablename__ = "gathering"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    place_pk: Mapped[int] = mapped_column(ForeignKey("place.pk"))
+    start_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    end_time: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class GatheringParticipantRow(Base):
+    """A person planned to take part in a gathering."""
+
+    __tablename__ = "gathering_participant"
+    gathering_pk: Mapped[int] = mapped_column(ForeignKey("gathering.pk"), primary_key=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("person.pk"), primary_key=True)
+
+
+class AlertRow(Base):
+    """Something a person must act on now."""
+
+    __tablename__ = "alert"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    at: Mapped[int] = mapped_column(BigInteger, index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    person_pk: Mapped[int | None] = mapped_column(ForeignKey("person.pk"))
+    place_pk: Mapped[int | None] = mapped_column(ForeignKey("place.pk"))
+    evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    acknowledged_at: Mapped[int | None] = mapped_column(BigInteger)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditRow(Base):
+    """One write to the store: who did what to which record, and the record before and after."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index(None, "entity", "entity_id"),)
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[float] = mapped_column(Float, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
