@@ -2,7 +2,7 @@
 
 ::
 
-    CordonError                 anything cordon refuses or cannot do, with a message a person can act on
+    CordonError                 anything cordon refuses or cannot do, said so a person can act
     ├── ConfigError             a setting or environment value is unusable
     ├── StoreError              the record store cannot do what was asked
     │   ├── StoreNotReady       the store is missing or its schema is not current: run `cordon init`
@@ -36,7 +36,7 @@ __all__ = [
 
 
 class CordonError(Exception):
-    """Root of every error cordon raises on purpose (the tree is drawn in this module's docstring)."""
+    """Root of every error cordon raises on purpose (the tree is in the module docstring)."""
 
 
 class ConfigError(CordonError):

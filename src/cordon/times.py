@@ -59,7 +59,7 @@ def parse_duration(text: str | int | float) -> int:
 
 def format_duration(seconds: int | float) -> str:
     """A short human form of a duration: ``1h 05m``, ``3d 2h``, ``45s``."""
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s}s"
     if s < 3600:
@@ -80,7 +80,8 @@ def parse_time(text: str | int | float, zone: tzinfo | None = None) -> int:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as exc:
         raise InvalidValue(
-            f"time {text!r} is not understood (write ISO-8601 like 2026-11-24T08:00 or epoch seconds)"
+            f"time {text!r} is not understood "
+            "(write ISO-8601 like 2026-11-24T08:00, or epoch seconds)"
         ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone or UTC)

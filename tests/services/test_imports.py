@@ -1,4 +1,4 @@
-"""Importing records: row-by-row validation, refusal whole, rejects files, idempotency, atomicity."""
+"""Importing records: validation by row, refusal whole, rejects, idempotency, atomicity."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ from cordon.errors import ImportRefused
 from cordon.formats.schemas import Kind
 from cordon.services.imports import import_file
 from cordon.store.db import Store
-from cordon.store.models import AuditRow, ExposureRow, ImportBatchRow, PersonRow, PlaceRow, PresenceRow
+from cordon.store.models import (
+    AuditRow,
+    ExposureRow,
+    ImportBatchRow,
+    PersonRow,
+    PlaceRow,
+    PresenceRow,
+)
 from tests.factory import station, write
 
 UTC = ZoneInfo("UTC")
@@ -53,23 +60,29 @@ p3,hall,2026-11-20T10:00:00Z,2026-11-20T11:00:00Z
 """
 
 
-def test_a_file_with_five_bad_rows_is_refused_whole_naming_all_five(loaded: Store, tmp_path: Path) -> None:
+def test_a_file_with_five_bad_rows_is_refused_whole_naming_all_five(
+    loaded: Store, tmp_path: Path
+) -> None:
     before = counts(loaded)
     path = write(tmp_path, "presence.csv", BAD_PRESENCE)
     with pytest.raises(ImportRefused) as refused:
         load(loaded, Kind.PRESENCE, path)
     found = {(e.line, e.column): e for e in refused.value.errors}
     assert set(found) == {(3, "person"), (4, "end"), (5, "place"), (6, "start"), (7, "end")}
-    assert found[(3, "person")].value == "nobody" and "not a known person" in found[(3, "person")].reason
+    assert found[(3, "person")].value == "nobody"
+    assert "not a known person" in found[(3, "person")].reason
     assert "before start" in found[(4, "end")].reason
     assert "not a known place" in found[(5, "place")].reason
-    assert found[(6, "start")].value == "yesterday" and "not a time" in found[(6, "start")].reason
+    assert found[(6, "start")].value == "yesterday"
+    assert "not a time" in found[(6, "start")].reason
     assert "out of range" in found[(7, "end")].reason
     assert "5 bad rows" in str(refused.value)
     assert counts(loaded) == before
 
 
-def test_with_rejects_the_good_rows_load_and_the_bad_ones_are_set_aside(loaded: Store, tmp_path: Path) -> None:
+def test_with_rejects_the_good_rows_load_and_the_bad_ones_are_set_aside(
+    loaded: Store, tmp_path: Path
+) -> None:
     path = write(tmp_path, "presence.csv", BAD_PRESENCE)
     rejects = tmp_path / "rejects.csv"
     report = load(loaded, Kind.PRESENCE, path, rejects=rejects)
@@ -91,16 +104,26 @@ def test_reimporting_the_same_file_adds_nothing(loaded: Store, tmp_path: Path) -
     assert counts(loaded)["presence"] == 5
 
 
-def test_changed_people_are_updated_and_audited_with_before_and_after(loaded: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "people2.csv", "id,name,role,affiliation,home\np1,Stephanie Moreau,patient,troupe,ward-1\n")
+def test_changed_people_are_updated_and_audited_with_before_and_after(
+    loaded: Store, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "people2.csv",
+        "id,name,role,affiliation,home\np1,Stephanie Moreau,patient,troupe,ward-1\n",
+    )
     report = load(loaded, Kind.PEOPLE, path)
     assert (report.added, report.updated) == (0, 1)
     with loaded.session() as session:
         row = session.scalars(
-            select(AuditRow).where(AuditRow.entity == "person", AuditRow.entity_id == "p1").order_by(AuditRow.pk)
+            select(AuditRow)
+            .where(AuditRow.entity == "person", AuditRow.entity_id == "p1")
+            .order_by(AuditRow.pk)
         ).all()[-1]
-    assert row.action == "update" and row.actor == "tester"
-    assert row.before is not None and row.after is not None
+    assert row.action == "update"
+    assert row.actor == "tester"
+    assert row.before is not None
+    assert row.after is not None
     assert (row.before["role"], row.after["role"]) == ("performer", "patient")
     assert (row.before["home"], row.after["home"]) == ("q-1", "ward-1")
 
@@ -109,18 +132,23 @@ def test_csv_parquet_and_jsonl_give_the_same_records(loaded: Store, tmp_path: Pa
     frame = pd.read_csv(station(tmp_path)["presence"], dtype=str)
     frame.to_parquet(tmp_path / "p.parquet")
     (tmp_path / "p.jsonl").write_text(frame.to_json(orient="records", lines=True))
-    added = [load(loaded, Kind.PRESENCE, tmp_path / name).added for name in ("p.parquet", "p.jsonl")]
+    added = [
+        load(loaded, Kind.PRESENCE, tmp_path / name).added for name in ("p.parquet", "p.jsonl")
+    ]
     assert added == [5, 0]
 
 
-def test_places_with_parents_later_in_the_file_and_loops_refused(store: Store, tmp_path: Path) -> None:
+def test_places_with_parents_later_in_the_file_and_loops_refused(
+    store: Store, tmp_path: Path
+) -> None:
     path = write(tmp_path, "pl.csv", "id,name,kind,parent\nw,Ward,ward,h\nh,Hospital,hall,\n")
     assert load(store, Kind.PLACES, path).added == 2
     loop = write(tmp_path, "loop.csv", "id,name,kind,parent\nx,X,hall,y\ny,Y,hall,x\nz,Z,hall,z\n")
     with pytest.raises(ImportRefused) as refused:
         load(store, Kind.PLACES, loop)
     reasons = {(e.line, e.reason) for e in refused.value.errors}
-    assert (2, "makes a loop of parents") in reasons and (3, "makes a loop of parents") in reasons
+    assert (2, "makes a loop of parents") in reasons
+    assert (3, "makes a loop of parents") in reasons
     assert (4, "is the place itself") in reasons
 
 
@@ -128,10 +156,14 @@ def test_duplicate_ids_in_one_file_are_named(store: Store, tmp_path: Path) -> No
     path = write(tmp_path, "pl.csv", "id,name,kind\na,A,hall\nb,B,hall\na,A again,hall\n")
     with pytest.raises(ImportRefused) as refused:
         load(store, Kind.PLACES, path)
-    assert [(e.line, e.reason) for e in refused.value.errors] == [(4, "duplicate id (first on line 2)")]
+    assert [(e.line, e.reason) for e in refused.value.errors] == [
+        (4, "duplicate id (first on line 2)")
+    ]
 
 
-def test_a_missing_column_refuses_the_file_saying_what_a_file_needs(loaded: Store, tmp_path: Path) -> None:
+def test_a_missing_column_refuses_the_file_saying_what_a_file_needs(
+    loaded: Store, tmp_path: Path
+) -> None:
     path = write(tmp_path, "x.csv", "person,place,start\np1,hall,0\n")
     with pytest.raises(ImportRefused, match="missing column 'end'"):
         load(loaded, Kind.PRESENCE, path)
@@ -166,7 +198,11 @@ def test_a_killed_or_interrupted_import_leaves_the_store_as_it_was(
     path = write(tmp_path, "big.csv", "\n".join(rows) + "\n")
     command = [sys.executable, "-m", "cordon", "--db", loaded.url, "import", "presence", str(path)]
     done = subprocess.run(
-        command, env={"CORDON_FAULT": fault, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120
+        command,
+        env={"CORDON_FAULT": fault, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode != 0
     if fault.startswith("interrupt"):

@@ -22,7 +22,9 @@ def init(ctx: typer.Context) -> None:
 
 def audit(
     ctx: typer.Context,
-    entity: Annotated[str | None, typer.Option(help="Only this kind of record (person, case, order...).")] = None,
+    entity: Annotated[
+        str | None, typer.Option(help="Only this kind of record (person, case, order...).")
+    ] = None,
     record: Annotated[str | None, typer.Option("--id", help="Only this record id.")] = None,
     actor: Annotated[str | None, typer.Option(help="Only writes by this actor.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="How many entries, newest first.")] = 50,
@@ -31,7 +33,9 @@ def audit(
     """The audit log: who wrote what, when, with the record before and after."""
     rt = runtime(ctx)
     with rt.session() as session:
-        entries = admin.read_audit(session, entity=entity, entity_id=record, actor=actor, limit=limit)
+        entries = admin.read_audit(
+            session, entity=entity, entity_id=record, actor=actor, limit=limit
+        )
     if as_json:
         emit_json([_entry(e) for e in entries])
         return
@@ -39,7 +43,14 @@ def audit(
         f"audit ({len(entries)} newest)",
         ["#", "when", "actor", "action", "record", "change"],
         [
-            (e.pk, moment(e.at, rt.settings.zone), e.actor, e.action, f"{e.entity} {e.entity_id or ''}", _change(e.before, e.after))
+            (
+                e.pk,
+                moment(e.at, rt.settings.zone),
+                e.actor,
+                e.action,
+                f"{e.entity} {e.entity_id or ''}",
+                _change(e.before, e.after),
+            )
             for e in entries
         ],
     )
@@ -60,7 +71,11 @@ def _entry(e: admin.AuditEntry) -> dict[str, object]:
 
 def _change(before: dict[str, object] | None, after: dict[str, object] | None) -> str:
     if before and after:
-        diffs = [f"{k}: {before.get(k)} -> {after.get(k)}" for k in after if before.get(k) != after.get(k)]
+        diffs = [
+            f"{k}: {before.get(k)} -> {after.get(k)}"
+            for k in after
+            if before.get(k) != after.get(k)
+        ]
         return "; ".join(diffs)[:200]
     if after:
         return ", ".join(f"{k}={v}" for k, v in after.items())[:200]

@@ -28,7 +28,9 @@ class CordonGroup(TyperGroup):
             for row_error in exc.errors[:MAX_ROWS_SHOWN]:
                 errors.print(f"  {row_error}", markup=False, soft_wrap=True)
             if len(exc.errors) > MAX_ROWS_SHOWN:
-                errors.print(f"  ... and {len(exc.errors) - MAX_ROWS_SHOWN} more (use --rejects FILE to see all)")
+                errors.print(
+                    f"  ... and {len(exc.errors) - MAX_ROWS_SHOWN} more (--rejects FILE lists all)"
+                )
             raise typer.Exit(1) from None
         except CordonError as exc:
             error(str(exc))
@@ -53,9 +55,14 @@ def root(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Store URL (default: CORDON_DATABASE_URL or sqlite:///./cordon.db)."),
+        typer.Option(
+            "--db", help="Store URL (default: CORDON_DATABASE_URL or sqlite:///./cordon.db)."
+        ),
     ] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="Station time zone (default: CORDON_TIMEZONE or UTC).")] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="Station time zone (default: CORDON_TIMEZONE or UTC)."),
+    ] = None,
 ) -> None:
     """Outbreak containment for closed facilities: records, contacts, tracing, forecasts, orders."""
     base = get_settings()

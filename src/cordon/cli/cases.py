@@ -18,7 +18,10 @@ def list_cases(
     ctx: typer.Context,
     status: Annotated[
         str | None,
-        typer.Option(help="Only this state: exposed, suspected, confirmed, cleared, free, quarantined, isolated, missing, departed."),
+        typer.Option(
+            help="Only this state: exposed, suspected, confirmed, cleared, "
+            "free, quarantined, isolated, missing, departed."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -46,7 +49,16 @@ def list_cases(
     table(
         title,
         ["person", "clinical", "containment", "place", "since"],
-        [(c.person, c.clinical.value if c.clinical else "", c.containment.value, c.assigned_place, moment(c.since, zone)) for c in items],
+        [
+            (
+                c.person,
+                c.clinical.value if c.clinical else "",
+                c.containment.value,
+                c.assigned_place,
+                moment(c.since, zone),
+            )
+            for c in items
+        ],
     )
 
 

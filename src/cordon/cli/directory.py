@@ -19,8 +19,12 @@ __all__ = ["register"]
 
 def people(
     ctx: typer.Context,
-    role: Annotated[str | None, typer.Option(help="Only this role (e.g. medical, visiting_crew).")] = None,
-    search: Annotated[str | None, typer.Option(help="Only ids, names or affiliations containing this.")] = None,
+    role: Annotated[
+        str | None, typer.Option(help="Only this role (e.g. medical, visiting_crew).")
+    ] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Only ids, names or affiliations containing this.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -29,11 +33,19 @@ def people(
     rt = runtime(ctx)
     wanted = choice(Role, role, ROLE_ALIASES) if role else None
     with rt.session() as session:
-        page = directory.list_people(session, role=wanted, search=search, limit=limit, offset=offset)
+        page = directory.list_people(
+            session, role=wanted, search=search, limit=limit, offset=offset
+        )
     if as_json:
-        emit_json({"total": page.total, "offset": page.offset, "items": [_person(p) for p in page.items]})
+        emit_json(
+            {"total": page.total, "offset": page.offset, "items": [_person(p) for p in page.items]}
+        )
         return
-    shown = f"{offset + 1}-{offset + len(page.items)} of {page.total}" if page.items else f"0 of {page.total}"
+    shown = (
+        f"{offset + 1}-{offset + len(page.items)} of {page.total}"
+        if page.items
+        else f"0 of {page.total}"
+    )
     table(
         f"people ({shown})",
         ["id", "name", "role", "affiliation", "home"],
@@ -42,12 +54,20 @@ def people(
 
 
 def _person(p: Any) -> dict[str, Any]:
-    return {"id": p.id, "name": p.name, "role": p.role.value, "affiliation": p.affiliation, "home": p.home}
+    return {
+        "id": p.id,
+        "name": p.name,
+        "role": p.role.value,
+        "affiliation": p.affiliation,
+        "home": p.home,
+    }
 
 
 def places(
     ctx: typer.Context,
-    kind: Annotated[str | None, typer.Option(help="Only this kind (ward, airlock, hall...).")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind (ward, airlock, hall...).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The facility's places, by id."""
@@ -58,7 +78,14 @@ def places(
     if as_json:
         emit_json(
             [
-                {"id": p.id, "name": p.name, "kind": p.kind.value, "capacity": p.capacity, "parent": p.parent, "exit": p.exit}
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "kind": p.kind.value,
+                    "capacity": p.capacity,
+                    "parent": p.parent,
+                    "exit": p.exit,
+                }
                 for p in items
             ]
         )
@@ -66,7 +93,10 @@ def places(
     table(
         f"places ({len(items)})",
         ["id", "name", "kind", "capacity", "parent", "exit"],
-        [(p.id, p.name, p.kind.value, p.capacity, p.parent, "exit" if p.exit else "") for p in items],
+        [
+            (p.id, p.name, p.kind.value, p.capacity, p.parent, "exit" if p.exit else "")
+            for p in items
+        ],
     )
 
 
@@ -103,13 +133,24 @@ def person(
         )
         return
     state = f"{case.clinical.value if case.clinical else 'no case'}, {case.containment.value}"
-    console.print(f"[bold]{p.name}[/] ({p.id}) {p.role.value}" + (f", {p.affiliation}" if p.affiliation else ""))
-    console.print(f"home: {p.home or '-'}    case: {state}" + (f" at {case.assigned_place}" if case.assigned_place else ""))
     console.print(
-        f"{len(timeline.presence)} presence, {len(timeline.passages)} passages, {len(timeline.exposures)} exposures, "
+        f"[bold]{p.name}[/] ({p.id}) {p.role.value}"
+        + (f", {p.affiliation}" if p.affiliation else "")
+    )
+    console.print(
+        f"home: {p.home or '-'}    case: {state}"
+        + (f" at {case.assigned_place}" if case.assigned_place else "")
+    )
+    console.print(
+        f"{len(timeline.presence)} presence, {len(timeline.passages)} passages, "
+        f"{len(timeline.exposures)} exposures, "
         f"{len(timeline.lab)} lab results, {len(timeline.orders)} orders"
     )
-    table(None, ["time", "what", "details"], [(moment(t, zone), kind, _describe(kind, d, zone)) for t, kind, d in events])
+    table(
+        None,
+        ["time", "what", "details"],
+        [(moment(t, zone), kind, _describe(kind, d, zone)) for t, kind, d in events],
+    )
 
 
 def _json_times(details: dict[str, Any], zone: Any) -> dict[str, Any]:
@@ -130,7 +171,8 @@ def _describe(kind: str, d: dict[str, Any], zone: Any) -> str:
         return f"{d['direction']} {d['place']}{exit_} by {d['credential']}{extra}{camera}"
     if kind == "exposure":
         where = f" in {d['place']}" if d["place"] else ""
-        return f"{d['route']} contact with {d['with']}{where}, {format_duration(d['duration_s'])} ({d['source']})"
+        length = format_duration(d["duration_s"])
+        return f"{d['route']} contact with {d['with']}{where}, {length} ({d['source']})"
     if kind == "lab":
         quantity = f", {d['quantity']:g}/µL" if d["quantity"] is not None else ""
         return f"{d['assay']}: {d['result']}{quantity}"

@@ -5,7 +5,15 @@ from __future__ import annotations
 import time
 from types import TracebackType
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from cordon.cli.output import errors
 
@@ -21,7 +29,7 @@ class LazyProgress:
         self.began = time.monotonic()
         self._bar: Progress | None = None
         self._task: TaskID | None = None
-        self._phase = ("", None, 0)
+        self._phase: tuple[str, int | None, int] = ("", None, 0)
 
     def __enter__(self) -> LazyProgress:
         return self

@@ -30,19 +30,31 @@ def import_(
         ),
     ],
     path: Annotated[Path, typer.Argument(help="The file (or SocioPatterns folder) to import.")],
-    fmt: Annotated[str | None, typer.Option("--format", help="csv, parquet or jsonl (default: from the name).")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, parquet or jsonl (default: from the name).")
+    ] = None,
     rejects: Annotated[
-        Path | None, typer.Option(help="Load the good rows and write the bad ones, with their problems, here.")
+        Path | None,
+        typer.Option(help="Load the good rows and write the bad ones, with their problems, here."),
     ] = None,
-    metadata: Annotated[Path | None, typer.Option(help="SocioPatterns metadata file (default: found beside tij).")] = None,
+    metadata: Annotated[
+        Path | None, typer.Option(help="SocioPatterns metadata file (default: found beside tij).")
+    ] = None,
     t0: Annotated[
-        str | None, typer.Option("--t0", help="SocioPatterns: the time that t=0 stands for (ISO-8601 or epoch).")
+        str | None,
+        typer.Option(
+            "--t0", help="SocioPatterns: the time that t=0 stands for (ISO-8601 or epoch)."
+        ),
     ] = None,
-    prefix: Annotated[str, typer.Option(help="SocioPatterns: text put before every person id.")] = "",
-    place: Annotated[str | None, typer.Option(help="SocioPatterns: the place id all contacts happened in.")] = None,
+    prefix: Annotated[
+        str, typer.Option(help="SocioPatterns: text put before every person id.")
+    ] = "",
+    place: Annotated[
+        str | None, typer.Option(help="SocioPatterns: the place id all contacts happened in.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Import one file of records; a file with bad rows is refused whole unless --rejects is given."""
+    """Import a file of records; one with bad rows is refused whole unless --rejects is given."""
     rt = runtime(ctx)
     zone = rt.settings.zone
     with rt.session() as session, LazyProgress(enabled=not as_json) as progress:
@@ -79,8 +91,16 @@ def import_(
         None,
         ["kind", "file", "read", "added", "updated", "unchanged", "rejected", "seconds"],
         [
-            (r.kind, Path(r.path).name, f"{r.read:,}", f"{r.added:,}", f"{r.updated:,}", f"{r.unchanged:,}",
-             f"{r.rejected:,}", f"{r.seconds:.2f}")
+            (
+                r.kind,
+                Path(r.path).name,
+                f"{r.read:,}",
+                f"{r.added:,}",
+                f"{r.updated:,}",
+                f"{r.unchanged:,}",
+                f"{r.rejected:,}",
+                f"{r.seconds:.2f}",
+            )
             for r in reports
         ],
     )

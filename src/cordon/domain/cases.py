@@ -75,7 +75,7 @@ class Case:
 
 
 def check_consistent(clinical: Clinical | None, containment: Containment) -> None:
-    """Refuse state pairs the rules never allow: a confirmed case is isolated, missing or departed."""
+    """Refuse state pairs the rules never allow: a confirmed case is never free or quarantined."""
     if clinical is C.CONFIRMED and containment in (K.FREE, K.QUARANTINED):
         raise TransitionError(
             f"a confirmed case cannot be {containment.value}: it is isolated, missing or departed"

@@ -37,7 +37,9 @@ class OrderStatus(StrEnum):
 
 
 ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.ACTIVE: frozenset({OrderStatus.LIFTED, OrderStatus.EXPIRED, OrderStatus.SUPERSEDED}),
+    OrderStatus.ACTIVE: frozenset(
+        {OrderStatus.LIFTED, OrderStatus.EXPIRED, OrderStatus.SUPERSEDED}
+    ),
     OrderStatus.LIFTED: frozenset(),
     OrderStatus.EXPIRED: frozenset(),
     OrderStatus.SUPERSEDED: frozenset(),

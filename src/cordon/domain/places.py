@@ -9,7 +9,7 @@ __all__ = ["PLACE_ALIASES", "Place", "PlaceKind"]
 
 
 class PlaceKind(StrEnum):
-    """What a zone is used for; wards and isolation rooms hold beds, airlocks and docks are exits."""
+    """What a zone is used for; wards and isolation rooms hold beds."""
 
     QUARTERS = "quarters"
     WARD = "ward"
@@ -37,7 +37,7 @@ PLACE_ALIASES = {
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A zone: what it is, how many it holds, what it is part of, whether it leads off the facility."""
+    """A zone: what it is, how many it holds, what it is part of, whether it leads outside."""
 
     id: str
     name: str

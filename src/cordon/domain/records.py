@@ -29,7 +29,7 @@ class Direction(StrEnum):
 
 
 class Credential(StrEnum):
-    """What opened the door: a station badge, a guard's override, a device the station did not issue."""
+    """What opened the door: a badge, a guard's override, a device the station did not issue."""
 
     BADGE = "badge"
     OVERRIDE = "override"
@@ -53,7 +53,12 @@ class Route(StrEnum):
     SHARED_AIR = "shared_air"
 
 
-ROUTE_ALIASES = {"intimate": "fluid", "bodily_fluid": "fluid", "air": "shared_air", "contact": "close"}
+ROUTE_ALIASES = {
+    "intimate": "fluid",
+    "bodily_fluid": "fluid",
+    "air": "shared_air",
+    "contact": "close",
+}
 
 
 class ExposureSource(StrEnum):

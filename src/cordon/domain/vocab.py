@@ -13,7 +13,7 @@ E = TypeVar("E", bound=StrEnum)
 
 
 def normalise_word(text: str) -> str:
-    """Lower case, with spaces and hyphens folded to underscores: ``Visiting crew`` -> ``visiting_crew``."""
+    """Lower case with spaces and hyphens as underscores: ``Visiting crew`` -> ``visiting_crew``."""
     return "_".join(text.strip().lower().replace("-", " ").split())
 
 

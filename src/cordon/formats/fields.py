@@ -102,7 +102,9 @@ def text(
     empty = (values == "").to_numpy()
     if required:
         problems.flag(empty, name, "is required")
-    problems.flag((values.str.len() > max_len).to_numpy(), name, f"is longer than {max_len} characters")
+    problems.flag(
+        (values.str.len() > max_len).to_numpy(), name, f"is longer than {max_len} characters"
+    )
     problems.flag(values.str.contains("\x00", regex=False).to_numpy(), name, "contains a NUL byte")
     out = values.to_numpy(dtype=object)
     out[empty] = None
@@ -208,7 +210,9 @@ def times(
     else:
         values = as_text(raw)
         empty = (values == "").to_numpy()
-        seconds = pd.to_numeric(values.where(~empty, None), errors="coerce").to_numpy(dtype=float, copy=True)
+        seconds = pd.to_numeric(values.where(~empty, None), errors="coerce").to_numpy(
+            dtype=float, copy=True
+        )
         textual = ~empty & np.isnan(seconds)
         if textual.any():
             seconds[textual] = _iso_seconds(values[textual], zone)
@@ -229,7 +233,7 @@ def _epoch_seconds(stamps: pd.Series) -> np.ndarray:
     naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("us").to_numpy()
     seconds = naive.astype("int64").astype(float) / 1e6
     seconds[np.isnat(naive)] = np.nan
-    return seconds
+    return np.asarray(seconds, dtype=float)
 
 
 def _iso_seconds(values: pd.Series, zone: ZoneInfo) -> np.ndarray:

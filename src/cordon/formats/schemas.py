@@ -59,7 +59,10 @@ COLUMNS: dict[Kind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     Kind.PEOPLE: (("id", "name", "role"), ("affiliation", "home")),
     Kind.PLACES: (("id", "name", "kind"), ("capacity", "parent", "exit")),
     Kind.PRESENCE: (("person", "place", "start", "end"), ()),
-    Kind.PASSAGES: (("person", "place", "time", "direction"), ("credential", "companions", "camera")),
+    Kind.PASSAGES: (
+        ("person", "place", "time", "direction"),
+        ("credential", "companions", "camera"),
+    ),
     Kind.EXPOSURES: (("a", "b", "start"), ("place", "end", "duration_s", "route", "source")),
     Kind.LAB: (("person", "collected_at", "assay", "result"), ("quantity",)),
     Kind.GATHERINGS: (("id", "name", "place", "start", "end"), ("participants", "kind")),
@@ -151,7 +154,10 @@ def rejected_rows(raw: RawTable, problems: f.Problems) -> pd.DataFrame:
     frame["problems"] = ["; ".join(reasons[r]) for r in rows]
     if raw.broken:
         broken = pd.DataFrame(
-            {"line": [e.line for e in raw.broken], "problems": [f"{e.reason}: {e.value}" for e in raw.broken]}
+            {
+                "line": [e.line for e in raw.broken],
+                "problems": [f"{e.reason}: {e.value}" for e in raw.broken],
+            }
         )
         frame = pd.concat([frame, broken], ignore_index=True).sort_values("line", kind="stable")
     return frame.reset_index(drop=True)
@@ -163,7 +169,10 @@ def _duplicates(frame: pd.DataFrame, problems: f.Problems, ids: np.ndarray) -> N
     if dup.any():
         first_line = dict(zip(series[~dup].tolist(), problems.lines[~dup].tolist(), strict=True))
         reasons = np.array(
-            [f"duplicate id (first on line {first_line.get(v)})" if d else "" for v, d in zip(ids, dup, strict=True)],
+            [
+                f"duplicate id (first on line {first_line.get(v)})" if d else ""
+                for v, d in zip(ids, dup, strict=True)
+            ],
             dtype=object,
         )
         problems.flag(dup, "id", reasons)
@@ -188,7 +197,11 @@ def _places(frame: pd.DataFrame, p: f.Problems, refs: Refs) -> dict[str, Any]:
     known = set(refs.places) | {i for i in ids.tolist() if i is not None}
     unknown = np.array([q is not None and q not in known for q in parents.tolist()], dtype=bool)
     p.flag(unknown, "parent", "is not a known place id (in the store or this file)")
-    p.flag(np.array([q is not None and q == i for q, i in zip(parents, ids, strict=True)]), "parent", "is the place itself")
+    p.flag(
+        np.array([q is not None and q == i for q, i in zip(parents, ids, strict=True)]),
+        "parent",
+        "is the place itself",
+    )
     _parent_cycles(ids, parents, p, refs)
     capacity, _ = f.integer(frame, "capacity", p, required=False, low=0, high=10_000_000)
     has_capacity = (f.as_text(f.column(frame, "capacity")) != "").to_numpy()
@@ -204,7 +217,9 @@ def _places(frame: pd.DataFrame, p: f.Problems, refs: Refs) -> dict[str, Any]:
 
 def _parent_cycles(ids: np.ndarray, parents: np.ndarray, p: f.Problems, refs: Refs) -> None:
     graph: dict[str, str | None] = dict(refs.place_parents)
-    graph.update({i: q for i, q in zip(ids.tolist(), parents.tolist(), strict=True) if i is not None})
+    graph.update(
+        {i: q for i, q in zip(ids.tolist(), parents.tolist(), strict=True) if i is not None}
+    )
     looping = np.zeros(len(ids), dtype=bool)
     for row, start in enumerate(ids.tolist()):
         seen: set[str] = set()
@@ -232,13 +247,17 @@ def _passages(frame: pd.DataFrame, p: f.Problems, refs: Refs) -> dict[str, Any]:
     time, _ = f.times(frame, "time", p, refs.zone)
     person = f.text(frame, "person", p, required=False, max_len=64)
     companions = f.id_lists(frame, "companions", p, refs.people, what="person")
-    self_escort = np.array([who in group for who, group in zip(person, companions, strict=True)], dtype=bool)
+    self_escort = np.array(
+        [who in group for who, group in zip(person, companions, strict=True)], dtype=bool
+    )
     p.flag(self_escort, "companions", "lists the person themselves")
     return {
         "person_pk": f.refs(frame, "person", p, refs.people, what="person"),
         "place_pk": f.refs(frame, "place", p, refs.places, what="place"),
         "at": time,
-        "direction": f.choice(frame, "direction", p, Direction, aliases={"enter": "in", "exit": "out", "leave": "out"}),
+        "direction": f.choice(
+            frame, "direction", p, Direction, aliases={"enter": "in", "exit": "out", "leave": "out"}
+        ),
         "credential": f.choice(
             frame, "credential", p, Credential, aliases=CREDENTIAL_ALIASES, default=Credential.BADGE
         ),

@@ -41,7 +41,9 @@ def find_files(path: Path, metadata: Path | None = None) -> SocioPatternsFiles:
         tij = sorted(path.glob("tij*.dat")) + sorted(path.glob("tij*.csv"))
         if not tij:
             raise ImportRefused(str(path), [], problem="no tij_*.dat file in this folder")
-        meta = metadata or next(iter(sorted(path.glob("metadata*.dat")) + sorted(path.glob("metadata*.txt"))), None)
+        meta = metadata or next(
+            iter(sorted(path.glob("metadata*.dat")) + sorted(path.glob("metadata*.txt"))), None
+        )
         return SocioPatternsFiles(tij[0], meta)
     if not path.exists():
         raise ImportRefused(str(path), [], problem="no such file or folder")
@@ -62,14 +64,16 @@ def _read_whitespace(path: Path, names: list[str] | None = None) -> pd.DataFrame
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns}),
         )
     except pa.ArrowInvalid as exc:
-        raise ImportRefused(str(path), [], problem=f"cannot be read as SocioPatterns text: {exc}") from exc
-    return table.to_pandas()
+        raise ImportRefused(
+            str(path), [], problem=f"cannot be read as SocioPatterns text: {exc}"
+        ) from exc
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 def read_tij(path: Path) -> pd.DataFrame:
     """The ``t i j`` rows as text columns ``t``, ``i``, ``j`` (line n is row n - 1)."""
-    frame = _read_whitespace(path, ["t", "i", "j"])
-    return frame
+    return _read_whitespace(path, ["t", "i", "j"])
 
 
 def people_frame(metadata: Path, tij_ids: set[str], *, prefix: str = "") -> pd.DataFrame:

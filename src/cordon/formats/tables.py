@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -52,7 +52,9 @@ def detect_format(path: Path, given: str | None = None) -> Format:
         if suffix.lower() in _SUFFIXES:
             return _SUFFIXES[suffix.lower()]
     raise ImportRefused(
-        str(path), [], problem="cannot tell the format from the name: pass --format csv|parquet|jsonl"
+        str(path),
+        [],
+        problem="cannot tell the format from the name: pass --format csv|parquet|jsonl",
     )
 
 
@@ -112,7 +114,7 @@ def _read_csv(path: Path) -> RawTable:
     def invalid(row: pacsv.InvalidRow) -> str:
         broken.append(
             RowError(
-                line=row.number or 0,
+                line=row.number or 0,  # a record number until _physical_lines
                 column="(row)",
                 value=row.text,
                 reason=f"has {row.actual_columns} fields, the header has {row.expected_columns}",
@@ -131,23 +133,34 @@ def _read_csv(path: Path) -> RawTable:
         ),
     )
     table = table.rename_columns([n.strip() for n in table.column_names])
-    lines = _physical_lines(table, sorted(e.line for e in broken))
+    lines, broken = _physical_lines(table, broken)
     return RawTable(frame=table.to_pandas(), lines=lines, broken=broken)
 
 
-def _physical_lines(table: pa.Table, skipped: list[int]) -> np.ndarray:
-    """Line number of each parsed row, allowing for newlines inside quoted values and skipped rows."""
+def _physical_lines(table: pa.Table, broken: list[RowError]) -> tuple[np.ndarray, list[RowError]]:
+    """Turn record numbers into the line numbers an editor shows (quoted values may span lines).
+
+    pyarrow numbers skipped rows by record (the header is record 1); good rows get theirs from
+    their position among the skipped ones.
+    """
     n = table.num_rows
     newlines = np.zeros(n, dtype=np.int64)
     for column in table.columns:
         counts = pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
         newlines += np.nan_to_num(counts).astype(np.int64)
-    extra = np.concatenate(([0], np.cumsum(newlines)[:-1])) if n else newlines
-    provisional = 2 + np.arange(n, dtype=np.int64) + extra
-    if skipped:
-        shifted = np.asarray(skipped, dtype=np.int64) - np.arange(len(skipped))
-        provisional = provisional + np.searchsorted(shifted, provisional, side="right")
-    return provisional
+    skipped = np.asarray(sorted(e.line for e in broken), dtype=np.int64)
+    records = 2 + np.arange(n, dtype=np.int64)
+    if len(skipped):
+        records = records + np.searchsorted(skipped - np.arange(len(skipped)), records, side="right")
+    by_record = sorted(broken, key=lambda e: e.line)
+    all_records = np.concatenate([records, skipped])
+    all_newlines = np.concatenate([newlines, [e.value.count("\n") for e in by_record]]).astype(np.int64)
+    order = np.argsort(all_records, kind="stable")
+    before = np.zeros(len(order), dtype=np.int64)
+    before[order] = np.concatenate(([0], np.cumsum(all_newlines[order])[:-1])) if len(order) else []
+    lines = all_records + before
+    fixed = [replace(e, line=int(lines[n + k])) for k, e in enumerate(by_record)]
+    return np.asarray(lines[:n], dtype=np.int64), fixed
 
 
 def _read_parquet(path: Path) -> RawTable:
@@ -184,7 +197,9 @@ def _read_jsonl(path: Path) -> RawTable:
                 broken.append(RowError(number, "(row)", text, f"is not valid JSON: {exc}"))
                 continue
             if not isinstance(record, dict):
-                broken.append(RowError(number, "(row)", raw.decode().strip(), "is not a JSON object"))
+                broken.append(
+                    RowError(number, "(row)", raw.decode().strip(), "is not a JSON object")
+                )
                 continue
             rows.append({str(k).strip(): _as_text(v) for k, v in record.items()})
             lines.append(number)

@@ -1,4 +1,4 @@
-"""Writing tables to CSV, Parquet or JSON lines; CSV cells are made safe to open in a spreadsheet."""
+"""Writing tables to CSV, Parquet or JSON lines; CSV cells are made safe for spreadsheets."""
 
 from __future__ import annotations
 

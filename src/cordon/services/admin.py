@@ -17,7 +17,9 @@ def init_store(store: Store, *, actor: str) -> str:
     revision = store.upgrade()
     with store.session() as session, unit_of_work(session):
         if not profiles.list_profiles(session):
-            profiles.save_profile(session, profiles.active_profile(session), actor=actor, activate=True)
+            profiles.save_profile(
+                session, profiles.active_profile(session), actor=actor, activate=True
+            )
     return revision
 
 
@@ -33,5 +35,11 @@ def read_audit(
 ) -> list[AuditEntry]:
     """Audit entries, newest first."""
     return audit.list_entries(
-        session, entity=entity, entity_id=entity_id, actor=actor, since=since, limit=limit, offset=offset
+        session,
+        entity=entity,
+        entity_id=entity_id,
+        actor=actor,
+        since=since,
+        limit=limit,
+        offset=offset,
     )

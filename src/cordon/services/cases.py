@@ -26,7 +26,11 @@ def parse_status(text: str) -> Clinical | Containment:
 
 
 def list_cases(
-    session: Session, *, status: Clinical | Containment | None = None, limit: int | None = None, offset: int = 0
+    session: Session,
+    *,
+    status: Clinical | Containment | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Case]:
     """Cases by person id, optionally those in one clinical or containment state."""
     return cases.list_cases(
@@ -56,7 +60,9 @@ def change_case(
         place_pk = None
         if assigned_place is not None:
             place_pk, _ = directory.get_place(session, assigned_place)
-        after = transition(before, clinical=clinical, containment=containment, assigned_place=assigned_place, at=at)
+        after = transition(
+            before, clinical=clinical, containment=containment, assigned_place=assigned_place, at=at
+        )
         if after.assigned_place is not None and place_pk is None:
             place_pk, _ = directory.get_place(session, after.assigned_place)
         cases.save_case(session, pk, before, after, actor=actor, reason=reason, place_pk=place_pk)

@@ -78,8 +78,14 @@ class Timeline:
             (
                 e.start,
                 "exposure",
-                {"with": e.other, "place": e.place, "end": e.end, "duration_s": e.duration_s,
-                 "route": e.route, "source": e.source},
+                {
+                    "with": e.other,
+                    "place": e.place,
+                    "end": e.end,
+                    "duration_s": e.duration_s,
+                    "route": e.route,
+                    "source": e.source,
+                },
             )
             for e in self.exposures
         ]
@@ -88,8 +94,17 @@ class Timeline:
             for r in self.lab
         ]
         out += [
-            (o.start, "order", {"kind": o.kind.value, "status": o.status.value, "expiry": o.expiry,
-                                "reason": o.reason, "issuer": o.issuer})
+            (
+                o.start,
+                "order",
+                {
+                    "kind": o.kind.value,
+                    "status": o.status.value,
+                    "expiry": o.expiry,
+                    "reason": o.reason,
+                    "issuer": o.issuer,
+                },
+            )
             for o in self.orders
         ]
         return sorted(out, key=lambda item: (item[0], item[1]))

@@ -81,7 +81,12 @@ def _settle_errors(checked: Validated, path: Path, rejects: Path | None) -> str 
 
 
 def _write(
-    session: Session, kind: Kind, checked: Validated, batch: ImportBatchRow, actor: str, progress: Progress
+    session: Session,
+    kind: Kind,
+    checked: Validated,
+    batch: ImportBatchRow,
+    actor: str,
+    progress: Progress,
 ) -> tuple[int, int, int]:
     """Load the good rows; returns (added, updated, unchanged)."""
     if kind is Kind.PEOPLE:
@@ -146,7 +151,12 @@ def import_file(
         checked = validate(kind, raw, _refs(session, zone), path=str(path))
         rejects_path = _settle_errors(checked, path, rejects)
         batch = audit.start_batch(
-            session, kind=kind.value, path=str(path), fmt=file_format.value, sha256=_sha256(path), actor=actor
+            session,
+            kind=kind.value,
+            path=str(path),
+            fmt=file_format.value,
+            sha256=_sha256(path),
+            actor=actor,
         )
         added, updated, unchanged = _write(session, kind, checked, batch, actor, progress)
         report = ImportReport(
@@ -180,7 +190,9 @@ def _crash_point(name: str) -> None:
         raise KeyboardInterrupt
 
 
-def _tij_table(frame: pd.DataFrame, people: dict[str, int], prefix: str) -> tuple[RawTable, dict[str, Any], f.Problems]:
+def _tij_table(
+    frame: pd.DataFrame, people: dict[str, int], prefix: str
+) -> tuple[RawTable, dict[str, Any], f.Problems]:
     lines = np.arange(1, len(frame) + 1, dtype=np.int64)
     prefixed = frame.copy()
     prefixed["i"] = prefix + prefixed["i"].str.strip()
@@ -207,7 +219,7 @@ def import_sociopatterns(
     rejects: Path | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> list[ImportReport]:
-    """Load a SocioPatterns data set: its people from the metadata, its windows merged into contacts.
+    """Load a SocioPatterns data set: people from the metadata, windows merged into contacts.
 
     Times are shifted by ``t0`` (the data set's start as epoch seconds) when they are relative.
     """
@@ -221,22 +233,42 @@ def import_sociopatterns(
             ids = set(tij["i"].str.strip()) | set(tij["j"].str.strip())
             frame = sociopatterns.people_frame(files.metadata, ids, prefix=prefix)
             raw_people = RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64))
-            checked = validate(Kind.PEOPLE, raw_people, _refs(session, zone), path=str(files.metadata))
+            checked = validate(
+                Kind.PEOPLE, raw_people, _refs(session, zone), path=str(files.metadata)
+            )
             if checked.errors:
                 raise ImportRefused(str(files.metadata), checked.errors)
             batch = audit.start_batch(
-                session, kind="people", path=str(files.metadata), fmt="sociopatterns",
-                sha256=_sha256(files.metadata), actor=actor,
+                session,
+                kind="people",
+                path=str(files.metadata),
+                fmt="sociopatterns",
+                sha256=_sha256(files.metadata),
+                actor=actor,
             )
-            added, updated, unchanged = _write(session, Kind.PEOPLE, checked, batch, actor, progress)
-            report = ImportReport("people", str(files.metadata), "sociopatterns", checked.read, added, updated, unchanged, 0, batch.pk)
+            added, updated, unchanged = _write(
+                session, Kind.PEOPLE, checked, batch, actor, progress
+            )
+            report = ImportReport(
+                "people",
+                str(files.metadata),
+                "sociopatterns",
+                checked.read,
+                added,
+                updated,
+                unchanged,
+                0,
+                batch.pk,
+            )
             _finish_batch(session, batch, report, actor)
             reports.append(report)
         refs = _refs(session, zone)
         place_pk = f.MISSING
         if place is not None:
             if place not in refs.places:
-                raise ImportRefused(str(files.tij), [], problem=f"--place {place!r} is not a known place id")
+                raise ImportRefused(
+                    str(files.tij), [], problem=f"--place {place!r} is not a known place id"
+                )
             place_pk = refs.places[place]
         progress.phase(f"checking {len(tij):,} windows")
         raw, values, problems = _tij_table(tij, dict(refs.people), prefix)
@@ -260,10 +292,17 @@ def import_sociopatterns(
             "source": np.full(len(merged.a), "sensor", dtype=object),
         }
         batch = audit.start_batch(
-            session, kind="exposures", path=str(files.tij), fmt="sociopatterns", sha256=_sha256(files.tij), actor=actor
+            session,
+            kind="exposures",
+            path=str(files.tij),
+            fmt="sociopatterns",
+            sha256=_sha256(files.tij),
+            actor=actor,
         )
         progress.phase("writing contacts", len(merged.a))
-        added = observations.add_records(session, "exposures", columns, batch_pk=batch.pk, progress=progress.advance)
+        added = observations.add_records(
+            session, "exposures", columns, batch_pk=batch.pk, progress=progress.advance
+        )
         report = ImportReport(
             kind="exposures",
             path=str(files.tij),

@@ -57,7 +57,7 @@ def record(
 
 
 def record_many(session: Session, *, actor: str, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Append many audit rows at once (``action``, ``entity``, ``entity_id``, ``before``, ``after``)."""
+    """Append many audit rows (``action``, ``entity``, ``entity_id``, ``before``, ``after``)."""
     now = time.time()
     payload = [
         {
@@ -75,7 +75,9 @@ def record_many(session: Session, *, actor: str, rows: Iterable[Mapping[str, Any
         session.execute(insert(AuditRow), payload)
 
 
-def start_batch(session: Session, *, kind: str, path: str, fmt: str, sha256: str, actor: str) -> ImportBatchRow:
+def start_batch(
+    session: Session, *, kind: str, path: str, fmt: str, sha256: str, actor: str
+) -> ImportBatchRow:
     """A new import batch row (its counts are filled in when the load is done)."""
     batch = ImportBatchRow(
         kind=kind,
@@ -116,5 +118,6 @@ def list_entries(
         query = query.where(AuditRow.at >= since)
     rows = session.scalars(query.limit(limit).offset(offset))
     return [
-        AuditEntry(r.pk, r.at, r.actor, r.action, r.entity, r.entity_id, r.before, r.after) for r in rows
+        AuditEntry(r.pk, r.at, r.actor, r.action, r.entity, r.entity_id, r.before, r.after)
+        for r in rows
     ]

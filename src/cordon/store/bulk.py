@@ -1,4 +1,4 @@
-"""Fast bulk loading that skips rows already in the store: executemany for SQLite, COPY for PostgreSQL.
+"""Fast bulk loads that skip rows already stored: executemany for SQLite, COPY for PostgreSQL.
 
 Both paths run inside the caller's transaction, so a failure or interrupt loses the whole load.
 """
@@ -53,12 +53,17 @@ def _python_column(table: Table, name: str, values: Any) -> list[Any]:
             return [None if np.isnan(v) else float(v) for v in values.tolist()]
         if values.dtype.kind == "b":
             return [bool(v) for v in values.tolist()]
-        return values.tolist()
+        return list(values.tolist())
     return list(values)
 
 
 def _executemany(
-    session: Session, table: Table, names: Sequence[str], data: Mapping[str, Any], n: int, progress: Progress | None
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    data: Mapping[str, Any],
+    n: int,
+    progress: Progress | None,
 ) -> int:
     cursor = session.connection().connection.cursor()
     quoted = ", ".join(f'"{name}"' for name in names)
@@ -89,7 +94,12 @@ def _arrow_column(table: Table, name: str, values: Any) -> pa.Array:
 
 
 def _copy_postgres(
-    session: Session, table: Table, names: Sequence[str], data: Mapping[str, Any], n: int, progress: Progress | None
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    data: Mapping[str, Any],
+    n: int,
+    progress: Progress | None,
 ) -> int:
     raw = session.connection().connection.driver_connection
     assert raw is not None
@@ -103,7 +113,9 @@ def _copy_postgres(
         cursor.execute(f'TRUNCATE "{staging}"')
         for lo in range(0, n, CHUNK):
             hi = min(n, lo + CHUNK)
-            batch = pa.table({name: _arrow_column(table, name, data[name][lo:hi]) for name in names})
+            batch = pa.table(
+                {name: _arrow_column(table, name, data[name][lo:hi]) for name in names}
+            )
             buffer = io.BytesIO()
             pacsv.write_csv(batch, buffer, write_options=pacsv.WriteOptions(include_header=False))
             with cursor.copy(f'COPY "{staging}" ({quoted}) FROM STDIN (FORMAT csv)') as copy:
@@ -116,4 +128,4 @@ def _copy_postgres(
         )
         added = cursor.rowcount
         cursor.execute(f'TRUNCATE "{staging}"')
-    return max(added, 0)
+    return max(int(added), 0)

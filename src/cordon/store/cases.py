@@ -12,7 +12,6 @@ from cordon.store.models import CaseRow, PersonRow, PlaceRow
 __all__ = ["count_by_state", "get_case", "list_cases", "save_case"]
 
 
-
 def _case(row: CaseRow, person: str, place: str | None) -> Case:
     return Case(
         person=person,

@@ -108,7 +108,9 @@ class Store:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except OperationalError as exc:
-            raise StoreUnavailable(f"cannot open the store at {self.display_url}: {exc.orig}") from exc
+            raise StoreUnavailable(
+                f"cannot open the store at {self.display_url}: {exc.orig}"
+            ) from exc
         return self.head_revision()
 
     def head_revision(self) -> str:
@@ -123,7 +125,9 @@ class Store:
             with self.engine.connect() as connection:
                 return MigrationContext.configure(connection).get_current_revision()
         except OperationalError as exc:
-            raise StoreUnavailable(f"cannot open the store at {self.display_url}: {exc.orig}") from exc
+            raise StoreUnavailable(
+                f"cannot open the store at {self.display_url}: {exc.orig}"
+            ) from exc
 
     def check_ready(self) -> None:
         """Raise StoreNotReady unless the store exists and its schema is current."""
@@ -131,7 +135,9 @@ class Store:
             raise StoreNotReady(f"no store at {path}: run `cordon init` (or `cordon demo`) first")
         current = self.current_revision()
         if current is None:
-            raise StoreNotReady(f"the store at {self.display_url} is empty: run `cordon init` first")
+            raise StoreNotReady(
+                f"the store at {self.display_url} is empty: run `cordon init` first"
+            )
         if current != self.head_revision():
             raise StoreNotReady(
                 f"the store at {self.display_url} is at schema {current}, the code needs "

@@ -14,7 +14,7 @@ from cordon.domain.people import Person, Role
 from cordon.domain.places import Place, PlaceKind
 from cordon.errors import NotFound
 from cordon.store import audit
-from cordon.store.models import PersonRow, PlaceRow
+from cordon.store.models import Base, PersonRow, PlaceRow
 
 __all__ = [
     "Upserted",
@@ -69,7 +69,9 @@ def _diff(
     """Split records into new ones and ones that differ from what the store holds."""
     new = [r for r in records if r["id"] not in existing]
     changed = [
-        r for r in records if r["id"] in existing and any(existing[r["id"]][k] != v for k, v in r.items())
+        r
+        for r in records
+        if r["id"] in existing and any(existing[r["id"]][k] != v for k, v in r.items())
     ]
     return new, changed
 
@@ -82,7 +84,9 @@ def _audit_upsert(
     existing: Mapping[str, Mapping[str, Any]],
     actor: str,
 ) -> None:
-    entries = [{"action": "create", "entity": entity, "entity_id": r["id"], "after": r} for r in new]
+    entries = [
+        {"action": "create", "entity": entity, "entity_id": r["id"], "after": r} for r in new
+    ]
     entries += [
         {
             "action": "update",
@@ -96,12 +100,18 @@ def _audit_upsert(
     audit.record_many(session, actor=actor, rows=entries)
 
 
-def _update_by_pk(session: Session, model: type[PersonRow] | type[PlaceRow], rows: list[dict[str, Any]]) -> None:
+def _update_by_pk(
+    session: Session, model: type[PersonRow] | type[PlaceRow], rows: list[dict[str, Any]]
+) -> None:
     if not rows:
         return
-    table = model.__table__
+    table = Base.metadata.tables[model.__tablename__]
     fields = [k for k in rows[0] if k != "_pk"]
-    statement = update(table).where(table.c.pk == bindparam("_pk")).values({k: bindparam(k) for k in fields})
+    statement = (
+        update(table)
+        .where(table.c.pk == bindparam("_pk"))
+        .values({k: bindparam(k) for k in fields})
+    )
     session.connection().execute(statement, rows)
 
 
@@ -113,19 +123,31 @@ def upsert_places(session: Session, columns: Mapping[str, Any], *, actor: str) -
         r["exit"] = bool(r["exit"])
     parents = place_parents(session)
     existing = {
-        p.id: {"id": p.id, "name": p.name, "kind": p.kind, "capacity": p.capacity, "parent": parents[p.id], "exit": p.exit}
+        p.id: {
+            "id": p.id,
+            "name": p.name,
+            "kind": p.kind,
+            "capacity": p.capacity,
+            "parent": parents[p.id],
+            "exit": p.exit,
+        }
         for p in session.scalars(select(PlaceRow))
     }
     new, changed = _diff(records, existing)
     if new:
-        session.execute(insert(PlaceRow), [{k: v for k, v in r.items() if k != "parent"} for r in new])
+        session.execute(
+            insert(PlaceRow), [{k: v for k, v in r.items() if k != "parent"} for r in new]
+        )
     keys = place_keys(session)
     _update_by_pk(
         session,
         PlaceRow,
         [
-            {**{k: v for k, v in r.items() if k not in ("id", "parent")}, "_pk": keys[r["id"]],
-             "parent_pk": keys[r["parent"]] if r["parent"] else None}
+            {
+                **{k: v for k, v in r.items() if k not in ("id", "parent")},
+                "_pk": keys[r["id"]],
+                "parent_pk": keys[r["parent"]] if r["parent"] else None,
+            }
             for r in new + changed
         ],
     )
@@ -141,7 +163,13 @@ def upsert_people(session: Session, columns: Mapping[str, Any], *, actor: str) -
         home = r.pop("home")
         r["home"] = None if home is None or home < 0 else place_ids[int(home)]
     existing = {
-        p.id: {"id": p.id, "name": p.name, "role": p.role, "affiliation": p.affiliation, "home": p.home}
+        p.id: {
+            "id": p.id,
+            "name": p.name,
+            "role": p.role,
+            "affiliation": p.affiliation,
+            "home": p.home,
+        }
         for p in list_people(session)
     }
     new, changed = _diff(records, existing)
@@ -169,7 +197,9 @@ def get_person(session: Session, person_id: str) -> tuple[int, Person]:
     """The store key and the person with this id, or NotFound."""
     home = aliased(PlaceRow)
     found = session.execute(
-        select(PersonRow, home.id).outerjoin(home, PersonRow.home_pk == home.pk).where(PersonRow.id == person_id)
+        select(PersonRow, home.id)
+        .outerjoin(home, PersonRow.home_pk == home.pk)
+        .where(PersonRow.id == person_id)
     ).first()
     if found is None:
         raise NotFound(f"no person with id {person_id!r}")
@@ -186,7 +216,11 @@ def list_people(
 ) -> list[Person]:
     """People in id order, optionally of one role or matching a text in id, name or affiliation."""
     home = aliased(PlaceRow)
-    query = select(PersonRow, home.id).outerjoin(home, PersonRow.home_pk == home.pk).order_by(PersonRow.id)
+    query = (
+        select(PersonRow, home.id)
+        .outerjoin(home, PersonRow.home_pk == home.pk)
+        .order_by(PersonRow.id)
+    )
     query = _people_filter(query, role, search)
     rows = session.execute(query.offset(offset).limit(limit)).all()
     return [_person(row, home_id) for row, home_id in rows]
@@ -218,7 +252,11 @@ def _place(row: PlaceRow, parent: str | None) -> Place:
 def list_places(session: Session, *, kind: PlaceKind | None = None) -> list[Place]:
     """Places in id order, optionally of one kind."""
     parent = aliased(PlaceRow)
-    query = select(PlaceRow, parent.id).outerjoin(parent, PlaceRow.parent_pk == parent.pk).order_by(PlaceRow.id)
+    query = (
+        select(PlaceRow, parent.id)
+        .outerjoin(parent, PlaceRow.parent_pk == parent.pk)
+        .order_by(PlaceRow.id)
+    )
     if kind is not None:
         query = query.where(PlaceRow.kind == kind.value)
     return [_place(row, parent_id) for row, parent_id in session.execute(query).all()]
@@ -228,7 +266,9 @@ def get_place(session: Session, place_id: str) -> tuple[int, Place]:
     """The store key and the place with this id, or NotFound."""
     parent = aliased(PlaceRow)
     found = session.execute(
-        select(PlaceRow, parent.id).outerjoin(parent, PlaceRow.parent_pk == parent.pk).where(PlaceRow.id == place_id)
+        select(PlaceRow, parent.id)
+        .outerjoin(parent, PlaceRow.parent_pk == parent.pk)
+        .where(PlaceRow.id == place_id)
     ).first()
     if found is None:
         raise NotFound(f"no place with id {place_id!r}")

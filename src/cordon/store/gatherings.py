@@ -33,7 +33,9 @@ def upsert_gatherings(session: Session, columns: Mapping[str, Any], *, actor: st
             end=int(record["end_time"]),
             participants=tuple(record["participants"]),
             kind=record["kind"],
-            status=current[record["id"]].status if record["id"] in current else GatheringStatus.SCHEDULED,
+            status=current[record["id"]].status
+            if record["id"] in current
+            else GatheringStatus.SCHEDULED,
         )
         before = current.get(wanted.id)
         if before == wanted:
@@ -48,7 +50,9 @@ def upsert_gatherings(session: Session, columns: Mapping[str, Any], *, actor: st
         row.name, row.kind, row.place_pk = wanted.name, wanted.kind, int(record["place_pk"])
         row.start_time, row.end_time = wanted.start, wanted.end
         session.flush()
-        session.execute(delete(GatheringParticipantRow).where(GatheringParticipantRow.gathering_pk == row.pk))
+        session.execute(
+            delete(GatheringParticipantRow).where(GatheringParticipantRow.gathering_pk == row.pk)
+        )
         if wanted.participants:
             session.execute(
                 insert(GatheringParticipantRow),

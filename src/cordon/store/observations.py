@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from cordon.store.bulk import Progress, insert_ignore
 from cordon.store.models import (
+    Base,
     ExposureRow,
     LabResultRow,
     PassageRow,
@@ -34,10 +35,13 @@ __all__ = [
 ]
 
 TABLES: dict[str, Table] = {
-    "presence": PresenceRow.__table__,
-    "passages": PassageRow.__table__,
-    "exposures": ExposureRow.__table__,
-    "lab": LabResultRow.__table__,
+    kind: Base.metadata.tables[model.__tablename__]
+    for kind, model in (
+        ("presence", PresenceRow),
+        ("passages", PassageRow),
+        ("exposures", ExposureRow),
+        ("lab", LabResultRow),
+    )
 }
 """The table each observation kind loads into."""
 
@@ -50,12 +54,14 @@ def add_records(
     batch_pk: int,
     progress: Progress | None = None,
 ) -> int:
-    """Load validated rows of one observation kind; rows already stored are skipped. Returns added."""
+    """Load validated rows of one observation kind, skipping stored ones; returns how many added."""
     table = TABLES[kind]
     n = len(next(iter(columns.values())))
     data = {name: values for name, values in columns.items() if name in table.c}
     if kind == "exposures":
-        data["place_pk"] = np.array([None if pk < 0 else pk for pk in data["place_pk"].tolist()], dtype=object)
+        data["place_pk"] = np.array(
+            [None if pk < 0 else pk for pk in data["place_pk"].tolist()], dtype=object
+        )
     data["batch_pk"] = np.full(n, batch_pk, dtype=np.int64)
     return insert_ignore(session, table, data, progress=progress)
 
@@ -174,7 +180,12 @@ def exposures_of(session: Session, person_pk: int) -> list[ExposureView]:
 def lab_of(session: Session, person_pk: int) -> list[LabView]:
     """A person's lab results in time order."""
     query = (
-        select(LabResultRow.collected_at, LabResultRow.assay, LabResultRow.result, LabResultRow.quantity)
+        select(
+            LabResultRow.collected_at,
+            LabResultRow.assay,
+            LabResultRow.result,
+            LabResultRow.quantity,
+        )
         .where(LabResultRow.person_pk == person_pk)
         .order_by(LabResultRow.collected_at)
     )

@@ -65,7 +65,14 @@ def add_order(session: Session, order: Order, *, person_pk: int | None, actor: s
     session.add(row)
     session.flush()
     stored = _order(row, order.person)
-    audit.record(session, actor=actor, action="create", entity="order", entity_id=row.pk, after=order_record(stored))
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="order",
+        entity_id=row.pk,
+        after=order_record(stored),
+    )
     return stored
 
 

@@ -78,4 +78,7 @@ def active_profile(session: Session) -> PathogenProfile:
 
 def list_profiles(session: Session) -> list[tuple[PathogenProfile, bool]]:
     """Every stored profile with whether it is active."""
-    return [(_profile(r), r.active) for r in session.scalars(select(ProfileRow).order_by(ProfileRow.name))]
+    return [
+        (_profile(r), r.active)
+        for r in session.scalars(select(ProfileRow).order_by(ProfileRow.name))
+    ]
