@@ -1,4 +1,4 @@
-"""The curated public API: exactly what __all__ promises, importable, and nothing connects at import."""
+"""The curated public API: what __all__ promises, importable, connecting to nothing at import."""
 
 from __future__ import annotations
 

@@ -50,7 +50,8 @@ def test_a_file_that_is_not_utf8_is_refused_naming_the_line(tmp_path: Path) -> N
 def test_json_lines_name_the_lines_that_are_not_objects(tmp_path: Path) -> None:
     path = tmp_path / "x.jsonl"
     path.write_text(
-        '{"id": "a", "name": "A", "role": "staff"}\n\n[1, 2]\n{oops\n{"id": "b", "name": "B", "role": "guest"}\n'
+        '{"id": "a", "name": "A", "role": "staff"}\n\n[1, 2]\n{oops\n'
+        '{"id": "b", "name": "B", "role": "guest"}\n'
     )
     raw = read_table(path, Format.JSONL)
     assert raw.lines.tolist() == [1, 5]

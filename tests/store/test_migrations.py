@@ -35,7 +35,8 @@ def test_exposures_without_a_place_are_still_deduplicated(store: Store) -> None:
     with store.session() as session:
         session.execute(
             text(
-                "INSERT INTO person (id, name, role) VALUES ('a', 'A', 'staff'), ('b', 'B', 'staff')"
+                "INSERT INTO person (id, name, role) "
+                "VALUES ('a', 'A', 'staff'), ('b', 'B', 'staff')"
             )
         )
         row = {

@@ -151,10 +151,14 @@ def _physical_lines(table: pa.Table, broken: list[RowError]) -> tuple[np.ndarray
     skipped = np.asarray(sorted(e.line for e in broken), dtype=np.int64)
     records = 2 + np.arange(n, dtype=np.int64)
     if len(skipped):
-        records = records + np.searchsorted(skipped - np.arange(len(skipped)), records, side="right")
+        records = records + np.searchsorted(
+            skipped - np.arange(len(skipped)), records, side="right"
+        )
     by_record = sorted(broken, key=lambda e: e.line)
     all_records = np.concatenate([records, skipped])
-    all_newlines = np.concatenate([newlines, [e.value.count("\n") for e in by_record]]).astype(np.int64)
+    all_newlines = np.concatenate([newlines, [e.value.count("\n") for e in by_record]]).astype(
+        np.int64
+    )
     order = np.argsort(all_records, kind="stable")
     before = np.zeros(len(order), dtype=np.int64)
     before[order] = np.concatenate(([0], np.cumsum(all_newlines[order])[:-1])) if len(order) else []
