@@ -262,12 +262,14 @@ def refs(
     """The store keys of the ids in a column; unknown ids are bad, empty optional ones MISSING."""
     values = as_text(column(frame, name))
     empty = (values == "").to_numpy()
-    keys = values.map(ids).to_numpy(dtype=float, na_value=np.nan)
-    unknown = ~empty & np.isnan(keys)
+    known = pd.Index(list(ids.keys()), dtype=object)
+    codes = known.get_indexer(values.to_numpy(dtype=object))
+    unknown = ~empty & (codes < 0)
     problems.flag(unknown, name, f"is not a known {what} id (import the {what} first)")
     if required:
         problems.flag(empty, name, "is required")
-    return np.where(np.isnan(keys), MISSING, np.nan_to_num(keys)).astype(np.int64)
+    pks = np.fromiter(ids.values(), dtype=np.int64, count=len(ids))
+    return np.where(codes >= 0, pks[codes] if len(pks) else MISSING, MISSING).astype(np.int64)
 
 
 def id_lists(

@@ -63,7 +63,27 @@ def add_records(
             [None if pk < 0 else pk for pk in data["place_pk"].tolist()], dtype=object
         )
     data["batch_pk"] = np.full(n, batch_pk, dtype=np.int64)
-    return insert_ignore(session, table, data, progress=progress)
+    return insert_ignore(session, table, _in_key_order(data, SORT_KEYS[kind]), progress=progress)
+
+
+SORT_KEYS = {
+    "presence": ("person_pk", "place_pk", "start_time"),
+    "passages": ("person_pk", "place_pk", "at"),
+    "exposures": ("a_pk", "b_pk", "start_time"),
+    "lab": ("person_pk", "collected_at"),
+}
+"""The leading columns of each table's unique key: rows inserted in this order fill its index
+sequentially, which is several times faster than random order on both databases."""
+
+
+def _in_key_order(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    order = np.lexsort(tuple(np.asarray(data[k]) for k in reversed(keys)))
+    return {
+        name: [values[i] for i in order.tolist()]
+        if isinstance(values, list)
+        else np.asarray(values)[order]
+        for name, values in data.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Benchmarks: each module compares cordon with its named peers in one run and prints ratios."""
