@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import psycopg
-from sqlalchemy import create_engine
 
 from cordon.formats.schemas import Kind
 from cordon.services.admin import init_store
@@ -146,7 +145,8 @@ def main() -> None:
                     drop_schema(schema)
                     drop_schema(peer_schema)
             print(
-                f"{name:<12}{seconds:>10.2f}{ROWS / seconds:>12,.0f}{peer:>10.2f}{peer / seconds:>7.1f}x"
+                f"{name:<12}{seconds:>10.2f}{ROWS / seconds:>12,.0f}"
+                f"{peer:>10.2f}{peer / seconds:>7.1f}x"
             )
 
 

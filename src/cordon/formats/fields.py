@@ -263,7 +263,7 @@ def refs(
     values = as_text(column(frame, name))
     empty = (values == "").to_numpy()
     known = pd.Index(list(ids.keys()), dtype=object)
-    codes = known.get_indexer(values.to_numpy(dtype=object))
+    codes = known.get_indexer(pd.Index(values.to_numpy(dtype=object)))
     unknown = ~empty & (codes < 0)
     problems.flag(unknown, name, f"is not a known {what} id (import the {what} first)")
     if required:
