@@ -18,12 +18,14 @@ import numpy as np
 import pandas as pd
 import psycopg
 
+from cordon.domain.roles import Actor
 from cordon.formats.schemas import Kind
 from cordon.services.admin import init_store
 from cordon.services.imports import import_file
 from cordon.store.db import Store
 
 PG = os.environ.get("CORDON_TEST_PG", "postgresql://root@127.0.0.1:5432/test")
+BENCH = Actor("bench")
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 
 
@@ -63,8 +65,8 @@ def fresh_store(url: str, paths: dict[str, Path]) -> Store:
     init_store(store, actor="bench")
     utc = ZoneInfo("UTC")
     with store.session() as session:
-        import_file(session, paths["places"], kind=Kind.PLACES, actor="bench", zone=utc)
-        import_file(session, paths["people"], kind=Kind.PEOPLE, actor="bench", zone=utc)
+        import_file(session, paths["places"], kind=Kind.PLACES, actor=BENCH, zone=utc)
+        import_file(session, paths["people"], kind=Kind.PEOPLE, actor=BENCH, zone=utc)
     return store
 
 
@@ -74,7 +76,7 @@ def cordon_load(url: str, paths: dict[str, Path]) -> tuple[float, int]:
     began = time.perf_counter()
     with store.session() as session:
         report = import_file(
-            session, paths["presence"], kind=Kind.PRESENCE, actor="bench", zone=ZoneInfo("UTC")
+            session, paths["presence"], kind=Kind.PRESENCE, actor=BENCH, zone=ZoneInfo("UTC")
         )
     seconds = time.perf_counter() - began
     store.dispose()

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from cordon.domain.roles import Actor
 from cordon.errors import ImportRefused
 from cordon.formats.schemas import Kind
 from cordon.services.imports import import_file
@@ -26,11 +27,12 @@ from cordon.store.models import (
 from tests.factory import station, write
 
 UTC = ZoneInfo("UTC")
+TESTER = Actor("tester")
 
 
 def load(store: Store, kind: Kind, path: Path, **kwargs: object):
     with store.session() as session:
-        return import_file(session, path, kind=kind, actor="tester", zone=UTC, **kwargs)
+        return import_file(session, path, kind=kind, actor=TESTER, zone=UTC, **kwargs)
 
 
 def counts(store: Store) -> dict[str, int]:

@@ -34,7 +34,7 @@ def audit(
     rt = runtime(ctx)
     with rt.session() as session:
         entries = admin.read_audit(
-            session, entity=entity, entity_id=record, actor=actor, limit=limit
+            session, entity=entity, entity_id=record, actor=rt.actor, by=actor, limit=limit
         )
     if as_json:
         emit_json([_entry(e) for e in entries])

@@ -29,7 +29,7 @@ def list_cases(
     rt = runtime(ctx)
     wanted = cases.parse_status(status) if status else None
     with rt.session() as session:
-        items = cases.list_cases(session, status=wanted)
+        items = cases.list_cases(session, actor=rt.actor, status=wanted)
     zone = rt.settings.zone
     if as_json:
         emit_json(

@@ -8,6 +8,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from cordon.config import Settings, get_settings
+from cordon.domain.roles import Actor, UserRole
 from cordon.store.db import Store
 
 __all__ = ["Runtime", "runtime"]
@@ -26,6 +27,11 @@ class Runtime:
         if self._store is None:
             self._store = Store(self.settings.database_url)
         return self._store
+
+    @property
+    def actor(self) -> Actor:
+        """Whoever runs the command line acts with the command role: they hold the store itself."""
+        return Actor(self.settings.actor, UserRole.COMMAND)
 
     def session(self) -> Session:
         """A session on a store that exists and whose schema is current."""

@@ -34,7 +34,7 @@ def people(
     wanted = choice(Role, role, ROLE_ALIASES) if role else None
     with rt.session() as session:
         page = directory.list_people(
-            session, role=wanted, search=search, limit=limit, offset=offset
+            session, actor=rt.actor, role=wanted, search=search, limit=limit, offset=offset
         )
     if as_json:
         emit_json(
@@ -74,7 +74,7 @@ def places(
     rt = runtime(ctx)
     wanted = choice(PlaceKind, kind, PLACE_ALIASES) if kind else None
     with rt.session() as session:
-        items = directory.list_places(session, kind=wanted)
+        items = directory.list_places(session, actor=rt.actor, kind=wanted)
     if as_json:
         emit_json(
             [
@@ -110,7 +110,7 @@ def person(
     rt = runtime(ctx)
     zone = rt.settings.zone
     with rt.session() as session:
-        timeline = directory.person_timeline(session, person_id)
+        timeline = directory.person_timeline(session, person_id, actor=rt.actor)
     events = timeline.events()
     if last is not None:
         events = events[-last:]

@@ -62,7 +62,7 @@ def import_(
             reports = imports.import_sociopatterns(
                 session,
                 path,
-                actor=rt.settings.actor,
+                actor=rt.actor,
                 zone=zone,
                 metadata=metadata,
                 t0=parse_time(t0, zone) if t0 else 0,
@@ -77,7 +77,7 @@ def import_(
                     session,
                     path,
                     kind=parse_kind(kind),
-                    actor=rt.settings.actor,
+                    actor=rt.actor,
                     zone=zone,
                     fmt=fmt,
                     rejects=rejects,

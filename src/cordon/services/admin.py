@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from cordon.domain.roles import Actor, Permission, require
 from cordon.services.transaction import unit_of_work
 from cordon.store import audit, profiles
 from cordon.store.audit import AuditEntry
@@ -26,19 +27,21 @@ def init_store(store: Store, *, actor: str) -> str:
 def read_audit(
     session: Session,
     *,
+    actor: Actor,
     entity: str | None = None,
     entity_id: str | None = None,
-    actor: str | None = None,
+    by: str | None = None,
     since: float | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[AuditEntry]:
-    """Audit entries, newest first."""
+    """Audit entries, newest first, optionally of one entity, record or actor (``by``)."""
+    require(actor, Permission.READ_AUDIT)
     return audit.list_entries(
         session,
         entity=entity,
         entity_id=entity_id,
-        actor=actor,
+        actor=by,
         since=since,
         limit=limit,
         offset=offset,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.orm import Session
 
 from cordon.domain.cases import Case, Clinical, Containment, transition
+from cordon.domain.roles import Actor, Permission, require
 from cordon.domain.vocab import normalise_word
 from cordon.errors import InvalidValue
 from cordon.services.transaction import unit_of_work
@@ -28,25 +31,33 @@ def parse_status(text: str) -> Clinical | Containment:
 def list_cases(
     session: Session,
     *,
+    actor: Actor,
     status: Clinical | Containment | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Case]:
-    """Cases by person id, optionally those in one clinical or containment state."""
-    return cases.list_cases(
+    """Cases by person id, optionally in one state. Without clinical rights only the containment
+    state shows ("under order"), and a clinical filter is refused."""
+    require(actor, Permission.READ_ORDERS)
+    if isinstance(status, Clinical):
+        require(actor, Permission.READ_CLINICAL)
+    found = cases.list_cases(
         session,
         clinical=status if isinstance(status, Clinical) else None,
         containment=status if isinstance(status, Containment) else None,
         limit=limit,
         offset=offset,
     )
+    if actor.can(Permission.READ_CLINICAL):
+        return found
+    return [replace(c, clinical=None) for c in found]
 
 
 def change_case(
     session: Session,
     person_id: str,
     *,
-    actor: str,
+    actor: Actor,
     reason: str,
     at: int,
     clinical: Clinical | None = None,
@@ -54,16 +65,17 @@ def change_case(
     assigned_place: str | None = None,
 ) -> Case:
     """Move a person's case to new states if the rules allow it, recorded in the audit log."""
+    require(actor, Permission.ORDER_MEDICAL)
     with unit_of_work(session):
         pk, _person = directory.get_person(session, person_id)
         before = cases.get_case(session, pk, person_id)
-        place_pk = None
-        if assigned_place is not None:
-            place_pk, _ = directory.get_place(session, assigned_place)
         after = transition(
             before, clinical=clinical, containment=containment, assigned_place=assigned_place, at=at
         )
-        if after.assigned_place is not None and place_pk is None:
+        place_pk = None
+        if after.assigned_place is not None:
             place_pk, _ = directory.get_place(session, after.assigned_place)
-        cases.save_case(session, pk, before, after, actor=actor, reason=reason, place_pk=place_pk)
+        cases.save_case(
+            session, pk, before, after, actor=actor.name, reason=reason, place_pk=place_pk
+        )
     return after

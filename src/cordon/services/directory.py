@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,7 +11,9 @@ from cordon.domain.cases import Case
 from cordon.domain.orders import Order
 from cordon.domain.people import Person, Role
 from cordon.domain.places import Place, PlaceKind
-from cordon.store import cases, directory, observations, orders
+from cordon.domain.roles import Actor, Permission, require
+from cordon.services.transaction import unit_of_work
+from cordon.store import audit, cases, directory, observations, orders
 
 __all__ = ["PeoplePage", "Timeline", "list_people", "list_places", "person_timeline"]
 
@@ -28,18 +30,21 @@ class PeoplePage:
 def list_people(
     session: Session,
     *,
+    actor: Actor,
     role: Role | None = None,
     search: str | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> PeoplePage:
     """People by id, optionally one role or matching a text, a page at a time."""
+    require(actor, Permission.READ_PEOPLE)
     items = directory.list_people(session, role=role, search=search, limit=limit, offset=offset)
     return PeoplePage(items, directory.count_people(session, role=role, search=search), offset)
 
 
-def list_places(session: Session, *, kind: PlaceKind | None = None) -> list[Place]:
-    """Places by id, optionally of one kind."""
+def list_places(session: Session, *, actor: Actor, kind: PlaceKind | None = None) -> list[Place]:
+    """Places by id, optionally of one kind (no personal data: every reading role may list them)."""
+    require(actor, Permission.READ_AGGREGATES)
     return directory.list_places(session, kind=kind)
 
 
@@ -110,15 +115,37 @@ class Timeline:
         return sorted(out, key=lambda item: (item[0], item[1]))
 
 
-def person_timeline(session: Session, person_id: str) -> Timeline:
-    """One person's presence, passages, exposures, results, orders and case state."""
-    pk, person = directory.get_person(session, person_id)
-    return Timeline(
-        person=person,
-        case=cases.get_case(session, pk, person_id),
-        presence=observations.presence_of(session, pk),
-        passages=observations.passages_of(session, pk),
-        exposures=observations.exposures_of(session, pk),
-        lab=observations.lab_of(session, pk),
-        orders=orders.list_orders(session, person_pk=pk),
-    )
+def person_timeline(session: Session, person_id: str, *, actor: Actor) -> Timeline:
+    """One person's presence, passages, exposures, results, orders and case state, as far as the
+    actor's role may see them; a read that includes clinical data is written to the audit log."""
+    require(actor, Permission.READ_PEOPLE)
+    with unit_of_work(session):
+        pk, person = directory.get_person(session, person_id)
+        case = cases.get_case(session, pk, person_id)
+        clinical = actor.can(Permission.READ_CLINICAL)
+        timeline = Timeline(
+            person=person,
+            case=case if clinical else replace(case, clinical=None),
+            presence=observations.presence_of(session, pk)
+            if actor.can(Permission.READ_LOCATIONS)
+            else [],
+            passages=observations.passages_of(session, pk)
+            if actor.can(Permission.READ_LOCATIONS)
+            else [],
+            exposures=observations.exposures_of(session, pk)
+            if actor.can(Permission.READ_CONTACTS)
+            else [],
+            lab=observations.lab_of(session, pk) if clinical else [],
+            orders=orders.list_orders(session, person_pk=pk)
+            if actor.can(Permission.READ_ORDERS)
+            else [],
+        )
+        if clinical:
+            audit.record(
+                session,
+                actor=actor.name,
+                action="read",
+                entity="clinical_record",
+                entity_id=person_id,
+            )
+    return timeline

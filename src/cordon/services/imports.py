@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from cordon.domain.roles import Actor, Permission, require
 from cordon.engine.windows import merge_windows
 from cordon.errors import ImportRefused, RowError
 from cordon.formats import fields as f
@@ -31,7 +32,18 @@ from cordon.services.transaction import unit_of_work
 from cordon.store import audit, directory, gatherings, observations
 from cordon.store.models import ImportBatchRow
 
-__all__ = ["ImportReport", "import_file", "import_sociopatterns"]
+__all__ = ["KIND_PERMISSION", "ImportReport", "import_file", "import_sociopatterns"]
+
+KIND_PERMISSION = {
+    Kind.PEOPLE: Permission.IMPORT_DIRECTORY,
+    Kind.PLACES: Permission.IMPORT_DIRECTORY,
+    Kind.GATHERINGS: Permission.IMPORT_DIRECTORY,
+    Kind.PRESENCE: Permission.IMPORT_LOCATIONS,
+    Kind.PASSAGES: Permission.IMPORT_LOCATIONS,
+    Kind.EXPOSURES: Permission.IMPORT_CLINICAL,
+    Kind.LAB: Permission.IMPORT_CLINICAL,
+}
+"""The permission each kind of import needs."""
 
 
 @dataclass
@@ -135,13 +147,14 @@ def import_file(
     path: Path,
     *,
     kind: Kind,
-    actor: str,
+    actor: Actor,
     zone: ZoneInfo,
     fmt: str | None = None,
     rejects: Path | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> ImportReport:
     """Validate and load one canonical file of ``kind`` in a single transaction."""
+    require(actor, KIND_PERMISSION[kind])
     began = time.perf_counter()
     file_format = detect_format(path, fmt)
     progress.phase(f"reading {path.name}")
@@ -156,9 +169,9 @@ def import_file(
             path=str(path),
             fmt=file_format.value,
             sha256=_sha256(path),
-            actor=actor,
+            actor=actor.name,
         )
-        added, updated, unchanged = _write(session, kind, checked, batch, actor, progress)
+        added, updated, unchanged = _write(session, kind, checked, batch, actor.name, progress)
         report = ImportReport(
             kind=kind.value,
             path=str(path),
@@ -174,7 +187,7 @@ def import_file(
         )
         if checked.unknown_columns:
             report.notes.append(f"ignored unknown columns: {', '.join(checked.unknown_columns)}")
-        _finish_batch(session, batch, report, actor)
+        _finish_batch(session, batch, report, actor.name)
         _crash_point("after-write")
     report.seconds = time.perf_counter() - began
     return report
@@ -209,7 +222,7 @@ def import_sociopatterns(
     session: Session,
     path: Path,
     *,
-    actor: str,
+    actor: Actor,
     zone: ZoneInfo,
     metadata: Path | None = None,
     t0: int = 0,
@@ -223,6 +236,7 @@ def import_sociopatterns(
 
     Times are shifted by ``t0`` (the data set's start as epoch seconds) when they are relative.
     """
+    require(actor, Permission.IMPORT_DIRECTORY, Permission.IMPORT_CLINICAL)
     began = time.perf_counter()
     files = sociopatterns.find_files(path, metadata)
     progress.phase(f"reading {files.tij.name}")
@@ -244,10 +258,10 @@ def import_sociopatterns(
                 path=str(files.metadata),
                 fmt="sociopatterns",
                 sha256=_sha256(files.metadata),
-                actor=actor,
+                actor=actor.name,
             )
             added, updated, unchanged = _write(
-                session, Kind.PEOPLE, checked, batch, actor, progress
+                session, Kind.PEOPLE, checked, batch, actor.name, progress
             )
             report = ImportReport(
                 "people",
@@ -260,7 +274,7 @@ def import_sociopatterns(
                 0,
                 batch.pk,
             )
-            _finish_batch(session, batch, report, actor)
+            _finish_batch(session, batch, report, actor.name)
             reports.append(report)
         refs = _refs(session, zone)
         place_pk = f.MISSING
@@ -297,7 +311,7 @@ def import_sociopatterns(
             path=str(files.tij),
             fmt="sociopatterns",
             sha256=_sha256(files.tij),
-            actor=actor,
+            actor=actor.name,
         )
         progress.phase("writing contacts", len(merged.a))
         added = observations.add_records(
@@ -316,7 +330,7 @@ def import_sociopatterns(
             rejects_path=rejects_path,
             notes=[f"{int(keep.sum()):,} windows merged into {len(merged.a):,} contacts"],
         )
-        _finish_batch(session, batch, report, actor)
+        _finish_batch(session, batch, report, actor.name)
         reports.append(report)
     for r in reports:
         r.seconds = time.perf_counter() - began

@@ -1,0 +1,97 @@
+"""Who may do what: the roles of cordon's users and the permissions each role holds.
+
+Services check these for every call, whatever interface the call came through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cordon.errors import PermissionDenied
+
+__all__ = ["ROLE_PERMISSIONS", "Actor", "Permission", "UserRole", "require"]
+
+
+class UserRole(StrEnum):
+    """The roles a user account can have."""
+
+    COMMAND = "command"
+    """The outbreak lead: everything."""
+    MEDICAL = "medical"
+    """Clinical data, results, contacts and tracing, isolation and beds."""
+    SECURITY = "security"
+    """Locations, passages, holds, roster; no clinical detail beyond "under order"."""
+    OBSERVER = "observer"
+    """Aggregates only, no names."""
+    DOOR = "door"
+    """A door or airlock controller: access decisions only."""
+
+
+class Permission(StrEnum):
+    """One kind of thing a user may read or do."""
+
+    READ_PEOPLE = "read_people"
+    READ_LOCATIONS = "read_locations"
+    READ_CONTACTS = "read_contacts"
+    READ_CLINICAL = "read_clinical"
+    READ_ORDERS = "read_orders"
+    READ_AGGREGATES = "read_aggregates"
+    READ_ALERTS = "read_alerts"
+    READ_AUDIT = "read_audit"
+    IMPORT_DIRECTORY = "import_directory"
+    IMPORT_LOCATIONS = "import_locations"
+    IMPORT_CLINICAL = "import_clinical"
+    ORDER_MEDICAL = "order_medical"
+    """Quarantine and isolation orders, and case state changes."""
+    ORDER_HOLD = "order_hold"
+    """Egress holds."""
+    ORDER_MORATORIUM = "order_moratorium"
+    PLAN_BEDS = "plan_beds"
+    PLAN_ROSTER = "plan_roster"
+    DECIDE_ACCESS = "decide_access"
+    OVERRIDE_ACCESS = "override_access"
+    DECLARE_EMERGENCY = "declare_emergency"
+    RUN_ANALYTICS = "run_analytics"
+    MANAGE_USERS = "manage_users"
+
+
+P = Permission
+ROLE_PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
+    UserRole.COMMAND: frozenset(Permission),
+    UserRole.MEDICAL: frozenset(
+        {
+            P.READ_PEOPLE, P.READ_LOCATIONS, P.READ_CONTACTS, P.READ_CLINICAL, P.READ_ORDERS,
+            P.READ_AGGREGATES, P.READ_ALERTS, P.IMPORT_CLINICAL, P.ORDER_MEDICAL, P.PLAN_BEDS,
+            P.RUN_ANALYTICS,
+        }
+    ),
+    UserRole.SECURITY: frozenset(
+        {
+            P.READ_PEOPLE, P.READ_LOCATIONS, P.READ_ORDERS, P.READ_AGGREGATES, P.READ_ALERTS,
+            P.IMPORT_LOCATIONS, P.ORDER_HOLD, P.PLAN_ROSTER, P.DECIDE_ACCESS, P.OVERRIDE_ACCESS,
+            P.DECLARE_EMERGENCY,
+        }
+    ),
+    UserRole.OBSERVER: frozenset({P.READ_AGGREGATES}),
+    UserRole.DOOR: frozenset({P.DECIDE_ACCESS}),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The user (or machine) on whose behalf a service runs; named in the audit log."""
+
+    name: str
+    role: UserRole = UserRole.COMMAND
+
+    def can(self, permission: Permission) -> bool:
+        """Whether this actor's role holds ``permission``."""
+        return permission in ROLE_PERMISSIONS[self.role]
+
+
+def require(actor: Actor, *permissions: Permission) -> None:
+    """Raise PermissionDenied unless the actor holds every one of ``permissions``."""
+    missing = [p.value for p in permissions if not actor.can(p)]
+    if missing:
+        raise PermissionDenied(f"{actor.name} ({actor.role.value}) may not {', '.join(missing)}")
