@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -42,18 +42,31 @@ def pg_available() -> None:
 
 
 @pytest.fixture
-def pg_url(pg_available: None) -> Iterator[str]:
-    """A URL to a fresh, empty schema on the PostgreSQL server, dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_BASE, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
+def pg_urls(pg_available: None) -> Iterator[Callable[[], str]]:
+    """Makes URLs to fresh, empty schemas on the PostgreSQL server, all dropped afterwards."""
+    made: list[str] = []
     base = PG_BASE.replace("postgresql://", "postgresql+psycopg://", 1)
     separator = "&" if "?" in base else "?"
+
+    def make() -> str:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_BASE, autocommit=True) as connection:
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+        made.append(schema)
+        return f"{base}{separator}options=-csearch_path%3D{schema}"
+
     try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+        yield make
     finally:
         with psycopg.connect(PG_BASE, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            for schema in made:
+                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_url(pg_urls: Callable[[], str]) -> str:
+    """A URL to a fresh, empty schema on the PostgreSQL server, dropped afterwards."""
+    return pg_urls()
 
 
 @pytest.fixture

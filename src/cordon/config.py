@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(default="UTC", description="Station time zone for display and 'today'.")
     actor: str = Field(default_factory=default_actor, description="Name written to the audit log.")
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Presence and passage logs older than this are purged by `cordon purge`.",
+    )
 
     @field_validator("timezone")
     @classmethod

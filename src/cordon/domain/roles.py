@@ -54,6 +54,8 @@ class Permission(StrEnum):
     DECLARE_EMERGENCY = "declare_emergency"
     RUN_ANALYTICS = "run_analytics"
     MANAGE_USERS = "manage_users"
+    ADMINISTER_STORE = "administer_store"
+    """Backups, restores and retention purges."""
 
 
 P = Permission

@@ -102,20 +102,20 @@ class Store:
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         return config
 
-    def upgrade(self) -> str:
-        """Create the store or bring its schema to the newest migration; returns the revision."""
+    def upgrade(self, revision: str = "head") -> str:
+        """Create the store or bring its schema to ``revision`` (the newest by default)."""
         if (path := self.sqlite_path) is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         config = self._alembic_config()
         try:
             with self.engine.begin() as connection:
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
         except OperationalError as exc:
             raise StoreUnavailable(
                 f"cannot open the store at {self.display_url}: {exc.orig}"
             ) from exc
-        return self.head_revision()
+        return self.head_revision() if revision == "head" else revision
 
     def head_revision(self) -> str:
         """The newest migration the code knows."""
