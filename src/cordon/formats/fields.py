@@ -106,7 +106,7 @@ def text(
         (values.str.len() > max_len).to_numpy(), name, f"is longer than {max_len} characters"
     )
     problems.flag(values.str.contains("\x00", regex=False).to_numpy(), name, "contains a NUL byte")
-    out = values.to_numpy(dtype=object)
+    out = values.to_numpy(dtype=object, copy=True)
     out[empty] = None
     return out
 
@@ -141,7 +141,11 @@ def integer(
         problems.flag(ok & (num < low), name, f"is below {low}")
     if high is not None:
         problems.flag(ok & (num > high), name, f"is above {high}")
-    out = np.where(ok, np.nan_to_num(num), 0).astype(np.int64)
+    huge = ok & (np.abs(np.nan_to_num(num)) >= 2.0**62)
+    problems.flag(huge, name, "is out of range")
+    ok &= ~huge
+    out = np.zeros(len(num), dtype=np.int64)
+    out[ok] = num[ok].astype(np.int64)
     return out, ok
 
 
@@ -182,7 +186,7 @@ def choice(
     lookup = {**{m.value: m.value for m in enum}, **dict(aliases or {})}
     uniques = raw.unique()
     mapping = {u: lookup.get(normalise_word(u)) for u in uniques}
-    words = raw.map(mapping).to_numpy(dtype=object)
+    words = raw.map(mapping).to_numpy(dtype=object, copy=True)
     empty = (raw == "").to_numpy()
     if default is not None:
         words[empty] = default.value
