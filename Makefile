@@ -9,7 +9,7 @@ SHARED ?= ../shared
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: env run test lint typecheck pytest bench clean
+.PHONY: env run test lint typecheck pytest bench audit clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -28,8 +28,8 @@ run: env
 	$(VENV)/bin/cordon person 1157 --last 10
 
 lint: env
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
 
 typecheck: env
 	$(VENV)/bin/mypy
@@ -41,6 +41,9 @@ test: lint typecheck pytest
 
 bench: env
 	$(VENV)/bin/python -m bench
+
+audit: env
+	$(VENV)/bin/python scripts/audit_deps.py
 
 clean:
 	rm -rf $(VENV) .uv .mypy_cache .pytest_cache .ruff_cache .hypothesis
