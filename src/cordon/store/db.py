@@ -15,7 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +32,19 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _unavailable(context: ExceptionContext) -> None:
+    """Turn a lost or unusable database connection into StoreUnavailable, for every caller.
+
+    Services, the CLI and the API then report one clear error (HTTP 503) instead of a driver
+    traceback, whether the server went away, refused the connection or the disk is full.
+    """
+    if isinstance(context.sqlalchemy_exception, OperationalError) or context.is_disconnect:
+        reason = str(context.original_exception).strip().splitlines() or ["connection lost"]
+        raise StoreUnavailable(f"the store is unavailable: {reason[0]}") from (
+            context.sqlalchemy_exception
+        )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -81,6 +94,7 @@ class Store:
                     pool_pre_ping=True,
                     connect_args={"application_name": "cordon", "connect_timeout": 5},
                 )
+            event.listen(engine, "handle_error", _unavailable)
             self._engine = engine
         return self._engine
 
@@ -111,10 +125,8 @@ class Store:
             with self.engine.begin() as connection:
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
-        except OperationalError as exc:
-            raise StoreUnavailable(
-                f"cannot open the store at {self.display_url}: {exc.orig}"
-            ) from exc
+        except StoreUnavailable as exc:
+            raise StoreUnavailable(f"cannot open the store at {self.display_url}: {exc}") from exc
         return self.head_revision() if revision == "head" else revision
 
     def head_revision(self) -> str:
@@ -128,10 +140,8 @@ class Store:
         try:
             with self.engine.connect() as connection:
                 return MigrationContext.configure(connection).get_current_revision()
-        except OperationalError as exc:
-            raise StoreUnavailable(
-                f"cannot open the store at {self.display_url}: {exc.orig}"
-            ) from exc
+        except StoreUnavailable as exc:
+            raise StoreUnavailable(f"cannot open the store at {self.display_url}: {exc}") from exc
 
     def check_ready(self) -> None:
         """Raise StoreNotReady unless the store exists and its schema is current."""
