@@ -137,7 +137,8 @@ def gathering_frame(story: Story, day6: Day6) -> pd.DataFrame:
             private[m.gathering].append(m)
     for gid, meetings in private.items():
         m = meetings[0]
-        rows.append((gid, "Private meeting", m.place, m.start, m.end, f"{m.source} {m.target}", "private"))
+        pair = " ".join(sorted((m.source, m.target)))
+        rows.append((gid, "Private meeting", m.place, m.start, m.end, pair, "private"))
     rows += [_row(s, "meeting") for s in day6.meetings]
     rows += [_row(s, "show") for s in day6.shows]
     if day6.westworld is not None:
@@ -147,5 +148,5 @@ def gathering_frame(story: Story, day6: Day6) -> pd.DataFrame:
 
 
 def _row(show: Show, kind: str) -> tuple[str, str, str, int, int, str, str]:
-    people = " ".join([*show.performers, *show.crew])
+    people = " ".join(sorted({*show.performers, *show.crew}))
     return (show.id, show.name, show.place, show.start, show.end, people, kind)
