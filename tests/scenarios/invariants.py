@@ -21,25 +21,29 @@ def adjacent(tree: dict[str, str | None], a: str, b: str) -> bool:
     return tree.get(a) == b or tree.get(b) == a
 
 
+def _door(tree: dict[str, str | None], a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Row by row: whether a door joins place ``a`` and place ``b``."""
+    up_a, up_b = a.map(tree), b.map(tree)
+    return ((up_a == b.to_numpy()) | (up_b == a.to_numpy())).to_numpy()
+
+
 def presence_problems(scenario: Scenario) -> list[str]:
     """Overlaps, empty intervals, jumps between non-adjacent places, gaps not through an exit."""
     tree = parents(scenario)
     exits = set(scenario.places.loc[scenario.places["exit"], "id"])
-    out: list[str] = []
-    frame = scenario.presence.sort_values(["person", "start"], kind="stable")
-    for person, rows in frame.groupby("person", sort=False):
-        places = rows["place"].tolist()
-        starts, ends = rows["start"].to_numpy(), rows["end"].to_numpy()
-        if (ends <= starts).any():
-            out.append(f"{person}: empty interval")
-        for k in range(1, len(places)):
-            if starts[k] < ends[k - 1]:
-                out.append(f"{person}: in {places[k - 1]} and {places[k]} at once at {starts[k]}")
-            elif starts[k] == ends[k - 1]:
-                if not adjacent(tree, places[k - 1], places[k]):
-                    out.append(f"{person}: {places[k - 1]} -> {places[k]} has no door")
-            elif places[k - 1] not in exits or places[k] not in exits:
-                out.append(f"{person}: gap {places[k - 1]} -> {places[k]} not through an exit")
+    f = scenario.presence.sort_values(["person", "start"], kind="stable").reset_index(drop=True)
+    prev = f.shift(1)
+    same = (f["person"] == prev["person"]).to_numpy()
+    start, end = f["start"].to_numpy(), prev["end"].to_numpy()
+    out = [f"{r.person}: empty interval at {r.start}" for r in f[f["end"] <= f["start"]].itertuples()]
+    overlap = same & (start < end)
+    touch = same & (start == end)
+    gap = same & (start > end)
+    no_door = touch & ~_door(tree, prev["place"].fillna(""), f["place"])
+    through = prev["place"].isin(exits).to_numpy() & f["place"].isin(exits).to_numpy()
+    for mask, what in ((overlap, "in two places at once"), (no_door, "moved with no door"),
+                       (gap & ~through, "gap not through an exit")):
+        out += [f"{r.person} at {r.start} in {r.place}: {what}" for r in f[mask].itertuples()]
     return out
 
 
@@ -47,26 +51,25 @@ def passage_problems(scenario: Scenario) -> list[str]:
     """Passages that do not match a presence boundary, or cross between non-adjacent places."""
     tree = parents(scenario)
     t = scenario.truth
-    p = scenario.presence
-    starts = set(zip(p["person"], p["place"], p["start"], strict=True))
-    ends = set(zip(p["person"], p["place"], p["end"], strict=True))
-    out: list[str] = []
-    x = scenario.passages
-    for person, place, time, direction in zip(
-        x["person"], x["place"], x["time"], x["direction"], strict=True
-    ):
-        key = (person, place, time)
-        if (direction == "in" and key not in starts) or (direction == "out" and key not in ends):
-            out.append(f"{person} {direction} {place} at {time}: no presence")
-    expected = int((p["start"] > t.day1).sum() + (p["end"] < t.data_end).sum())
-    if expected != len(x):
-        out.append(f"{len(x)} passages for {expected} presence boundaries")
-    ins = x[x["direction"] == "in"].set_index(["person", "time"])["place"]
-    outs = x[x["direction"] == "out"].set_index(["person", "time"])["place"]
-    both = ins.to_frame("to").join(outs.to_frame("from"), how="inner")
-    for (person, time), row in both.iterrows():
-        if not adjacent(tree, row["from"], row["to"]):
-            out.append(f"{person} at {time}: {row['from']} -> {row['to']} has no door")
+    p, x = scenario.presence, scenario.passages
+    bounds = pd.concat(
+        [
+            p.loc[p["start"] > t.day1, ["person", "place", "start"]]
+            .rename(columns={"start": "time"}).assign(direction="in"),
+            p.loc[p["end"] < t.data_end, ["person", "place", "end"]]
+            .rename(columns={"end": "time"}).assign(direction="out"),
+        ]
+    )
+    keys = ["person", "place", "time", "direction"]
+    joined = x[keys].merge(bounds, on=keys, how="outer", indicator=True)
+    out = [f"{r.person} {r.direction} {r.place} at {r.time}: {r._5}"
+           for r in joined[joined["_merge"] != "both"].itertuples()]
+    ins = x[x["direction"] == "in"][["person", "time", "place"]]
+    outs = x[x["direction"] == "out"][["person", "time", "place"]]
+    moves = ins.merge(outs, on=["person", "time"], suffixes=("_to", "_from"))
+    bad = moves[~_door(tree, moves["place_from"], moves["place_to"])]
+    out += [f"{r.person} at {r.time}: {r.place_from} -> {r.place_to} has no door"
+            for r in bad.itertuples()]
     return out
 
 

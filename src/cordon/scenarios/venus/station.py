@@ -162,8 +162,9 @@ def build_people(rng: np.random.Generator, population: int) -> list[Member]:
     """Station people (``population`` of them, homes in quarters), the visiting crew and the
     day-6 arrivals."""
     fixed = sum(n for _r, _a, n, _w in GROUPS.values()) + 3
-    if population < fixed + 50:
-        raise ValueError(f"population must be at least {fixed + 50}")
+    beds = len(RINGS) * QUARTERS_PER_RING * QUARTERS_BEDS
+    if not fixed + 50 <= population <= beds:
+        raise ValueError(f"population must be between {fixed + 50} and {beds}")
     people = [
         Member("john", "John Mercer", "staff", "administration", "director", False),
         Member("dominic", "Dominic Reyes", "security", "police", "security", False),
