@@ -35,14 +35,19 @@ def presence_problems(scenario: Scenario) -> list[str]:
     prev = f.shift(1)
     same = (f["person"] == prev["person"]).to_numpy()
     start, end = f["start"].to_numpy(), prev["end"].to_numpy()
-    out = [f"{r.person}: empty interval at {r.start}" for r in f[f["end"] <= f["start"]].itertuples()]
+    out = [
+        f"{r.person}: empty interval at {r.start}" for r in f[f["end"] <= f["start"]].itertuples()
+    ]
     overlap = same & (start < end)
     touch = same & (start == end)
     gap = same & (start > end)
     no_door = touch & ~_door(tree, prev["place"].fillna(""), f["place"])
     through = prev["place"].isin(exits).to_numpy() & f["place"].isin(exits).to_numpy()
-    for mask, what in ((overlap, "in two places at once"), (no_door, "moved with no door"),
-                       (gap & ~through, "gap not through an exit")):
+    for mask, what in (
+        (overlap, "in two places at once"),
+        (no_door, "moved with no door"),
+        (gap & ~through, "gap not through an exit"),
+    ):
         out += [f"{r.person} at {r.start} in {r.place}: {what}" for r in f[mask].itertuples()]
     return out
 
@@ -55,21 +60,27 @@ def passage_problems(scenario: Scenario) -> list[str]:
     bounds = pd.concat(
         [
             p.loc[p["start"] > t.day1, ["person", "place", "start"]]
-            .rename(columns={"start": "time"}).assign(direction="in"),
+            .rename(columns={"start": "time"})
+            .assign(direction="in"),
             p.loc[p["end"] < t.data_end, ["person", "place", "end"]]
-            .rename(columns={"end": "time"}).assign(direction="out"),
+            .rename(columns={"end": "time"})
+            .assign(direction="out"),
         ]
     )
     keys = ["person", "place", "time", "direction"]
     joined = x[keys].merge(bounds, on=keys, how="outer", indicator=True)
-    out = [f"{r.person} {r.direction} {r.place} at {r.time}: {r._5}"
-           for r in joined[joined["_merge"] != "both"].itertuples()]
+    out = [
+        f"{r.person} {r.direction} {r.place} at {r.time}: {r._5}"
+        for r in joined[joined["_merge"] != "both"].itertuples()
+    ]
     ins = x[x["direction"] == "in"][["person", "time", "place"]]
     outs = x[x["direction"] == "out"][["person", "time", "place"]]
     moves = ins.merge(outs, on=["person", "time"], suffixes=("_to", "_from"))
     bad = moves[~_door(tree, moves["place_from"], moves["place_to"])]
-    out += [f"{r.person} at {r.time}: {r.place_from} -> {r.place_to} has no door"
-            for r in bad.itertuples()]
+    out += [
+        f"{r.person} at {r.time}: {r.place_from} -> {r.place_to} has no door"
+        for r in bad.itertuples()
+    ]
     return out
 
 
@@ -83,8 +94,9 @@ def where_at(scenario: Scenario, moment: int) -> pd.Series:
 def occupancy_peak(scenario: Scenario, place: str) -> int:
     """The most people in ``place`` at one time."""
     p = scenario.presence[scenario.presence["place"] == place]
-    events = np.concatenate([np.stack([p["start"], np.ones(len(p))], 1),
-                             np.stack([p["end"], -np.ones(len(p))], 1)])
+    events = np.concatenate(
+        [np.stack([p["start"], np.ones(len(p))], 1), np.stack([p["end"], -np.ones(len(p))], 1)]
+    )
     if not len(events):
         return 0
     order = np.lexsort((events[:, 1], events[:, 0]))

@@ -1,4 +1,4 @@
-"""``cordon demo``: loads through the importers, sets the story's cases, adds nothing when re-run."""
+"""``cordon demo``: loads through the importers, sets the cases, adds nothing when re-run."""
 
 from __future__ import annotations
 

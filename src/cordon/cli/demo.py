@@ -67,8 +67,14 @@ def run(
         f"Venus demo (seed {report.seed}) in {report.store}",
         ["kind", "read", "added", "updated", "unchanged", "seconds"],
         [
-            (r.kind, f"{r.read:,}", f"{r.added:,}", f"{r.updated:,}", f"{r.unchanged:,}",
-             f"{r.seconds:.2f}")
+            (
+                r.kind,
+                f"{r.read:,}",
+                f"{r.added:,}",
+                f"{r.updated:,}",
+                f"{r.unchanged:,}",
+                f"{r.seconds:.2f}",
+            )
             for r in report.imports
         ],
     )
@@ -83,7 +89,7 @@ def run(
     console.print(
         f"commander {key['commander']}, director {key['director']}, security chief "
         f"{key['security_chief']}, index patient {key['index_patient']}; missing: "
-        f"{', '.join(key['missing'])}"
+        f"{', '.join(truth.missing)}"
     )
 
 

@@ -80,7 +80,11 @@ def run_demo(
             for kind in venus.FILES:
                 report.imports.append(
                     import_file(
-                        session, paths[kind], kind=Kind(kind), actor=actor, zone=zone,
+                        session,
+                        paths[kind],
+                        kind=Kind(kind),
+                        actor=actor,
+                        zone=zone,
                         progress=progress,
                     )
                 )
@@ -102,9 +106,13 @@ def stage_situation(session: Session, truth: venus.Truth, *, actor: Actor) -> in
     for person in truth.infected:
         at = truth.confirmed_at[person]
         if person in truth.missing:
-            wanted.append((person, Clinical.CONFIRMED, Containment.MISSING, truth.isolation_ward, at))
+            wanted.append(
+                (person, Clinical.CONFIRMED, Containment.MISSING, truth.isolation_ward, at)
+            )
         else:
-            wanted.append((person, Clinical.CONFIRMED, Containment.ISOLATED, truth.isolation_ward, at))
+            wanted.append(
+                (person, Clinical.CONFIRMED, Containment.ISOLATED, truth.isolation_ward, at)
+            )
     changed = 0
     for person, clinical, containment, place, at in wanted:
         if _already(session, person, clinical, containment, place):

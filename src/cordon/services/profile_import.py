@@ -1,4 +1,4 @@
-"""Importing a pathogen profile from a JSON file (the form ``store.profiles.profile_record`` writes)."""
+"""A pathogen profile from a JSON file (as ``store.profiles.profile_record`` writes it)."""
 
 from __future__ import annotations
 

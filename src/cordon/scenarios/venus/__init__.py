@@ -38,6 +38,7 @@ from cordon.scenarios.venus.station import (
     AIRLOCKS,
     ISOLATION_BEDS,
     ISOLATION_WARD,
+    Member,
     build_people,
     build_places,
 )
@@ -46,6 +47,7 @@ from cordon.scenarios.venus.story import (
     DAY1,
     END,
     Egress,
+    Show,
     Story,
     plan_story,
 )
@@ -148,7 +150,7 @@ def generate(seed: int = DEFAULT_SEED, *, population: int = POPULATION) -> Scena
     story = plan_story(rng, people)
     day6 = plan_day6(rng, story, people)
     tree = Tree({p.id: p.parent for p in places})
-    shows_by_day: dict[int, list] = {}
+    shows_by_day: dict[int, list[Show]] = {}
     for show in story.shows:
         shows_by_day.setdefault(show.day, []).append(show)
     rows = walk_everyone(rng, people, tree, story, shows_by_day)
@@ -167,7 +169,7 @@ def generate(seed: int = DEFAULT_SEED, *, population: int = POPULATION) -> Scena
     )
 
 
-def _truth(seed: int, people: list, story: Story, day6: Day6) -> Truth:
+def _truth(seed: int, people: list[Member], story: Story, day6: Day6) -> Truth:
     groups: dict[str, list[str]] = {}
     for m in people:
         groups.setdefault(m.group, []).append(m.id)

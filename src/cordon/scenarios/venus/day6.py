@@ -42,7 +42,9 @@ def plan_day6(rng: np.random.Generator, story: Story, people: list[Member]) -> D
     homes = {m.id: m.home for m in people}
     day.diplomats, day.scientists = groups["diplomat"], groups["vsci"]
     day.tourists = groups["tourist"]
-    day.turned_back = [day.tourists[i] for i in sorted(rng.choice(TOURISTS, TURNED_BACK, replace=False))]
+    day.turned_back = [
+        day.tourists[i] for i in sorted(rng.choice(TOURISTS, TURNED_BACK, replace=False))
+    ]
     add, stop = story.appointments.append, story.stops.append
     for who in [*day.diplomats, *day.scientists]:
         stop((who, Stop(clock(6, 7.5), "arrive", "shuttle-bay", keep=True)))
@@ -57,19 +59,43 @@ def plan_day6(rng: np.random.Generator, story: Story, people: list[Member]) -> D
     for who in study:
         add(Appointment(who, "lab-med", clock(6, 6.5), clock(6, 12), returns=False))
     day.meetings.append(
-        Show("study-d6", "Particle study at the hospital", "lab-med", clock(6, 6.5), clock(6, 12),
-             6, "M", performers=study)
+        Show(
+            "study-d6",
+            "Particle study at the hospital",
+            "lab-med",
+            clock(6, 6.5),
+            clock(6, 12),
+            6,
+            "M",
+            performers=study,
+        )
     )
     briefing = [*day.diplomats, *day.scientists, "john"]
     day.meetings.append(
-        Show("briefing-d6", "Briefing of the diplomatic mission", "auditorium", clock(6, 8.5),
-             clock(6, 9.5), 6, "M", performers=briefing)
+        Show(
+            "briefing-d6",
+            "Briefing of the diplomatic mission",
+            "auditorium",
+            clock(6, 8.5),
+            clock(6, 9.5),
+            6,
+            "M",
+            performers=briefing,
+        )
     )
     add(Appointment("john", "auditorium", clock(6, 8.5), clock(6, 9.5)))
     talks = ["john", "dominic", "bahati"]
     day.meetings.append(
-        Show("talks-d6", "Director and commander: the moratorium", "admin", clock(6, 10),
-             clock(6, 11.5), 6, "M", performers=talks)
+        Show(
+            "talks-d6",
+            "Director and commander: the moratorium",
+            "admin",
+            clock(6, 10),
+            clock(6, 11.5),
+            6,
+            "M",
+            performers=talks,
+        )
     )
     stop(("bahati", Stop(clock(6, 9.25), "arrive", "berth", keep=True)))
     for who in talks:

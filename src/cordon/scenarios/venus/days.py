@@ -23,14 +23,26 @@ WORK: dict[str, tuple[tuple[str, ...], float, float]] = {
     "scientist": (("science-lab",), 8.5, 17.5),
     "performer": (("backstage",), 13.0, 18.0),
     "hospitality": (
-        ("food-court", "food-court", "theatre-1", "theatre-2", "theatre-3", "theatre-4",
-         "suite-westworld", "suite-versailles", "suite-atlantis", "suite-orient", "backstage"),
+        (
+            "food-court",
+            "food-court",
+            "theatre-1",
+            "theatre-2",
+            "theatre-3",
+            "theatre-4",
+            "suite-westworld",
+            "suite-versailles",
+            "suite-atlantis",
+            "suite-orient",
+            "backstage",
+        ),
         10.0,
         19.0,
     ),
     "engineering": (("engineering", "engineering", "hydroponics", "control"), 7.5, 16.5),
 }
-SHIFTS = {"security": (("police",), (7.0, 15.0), (14.0, 22.0))}
+Shift = tuple[tuple[str, ...], tuple[float, float], tuple[float, float]]
+SHIFTS: dict[str, Shift] = {"security": (("police",), (7.0, 15.0), (14.0, 22.0))}
 SHIFTS["medical"] = (("ward-1", "ward-1", "lab-med", "hospital"), (7.0, 15.0), (12.0, 20.0))
 PATROLS = ("hub", "promenade", "dock-deck", "ring-a", "ring-b", "ring-c", "ring-d")
 LEISURE = ("promenade", "hydroponics", "food-court")
@@ -63,7 +75,10 @@ class _Routines:
             ]
         if draw < 0.55:
             t = free_at + self.u(0, 0.5)
-            return [Stop(_h(day, t), "go", "food-court"), Stop(_h(day, t + self.u(1, 2.5)), "go", home)]
+            return [
+                Stop(_h(day, t), "go", "food-court"),
+                Stop(_h(day, t + self.u(1, 2.5)), "go", home),
+            ]
         return [Stop(_h(day, free_at + self.u(0, 0.3)), "go", home)]
 
     def station(self, m: Member, workplace: str, shift: tuple[float, float] | None) -> list[Stop]:
@@ -145,7 +160,9 @@ class _Routines:
         return stops
 
 
-def merge(routine: list[Stop], appointments: list[Appointment], keeps: list[Stop], home: str) -> list[Stop]:
+def merge(
+    routine: list[Stop], appointments: list[Appointment], keeps: list[Stop], home: str
+) -> list[Stop]:
     """The routine with the appointments and fixed stops laid over it.
 
     Routine moves near an appointment are dropped; after one the person goes back to where the
@@ -170,9 +187,7 @@ def merge(routine: list[Stop], appointments: list[Appointment], keeps: list[Stop
         else:
             after = [t for t in anchors if t > go]
             windows.append((go - CLEAR, after[0] if after else 2**62))
-    movable = [
-        s for s in [*routine, *returns] if not any(lo <= s.at < hi for lo, hi in windows)
-    ]
+    movable = [s for s in [*routine, *returns] if not any(lo <= s.at < hi for lo, hi in windows)]
     stops = sorted([*movable, *fixed], key=lambda s: (s.at, not s.keep))
     cut = next((s.at for s in stops if s.final), None)
     return stops if cut is None else [s for s in stops if s.at <= cut]
@@ -221,5 +236,5 @@ def _station_routine(routines: _Routines, m: Member) -> list[Stop]:
         return routines.station(m, workplace, early if routines.rng.random() < 0.6 else late)
     if m.group == "resident":
         return routines.station(m, m.home or "hub", None)
-    places = WORK[m.group][0]
-    return routines.station(m, places[int(routines.rng.integers(len(places)))], None)
+    jobs = WORK[m.group][0]
+    return routines.station(m, jobs[int(routines.rng.integers(len(jobs)))], None)

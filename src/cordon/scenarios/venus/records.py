@@ -66,10 +66,22 @@ def passage_frame(presence: pd.DataFrame, exits: set[str], story: Story) -> pd.D
     outs = presence[presence["end"] < END]
     frame = pd.concat(
         [
-            pd.DataFrame({"person": ins["person"], "place": ins["place"], "time": ins["start"],
-                          "direction": "in"}),
-            pd.DataFrame({"person": outs["person"], "place": outs["place"], "time": outs["end"],
-                          "direction": "out"}),
+            pd.DataFrame(
+                {
+                    "person": ins["person"],
+                    "place": ins["place"],
+                    "time": ins["start"],
+                    "direction": "in",
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "person": outs["person"],
+                    "place": outs["place"],
+                    "time": outs["end"],
+                    "direction": "out",
+                }
+            ),
         ],
         ignore_index=True,
     )
@@ -82,7 +94,9 @@ def passage_frame(presence: pd.DataFrame, exits: set[str], story: Story) -> pd.D
         for who, other in ((e.person, e.escort), (e.escort, e.person)):
             mine = (frame["person"] == who).to_numpy()
             window = mine & (frame["time"] >= e.time - 900).to_numpy()
-            window &= (frame["time"] <= e.time).to_numpy() & (frame["place"] == e.airlock).to_numpy()
+            window &= (frame["time"] <= e.time).to_numpy() & (
+                frame["place"] == e.airlock
+            ).to_numpy()
             door = mine & frame["time"].isin(frame.loc[window, "time"]).to_numpy()
             frame.loc[door, "credential"] = "foreign"
             frame.loc[door, "companions"] = other
@@ -106,11 +120,19 @@ def exposure_frame(presence: pd.DataFrame, story: Story) -> pd.DataFrame:
                 if e - s > best[1] - best[0]:
                     best = (s, e)
         if best[1] - best[0] < MIN_EXPOSURE:
-            raise RuntimeError(f"the meeting of {m.source} and {m.target} at {m.place} did not happen")
+            raise RuntimeError(
+                f"the meeting of {m.source} and {m.target} at {m.place} did not happen"
+            )
         source = "observed" if m.kind == "show" else "interview"
-        rows.append((m.source, m.target, m.place, best[0], best[1], best[1] - best[0], "fluid", source))
+        rows.append(
+            (m.source, m.target, m.place, best[0], best[1], best[1] - best[0], "fluid", source)
+        )
     columns = ["a", "b", "place", "start", "end", "duration_s", "route", "source"]
-    return pd.DataFrame(rows, columns=columns).sort_values("start", kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(rows, columns=columns)
+        .sort_values("start", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def _window(m: Meeting) -> tuple[int, int]:

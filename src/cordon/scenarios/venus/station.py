@@ -85,33 +85,45 @@ def build_places() -> list[PlaceSpec]:
         p("shuttle-bay", "Shuttle bay", "dock", 120, "dock-deck", True),
         p("berth", "Visiting vessel berth", "dock", 60, "dock-deck", True),
     ]
-    places += [
-        p(a, f"Airlock {a[-1]}", "airlock", 6, AIRLOCK_PARENTS[a], True) for a in AIRLOCKS
-    ]
+    places += [p(a, f"Airlock {a[-1]}", "airlock", 6, AIRLOCK_PARENTS[a], True) for a in AIRLOCKS]
     return places
 
 
-FEMALE = (
-    "Amara Aiko Alba Alice Anja Ayla Beatriz Camille Carmen Chiara Clara Daria Elena Elif Emma "
-    "Esther Eva Fatima Freya Greta Hana Ines Ingrid Irene Isabel Jade Julia Kaia Laila Lena Leonie "
-    "Lucia Maja Mara Marta Maya Mei Mila Nadia Naomi Nina Noor Olga Paula Priya Rosa Sara Selma "
-    "Sofia Tara Thea Valeria Vera Yara Yuki Zara Zoe"
-).split()
-MALE = (
-    "Aaron Adam Ahmed Alex Andrei Arjun Ben Carlos Daniel David Diego Elias Emil Erik Felix Finn "
-    "Hugo Ibrahim Ivan Jakob Jonas Kai Karl Kenji Leo Liam Luca Lukas Marco Mateo Max Nikolai Noah "
-    "Omar Oscar Pablo Paul Pedro Rafael Ravi Samuel Sven Tariq Theo Tomas Victor Viktor Yusuf Ziad"
-).split()
-SURNAMES = (
-    "Abe Adler Alvarez Bauer Berg Costa Cruz Dahl Diaz Dubois Eriksen Fischer Fontaine Garcia "
-    "Haddad Hansen Hoffmann Ibsen Ito Jensen Kaur Kim Kowalski Lang Larsen Leclerc Lindqvist Lopez "
-    "Marin Meyer Moreau Mori Nakamura Novak Okafor Olsen Park Petrov Quinn Rossi Sato Schmidt "
-    "Silva Singh Sorensen Tanaka Torres Varga Weber Wolf Yilmaz Zhou"
-).split()
-CREW = (
-    "Jabari Zuberi Kito Baraka Tendai Jelani Kamau Zawadi Imara Chiumbo Jengo Kibwe Shujaa Tumaini "
-    "Haji Simba Mosi Rashidi Sefu Uhuru Tau Kondo Faraji Juma Dumisani Nuru Obi Amani Chane Jasiri"
-).split()
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+FEMALE = _words(
+    """
+Amara Aiko Alba Alice Anja Ayla Beatriz Camille Carmen Chiara Clara Daria Elena Elif Emma
+Esther Eva Fatima Freya Greta Hana Ines Ingrid Irene Isabel Jade Julia Kaia Laila Lena
+Leonie Lucia Maja Mara Marta Maya Mei Mila Nadia Naomi Nina Noor Olga Paula Priya Rosa
+Sara Selma Sofia Tara Thea Valeria Vera Yara Yuki Zara Zoe
+"""
+)
+MALE = _words(
+    """
+Aaron Adam Ahmed Alex Andrei Arjun Ben Carlos Daniel David Diego Elias Emil Erik Felix
+Finn Hugo Ibrahim Ivan Jakob Jonas Kai Karl Kenji Leo Liam Luca Lukas Marco Mateo Max
+Nikolai Noah Omar Oscar Pablo Paul Pedro Rafael Ravi Samuel Sven Tariq Theo Tomas Victor
+Viktor Yusuf Ziad
+"""
+)
+SURNAMES = _words(
+    """
+Abe Adler Alvarez Bauer Berg Costa Cruz Dahl Diaz Dubois Eriksen Fischer Fontaine Garcia
+Haddad Hansen Hoffmann Ibsen Ito Jensen Kaur Kim Kowalski Lang Larsen Leclerc Lindqvist
+Lopez Marin Meyer Moreau Mori Nakamura Novak Okafor Olsen Park Petrov Quinn Rossi Sato
+Schmidt Silva Singh Sorensen Tanaka Torres Varga Weber Wolf Yilmaz Zhou
+"""
+)
+CREW = _words(
+    """
+Jabari Zuberi Kito Baraka Tendai Jelani Kamau Zawadi Imara Chiumbo Jengo Kibwe Shujaa
+Tumaini Haji Simba Mosi Rashidi Sefu Uhuru Tau Kondo Faraji Juma Dumisani Nuru Obi Amani
+Chane Jasiri
+"""
+)
 COUNTRIES = (
     "UN Secretariat",
     "Brazil",
@@ -193,7 +205,14 @@ def build_people(rng: np.random.Generator, population: int) -> list[Member]:
     rng.shuffle(names)
     for k in range(1, 7):
         people.append(
-            Member(f"cmd-{k:02d}", names[k - 1], "visiting_crew", "vessel: command staff", "crew", k % 2 == 0)
+            Member(
+                f"cmd-{k:02d}",
+                names[k - 1],
+                "visiting_crew",
+                "vessel: command staff",
+                "crew",
+                k % 2 == 0,
+            )
         )
     for k in range(1, 41):
         people.append(
@@ -211,14 +230,25 @@ def build_people(rng: np.random.Generator, population: int) -> list[Member]:
     for k in range(1, 21):
         female = bool(rng.random() < 0.5)
         country = COUNTRIES[(k - 1) % len(COUNTRIES)]
-        people.append(Member(f"dip-{k:02d}", _name(rng, female), "diplomat", country, "diplomat", female))
+        people.append(
+            Member(f"dip-{k:02d}", _name(rng, female), "diplomat", country, "diplomat", female)
+        )
     for k in range(1, 16):
         female = bool(rng.random() < 0.5)
         people.append(
-            Member(f"vsci-{k:02d}", _name(rng, female), "scientist", "diplomatic shuttle", "vsci", female)
+            Member(
+                f"vsci-{k:02d}",
+                _name(rng, female),
+                "scientist",
+                "diplomatic shuttle",
+                "vsci",
+                female,
+            )
         )
     for k in range(1, 31):
-        people.append(Member(f"tour-{k:02d}", _name(rng, True), "guest", "tourist shuttle", "tourist", True))
+        people.append(
+            Member(f"tour-{k:02d}", _name(rng, True), "guest", "tourist shuttle", "tourist", True)
+        )
     return people
 
 

@@ -253,7 +253,7 @@ def _free_crew(
         candidates = [c for c in reuse if story.free(c, day, slot)]
         if candidates:
             return candidates[int(rng.integers(len(candidates)))]
-    order = rng.permutation(len(crew))
+    order: list[int] = rng.permutation(len(crew)).tolist()
     return next(crew[i] for i in order if story.free(crew[i], day, slot))
 
 
@@ -322,7 +322,11 @@ def _extra_exposed(
     k = 0
     for day, count in EXTRA_EXPOSED:
         for woman in chosen[k : k + count]:
-            slot = "P2" if day == 6 else _slot_for(rng, story, woman, by_id[woman].group == "performer", day)
+            slot = (
+                "P2"
+                if day == 6
+                else _slot_for(rng, story, woman, by_id[woman].group == "performer", day)
+            )
             on = 5 if day == 6 else day
             partner = _free_crew(rng, story, crew, on, slot, [])
             _meet(rng, story, by_id, partner, woman, on, slot, False)
@@ -341,7 +345,7 @@ def _shows(rng: np.random.Generator, story: Story, performers: list[str], crew: 
             day_shows.append(
                 Show(
                     f"show-d{day}-{theatre}",
-                    f"{title} ({slot == 'W' and 'welcome show' or 'evening show'})",
+                    f"{title} ({(slot == 'W' and 'welcome show') or 'evening show'})",
                     theatre,
                     clock(day, first),
                     clock(day, last),
@@ -352,7 +356,9 @@ def _shows(rng: np.random.Generator, story: Story, performers: list[str], crew: 
         for i, m in enumerate(story.meetings):
             if m.kind != "show" or m.place or (m.start - DAY1) // DAY + 1 != day:
                 continue
-            slot = next(s for s, (f, _l) in SLOTS.items() if clock(day, f) == m.start and s in "WAB")
+            slot = next(
+                s for s, (f, _l) in SLOTS.items() if clock(day, f) == m.start and s in "WAB"
+            )
             fits = [s for s in day_shows if s.slot == slot]
             show = fits[int(rng.integers(len(fits)))]
             woman, partner = (m.target, m.source) if m.source in crew else (m.source, m.target)
@@ -366,8 +372,14 @@ def _shows(rng: np.random.Generator, story: Story, performers: list[str], crew: 
                 show.performers.append("stephanie")
                 show.crew.append(story.infector["stephanie"])
                 story.meetings[0] = Meeting(
-                    story.infector["stephanie"], "stephanie", show.place, show.start, show.end,
-                    "show", show.id, True,
+                    story.infector["stephanie"],
+                    "stephanie",
+                    show.place,
+                    show.start,
+                    show.end,
+                    "show",
+                    show.id,
+                    True,
                 )
             _fill(rng, story, show, performers, 10, gone, day)
             _fill(rng, story, show, [c for c in crew if day in story.crew_days[c]], 4, {}, day)
