@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pandas as pd
@@ -176,3 +177,30 @@ def test_files_are_canonical(scenario: venus.Scenario, tmp_path: Path) -> None:
     header = paths["passages"].read_text().splitlines()[0]
     assert header == "person,place,time,direction,credential,companions,camera"
     assert paths["presence"].read_text().splitlines()[1].count("Z") == 2
+
+
+def test_no_place_holds_more_than_its_capacity(scenario: venus.Scenario) -> None:
+    places = scenario.places.dropna(subset=["capacity"])
+    over = {
+        pid: (peak, cap)
+        for pid, cap in zip(places["id"], places["capacity"], strict=True)
+        if (peak := occupancy_peak(scenario, pid)) > cap
+    }
+    assert over == {}
+
+
+def test_the_checks_catch_broken_records(scenario: venus.Scenario) -> None:
+    broken = copy.copy(scenario)
+    presence = scenario.presence.copy()
+    row = presence.index[(presence["person"] == "john")][5]
+    presence.loc[row, "start"] -= 7200
+    broken.presence = presence
+    assert any("two places" in p for p in presence_problems(broken))
+    teleport = scenario.presence.copy()
+    rows = teleport.index[teleport["person"] == "john"][3:5]
+    teleport.loc[rows, "place"] = ["theatre-1", "ward-1"]
+    broken.presence = teleport
+    assert any("no door" in p for p in presence_problems(broken))
+    broken.presence = scenario.presence
+    broken.passages = scenario.passages.drop(scenario.passages.index[100])
+    assert passage_problems(broken)

@@ -153,7 +153,8 @@ def generate(seed: int = DEFAULT_SEED, *, population: int = POPULATION) -> Scena
     shows_by_day: dict[int, list[Show]] = {}
     for show in story.shows:
         shows_by_day.setdefault(show.day, []).append(show)
-    rows = walk_everyone(rng, people, tree, story, shows_by_day)
+    seats = {p.id: (p.capacity or 0) - 60 for p in places}
+    rows = walk_everyone(rng, people, tree, story, shows_by_day, seats)
     presence = presence_frame(rows)
     exits = {p.id for p in places if p.exit}
     return Scenario(
@@ -161,7 +162,7 @@ def generate(seed: int = DEFAULT_SEED, *, population: int = POPULATION) -> Scena
         people=people_frame(people),
         presence=presence,
         passages=passage_frame(presence, exits, story),
-        exposures=exposure_frame(presence, story),
+        exposures=exposure_frame(presence, story, rng),
         lab=lab_frame(story),
         gatherings=gathering_frame(story, day6),
         profile=PROFILE,

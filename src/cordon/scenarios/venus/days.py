@@ -23,19 +23,11 @@ WORK: dict[str, tuple[tuple[str, ...], float, float]] = {
     "scientist": (("science-lab",), 8.5, 17.5),
     "performer": (("backstage",), 13.0, 18.0),
     "hospitality": (
-        (
-            "food-court",
-            "food-court",
-            "theatre-1",
-            "theatre-2",
-            "theatre-3",
-            "theatre-4",
-            "suite-westworld",
-            "suite-versailles",
-            "suite-atlantis",
-            "suite-orient",
-            "backstage",
-        ),
+        ("food-court",) * 8
+        + ("theatre-1", "theatre-2", "theatre-3", "theatre-4") * 1
+        + ("backstage", "backstage", "promenade")
+        + ("suite-westworld", "suite-versailles", "suite-atlantis", "suite-orient")
+        + ("promenade",) * 4,
         10.0,
         19.0,
     ),
@@ -56,9 +48,13 @@ def _h(day: int, hour: float) -> int:
 class _Routines:
     """Routine stops for one person, drawn from the seeded generator."""
 
-    def __init__(self, rng: np.random.Generator, shows: dict[int, list[Show]]) -> None:
+    def __init__(
+        self, rng: np.random.Generator, shows: dict[int, list[Show]], seats: dict[str, int]
+    ) -> None:
         self.rng = rng
         self.shows = shows
+        self.seats = seats
+        self.taken: dict[str, int] = defaultdict(int)
 
     def u(self, low: float, high: float) -> float:
         return float(self.rng.uniform(low, high))
@@ -66,9 +62,14 @@ class _Routines:
     def evening(self, m: Member, day: int, free_at: float) -> list[Stop]:
         home = m.home or "hub"
         draw = self.rng.random()
-        later = [s for s in self.shows.get(day, []) if s.start >= _h(day, free_at + 0.5)]
+        later = [
+            s
+            for s in self.shows.get(day, [])
+            if s.start >= _h(day, free_at + 0.5) and self.taken[s.id] < self.seats[s.place]
+        ]
         if draw < 0.25 and later:
             show = later[int(self.rng.integers(len(later)))]
+            self.taken[show.id] += 1
             return [
                 Stop(show.start - 900, "go", show.place),
                 Stop(show.end + 300, "go", home),
@@ -199,9 +200,10 @@ def walk_everyone(
     tree: Tree,
     story: Story,
     shows: dict[int, list[Show]],
+    seats: dict[str, int],
 ) -> list[tuple[str, str, int, int]]:
     """Presence rows (person, place, start, end) of everyone from day 1 to noon of day 6."""
-    routines = _Routines(rng, shows)
+    routines = _Routines(rng, shows, seats)
     appts: dict[str, list[Appointment]] = defaultdict(list)
     for a in story.appointments:
         appts[a.person].append(a)

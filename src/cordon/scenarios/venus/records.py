@@ -103,7 +103,7 @@ def passage_frame(presence: pd.DataFrame, exits: set[str], story: Story) -> pd.D
     return frame
 
 
-def exposure_frame(presence: pd.DataFrame, story: Story) -> pd.DataFrame:
+def exposure_frame(presence: pd.DataFrame, story: Story, rng: np.random.Generator) -> pd.DataFrame:
     """exposures: the intimate contacts of the story, timed by when both were actually there."""
     wanted = {m.source for m in story.meetings} | {m.target for m in story.meetings}
     spans: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
@@ -112,7 +112,7 @@ def exposure_frame(presence: pd.DataFrame, story: Story) -> pd.DataFrame:
         spans[(person, place)].append((int(start), int(end)))
     rows = []
     for m in story.meetings:
-        lo, hi = _window(m)
+        lo, hi = _window(m, rng)
         best = (0, 0)
         for s1, e1 in spans[(m.source, m.place)]:
             for s2, e2 in spans[(m.target, m.place)]:
@@ -135,10 +135,12 @@ def exposure_frame(presence: pd.DataFrame, story: Story) -> pd.DataFrame:
     )
 
 
-def _window(m: Meeting) -> tuple[int, int]:
+def _window(m: Meeting, rng: np.random.Generator) -> tuple[int, int]:
+    """When the contact happened: a while into the show, or most of a private meeting."""
     if m.kind == "show":
-        return m.start + 2700, m.start + 4500
-    return m.start + 600, m.end - 300
+        lo = m.start + 2700 + int(rng.integers(0, 1200))
+        return lo, min(m.end, lo + int(rng.integers(900, 2400)))
+    return m.start + int(rng.integers(300, 1200)), m.end - int(rng.integers(0, 900))
 
 
 def lab_frame(story: Story) -> pd.DataFrame:

@@ -26,6 +26,7 @@ ISOLATION_BEDS = 12
 RINGS = ("ring-a", "ring-b", "ring-c", "ring-d")
 QUARTERS_PER_RING = 50
 QUARTERS_BEDS = 8
+"""Residents per quarters (which hold 10 at a time, with visitors)."""
 AIRLOCKS = tuple(f"airlock-{k}" for k in range(1, 9))
 AIRLOCK_PARENTS = dict(
     zip(AIRLOCKS, (*RINGS, "promenade", "med-deck", "ops-deck", "dock-deck"), strict=True)
@@ -53,7 +54,7 @@ def build_places() -> list[PlaceSpec]:
         label = "Performers' ring D" if letter == "D" else f"Quarters ring {letter}"
         places.append(p(ring, label, "corridor", None, "hub"))
         places += [
-            p(f"q-{letter.lower()}-{k:02d}", f"Quarters {letter}-{k:02d}", "quarters", 8, ring)
+            p(f"q-{letter.lower()}-{k:02d}", f"Quarters {letter}-{k:02d}", "quarters", 10, ring)
             for k in range(1, QUARTERS_PER_RING + 1)
         ]
     places += [
@@ -63,21 +64,21 @@ def build_places() -> list[PlaceSpec]:
         p("theatre-3", "Theatre Nyx", "hall", 240, "promenade"),
         p("theatre-4", "Theatre Eos", "hall", 200, "promenade"),
         p("auditorium", "Main auditorium (convertible)", "hall", 800, "promenade"),
-        p("suite-westworld", "Westworld suite", "suite", 40, "promenade"),
-        p("suite-versailles", "Versailles suite", "suite", 16, "promenade"),
-        p("suite-atlantis", "Atlantis suite", "suite", 16, "promenade"),
-        p("suite-orient", "Orient Express suite", "suite", 12, "promenade"),
+        p("suite-westworld", "Westworld suite", "suite", 60, "promenade"),
+        p("suite-versailles", "Versailles suite", "suite", 30, "promenade"),
+        p("suite-atlantis", "Atlantis suite", "suite", 30, "promenade"),
+        p("suite-orient", "Orient Express suite", "suite", 24, "promenade"),
         p("backstage", "Backstage and rehearsal rooms", "other", 200, "promenade"),
-        p("food-court", "Food court", "hall", 600, "promenade"),
+        p("food-court", "Food court", "hall", 1000, "promenade"),
         p("med-deck", "Medical deck", "corridor", None, "hub"),
         p("hospital", "Hospital reception", "other", 40, "med-deck"),
-        p("ward-1", "General ward", "ward", 20, "hospital"),
+        p("ward-1", "General ward", "ward", 30, "hospital"),
         p(ISOLATION_WARD, "Isolation ward", "isolation_room", ISOLATION_BEDS, "hospital"),
         p("lab-med", "Hospital laboratory", "lab", 30, "hospital"),
         p("ops-deck", "Operations deck", "corridor", None, "hub"),
         p("police", "Police office", "office", 60, "ops-deck"),
         p("admin", "Administration and director's office", "office", 60, "ops-deck"),
-        p("control", "Station control", "office", 40, "ops-deck"),
+        p("control", "Station control", "office", 120, "ops-deck"),
         p("science-lab", "Research laboratory", "lab", 40, "ops-deck"),
         p("engineering", "Engineering", "other", 200, "ops-deck"),
         p("hydroponics", "Hydroponic gardens", "other", 300, "ops-deck"),
@@ -85,7 +86,7 @@ def build_places() -> list[PlaceSpec]:
         p("shuttle-bay", "Shuttle bay", "dock", 120, "dock-deck", True),
         p("berth", "Visiting vessel berth", "dock", 60, "dock-deck", True),
     ]
-    places += [p(a, f"Airlock {a[-1]}", "airlock", 6, AIRLOCK_PARENTS[a], True) for a in AIRLOCKS]
+    places += [p(a, f"Airlock {a[-1]}", "airlock", 12, AIRLOCK_PARENTS[a], True) for a in AIRLOCKS]
     return places
 
 

@@ -238,6 +238,8 @@ def _meet(
     if slot in ("A", "B", "W"):
         story.meetings.append(Meeting(source, target, "", start, end, "show", "", infects))
         return
+    start += int(rng.integers(-900, 900) if slot == "P1" else rng.integers(0, 1200))
+    end = start + int(rng.integers(3600, 6000))
     place = by_id[woman].home if rng.random() < 0.4 else SUITES[int(rng.integers(len(SUITES)))]
     assert place is not None
     gid = f"private-d{day}-{len(story.meetings) + 1:02d}"
