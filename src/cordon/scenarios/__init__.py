@@ -1,0 +1,1 @@
+"""Reference scenarios: synthetic facilities whose records tell a known story (``venus``)."""

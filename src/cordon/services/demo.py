@@ -1,0 +1,139 @@
+"""The Venus demo: generate the scenario, load it through the importers, set the story's cases.
+
+``run_demo`` does what a facility's first day with cordon would: create the store, import each
+canonical file (people, places, presence, passages, exposures, lab, gatherings) with the same
+importer as ``cordon import``, store the pathogen profile, then bring the cases to the state of the
+story. Running it again adds nothing.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from cordon.domain.cases import Case, Clinical, Containment
+from cordon.domain.roles import Actor, Permission, require
+from cordon.formats.schemas import Kind
+from cordon.scenarios import venus
+from cordon.services import cases
+from cordon.services.admin import init_store
+from cordon.services.imports import ImportReport, import_file
+from cordon.services.profile_import import import_profile
+from cordon.services.progress import NO_PROGRESS, Progress
+from cordon.store import cases as case_store
+from cordon.store import directory
+from cordon.store.db import Store
+
+__all__ = ["DemoReport", "run_demo", "stage_situation"]
+
+
+@dataclass
+class DemoReport:
+    """What the demo loaded and how long it took."""
+
+    store: str
+    seed: int
+    folder: str | None
+    imports: list[ImportReport] = field(default_factory=list)
+    profile_changed: bool = False
+    cases_changed: int = 0
+    generate_s: float = 0.0
+    load_s: float = 0.0
+    truth: venus.Truth | None = None
+
+    @property
+    def added(self) -> int:
+        """Records added by this run (zero when the demo was already loaded)."""
+        return sum(r.added + r.updated for r in self.imports)
+
+
+def run_demo(
+    store: Store,
+    *,
+    actor: Actor,
+    seed: int = venus.DEFAULT_SEED,
+    export: Path | None = None,
+    population: int = venus.POPULATION,
+    zone: ZoneInfo | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> DemoReport:
+    """Create the store if needed and load the Venus scenario into it; idempotent."""
+    require(actor, Permission.ADMINISTER_STORE)
+    zone = zone or ZoneInfo("UTC")
+    init_store(store, actor=actor.name)
+    began = time.perf_counter()
+    progress.phase("generating the Venus scenario")
+    scenario = venus.generate(seed, population=population)
+    report = DemoReport(store.display_url, seed, str(export) if export else None)
+    report.truth = scenario.truth
+    with tempfile.TemporaryDirectory(prefix="cordon-demo-") as scratch:
+        folder = export or Path(scratch)
+        paths = venus.write_files(scenario, folder)
+        report.generate_s = time.perf_counter() - began
+        began = time.perf_counter()
+        with store.session() as session:
+            for kind in venus.FILES:
+                report.imports.append(
+                    import_file(
+                        session,
+                        paths[kind],
+                        kind=Kind(kind),
+                        actor=actor,
+                        zone=zone,
+                        progress=progress,
+                    )
+                )
+            report.profile_changed = import_profile(session, paths["profile"], actor=actor)
+            report.cases_changed = stage_situation(session, scenario.truth, actor=actor)
+    report.load_s = time.perf_counter() - began
+    return report
+
+
+def stage_situation(session: Session, truth: venus.Truth, *, actor: Actor) -> int:
+    """Set the cases of the story through the case transitions: the 16 confirmed (10 isolated in
+    the isolation ward, 6 missing) and the women exposed but not yet confirmed. Returns how many
+    cases changed (none on a re-run).
+
+    This is the demo's stand-in for the containment rules (``services.containment.apply_rules``),
+    which derive the same states from the records.
+    """
+    wanted: list[tuple[str, Clinical, Containment, str | None, int]] = []
+    for person in truth.infected:
+        at = truth.confirmed_at[person]
+        if person in truth.missing:
+            wanted.append(
+                (person, Clinical.CONFIRMED, Containment.MISSING, truth.isolation_ward, at)
+            )
+        else:
+            wanted.append(
+                (person, Clinical.CONFIRMED, Containment.ISOLATED, truth.isolation_ward, at)
+            )
+    changed = 0
+    for person, clinical, containment, place, at in wanted:
+        if _already(session, person, clinical, containment, place):
+            continue
+        cases.change_case(
+            session,
+            person,
+            actor=actor,
+            reason="Venus demo: the situation on the morning of day 6",
+            at=at,
+            clinical=clinical,
+            containment=containment,
+            assigned_place=place,
+        )
+        changed += 1
+    return changed
+
+
+def _already(
+    session: Session, person: str, clinical: Clinical, containment: Containment, place: str | None
+) -> bool:
+    pk, _ = directory.get_person(session, person)
+    case: Case = case_store.get_case(session, pk, person)
+    return (case.clinical, case.containment, case.assigned_place) == (clinical, containment, place)
