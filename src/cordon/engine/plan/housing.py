@@ -239,7 +239,7 @@ def cohort_capacity(
     --------
     >>> p = HousingProblem([0, 1], current=[0, -1], beds=[3, 2, 1], conversion_beds=[0, 0, 0])
     >>> cohort_capacity(p, 0), cohort_capacity(p, 1)
-    (6, 3)
+    (6, 5)
     """
     keep = problem.cohort < cohort
     others = HousingProblem(
