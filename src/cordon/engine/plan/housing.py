@@ -230,7 +230,7 @@ def solve_housing(
 def cohort_capacity(
     problem: HousingProblem, cohort: int, *, time_limit_s: float = 10.0, workers: int = 1
 ) -> int:
-    """The most beds one cohort can have once the cohorts before it are housed as far as they can be.
+    """The most beds a cohort can have once the cohorts before it are housed as far as they can be.
 
     As in the plan, cohorts with a higher index give way. The cohort's own people are set aside:
     the answer is its total beds, current ones included, to compare with a forecast of its need.
