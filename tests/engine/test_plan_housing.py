@@ -134,7 +134,7 @@ def test_current_occupants_stay_and_a_hall_is_converted_only_when_the_ward_is_fu
 
 
 def test_venus_sixteen_confirmed_and_six_scientists_fit_by_converting_the_auditorium() -> None:
-    ward, iso_a, iso_b, auditorium, theatre = range(5)
+    ward, halls = 0, [3, 4]
     confirmed, scientists = 0, 1
     p = HousingProblem(
         cohort=[confirmed] * 16 + [scientists] * 6,
@@ -143,9 +143,12 @@ def test_venus_sixteen_confirmed_and_six_scientists_fit_by_converting_the_audito
         conversion_beds=[0, 0, 0, 60, 30],
     )
     s = solve_housing(p)
-    assert s.status == "optimal" and s.unhoused == 0 and s.converted.sum() == 1
+    assert s.status == "optimal" and s.unhoused == 0 and s.converted[halls].sum() == 1
     for room in range(5):
         assert len(set(p.cohort[s.room == room].tolist())) <= 1
+    # one conversion beats two: as in the story, the isolated women move to the larger room
+    (hall,) = np.flatnonzero(s.converted)
+    assert np.all(s.room[:16] == hall) and np.all(s.room[16:] == ward) and s.moves == 10
     walled = HousingProblem(p.cohort, p.current, p.beds, p.conversion_beds, allow_conversion=False)
     s = solve_housing(walled)
     assert s.unhoused == 8
