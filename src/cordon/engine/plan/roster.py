@@ -6,9 +6,10 @@ most ``max_shifts_window`` shifts in any ``window_slots`` consecutive slots (the
 over every rolling week). Guards are interchangeable and so are posts, so the model only decides
 who works in which slot; posts are handed out afterwards, keeping each guard on the post they held
 before where they can, and covering posts in the order given when guards are short. Objective,
-lexicographic: fewest uncovered post-slots, then the smallest spread of shifts between the busiest
-and the idlest guard. When posts stay uncovered, the smallest number of guards that covers them
-all is found from a lower bound and re-solves.
+lexicographic, solved in two phases: fewest uncovered post-slots, then fewest posts uncovered at
+any one time; then the smallest spread of shifts between the busiest and the idlest guard. When
+posts stay uncovered, the fewest guards that cover them all are found from a lower bound and
+re-solves.
 """
 
 from __future__ import annotations
@@ -249,8 +250,9 @@ def _hand_out_posts(working: NDArray[np.bool_], posts: int) -> NDArray[np.int64]
 def solve_roster(
     p: RosterProblem, *, time_limit_s: float = 10.0, workers: int = 2, seed: int = 0
 ) -> RosterSolution:
-    """The best roster within ``time_limit_s``, and if posts stay uncovered, how many guards would
-    cover them (searched within a second ``time_limit_s``).
+    """The best roster within ``time_limit_s`` (half for coverage, the rest for fairness), and if
+    posts stay uncovered, how many guards would cover them (searched within another
+    ``time_limit_s``). ``objective`` and ``bound`` weigh the three aims lexicographically.
 
     Examples
     --------
@@ -260,16 +262,45 @@ def solve_roster(
     (0, 0, 2)
     """
     started = time.perf_counter()
+    deadline = started + time_limit_s
     m, w, short = _model(p, p.guards, full_cover=False)
+    worst = m.new_int_var(0, p.posts, "worst")
+    for x in short:
+        m.add(worst >= x)
+    # phase 1: coverage (fewest uncovered, then fewest at once)
+    m.minimize((p.posts + 1) * sum(short) + worst)
+    solver = _solver(time_limit_s / 2, workers, seed)
+    first = solver.solve(m)
+    if first not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise EngineError(f"the solver found no roster in time ({solver.status_name()})")
+    gaps, at_once = int(solver.value(sum(short))), int(solver.value(worst))
+    cover_bound = solver.best_objective_bound
+    for x in (*short, worst):
+        m.add_hint(x, solver.value(x))
+    for row in w:
+        for x in row:
+            m.add_hint(x, solver.value(x))
+    # phase 2: fairness, with coverage held at what phase 1 reached
+    m.add(sum(short) <= gaps)
+    m.add(worst <= at_once)
     totals = [sum(row) for row in w]
     spread = m.new_int_var(0, p.slots, "spread")
     if p.guards:
         m.add(spread >= totals[0] - totals[-1])  # the model orders guards by load
-    m.minimize((p.slots + 1) * sum(short) + spread)
-    solver = _solver(time_limit_s, workers, seed)
-    code = solver.solve(m)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise EngineError(f"the solver found no roster in time ({solver.status_name()})")
+        if first == cp_model.OPTIMAL:
+            m.add(sum(short) == gaps)
+            work = p.posts * p.slots - gaps
+            m.add(totals[0] >= -(-work // p.guards))
+            m.add(totals[-1] <= work // p.guards)
+    m.minimize(spread)
+    solver = _solver(max(0.0, deadline - time.perf_counter()), workers, seed)
+    second = solver.solve(m)
+    if second not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise EngineError(f"the solver found no fair roster in time ({solver.status_name()})")
+    tier = p.slots + 1  # spread <= slots
+    optimal = first == second == cp_model.OPTIMAL
+    objective = tier * ((p.posts + 1) * gaps + at_once) + solver.objective_value
+    bound = tier * cover_bound + (solver.best_objective_bound if first == cp_model.OPTIMAL else 0)
     working = np.array([[bool(solver.value(x)) for x in row] for row in w], dtype=bool).reshape(
         p.guards, p.slots
     )
@@ -282,15 +313,15 @@ def solve_roster(
         needed: int | None = p.guards
         lower = guards_lower_bound(p)
     else:
-        proven = code == cp_model.OPTIMAL or solver.best_objective_bound > p.slots
+        proven = first == cp_model.OPTIMAL or cover_bound >= p.posts + 1
         start = p.guards + 1 if proven else p.guards
         needed, lower = _guards_needed(p, start, time.perf_counter() + time_limit_s, workers)
     return RosterSolution(
         post=post,
         uncovered=uncovered,
-        status="optimal" if code == cp_model.OPTIMAL else "feasible",
-        objective=float(solver.objective_value),
-        bound=float(solver.best_objective_bound),
+        status="optimal" if optimal else "feasible",
+        objective=float(objective),
+        bound=float(bound),
         wall_s=time.perf_counter() - started,
         guards_lower_bound=lower,
         guards_needed=needed,
