@@ -50,7 +50,7 @@ def _people() -> str:
 def _presence() -> str:
     rows = ["person,place,start,end"]
     rows += [f"c{k:02d},ward-1,{AT - 86_400},{AT + 86_400}" for k in range(1, 11)]
-    rows += [f"pt,ward-1,{AT - 3_600},{AT + 3_600}"]
+    rows += [f"pt,ward-1,{AT - 3_600},{AT + 3_600}", f"g1,hall,{AT - 60},{AT + 60}"]
     return "\n".join(rows) + "\n"
 
 
@@ -124,6 +124,7 @@ def test_the_isolated_women_and_the_scientists_fit_by_converting_the_auditorium(
     assert (plan.forecast.beds_converted, plan.forecast.runs_out_day_converted) == (74, 3)
     assert plan.forecast.runs_out_at_converted == AT + 3 * 86_400
     assert [a.entity for a in audited] == ["housing"]
+    assert "1 person is in hall now and must leave before it converts" in plan.notes
     assert json.loads(json.dumps(plan.to_dict()))["feasible"] is True
 
 

@@ -256,6 +256,11 @@ def plan_housing(
         )
     short = {names[c]: int(n) for c, n in enumerate(solution.unhoused_by_cohort.tolist()) if n > 0}
     notes = _housing_notes(short, rooms, bool(conversion), convert)
+    for u in rooms:
+        crowd = sum(1 for p, _, q in present if q == u.room and p not in planned)
+        if u.convert and crowd:
+            who = "person is" if crowd == 1 else "people are"
+            notes.append(f"{crowd} {who} in {u.room} now and must leave before it converts")
     outlook = None
     if forecast is not None:
         outlook = _forecast(problem, names, forecast_cohort, list(forecast), at, time_limit_s)
