@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Annotated, Any
 
 import typer
@@ -78,12 +79,21 @@ def root(
     ctx.obj = Runtime(settings)
 
 
+COMMAND_MODULES = (
+    "admin",
+    "records",
+    "directory",
+    "cases",
+    "maintenance",
+    "demo",
+    "plans",
+)
+
+
 def register() -> None:
     """Attach every command module to the app (imported here to keep start-up in one place)."""
-    from cordon.cli import admin, cases, demo, directory, maintenance, records
-
-    for module in (admin, records, directory, cases, maintenance, demo):
-        module.register(app)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"cordon.cli.{name}").register(app)
 
 
 register()

@@ -1,0 +1,42 @@
+"""What the plans read: who is where at a moment, and the people of a role with their case."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cordon.store.models import CaseRow, PersonRow, PlaceRow, PresenceRow
+
+__all__ = ["people_of_role", "present_at"]
+
+
+def present_at(session: Session, place_ids: Collection[str], at: int) -> list[tuple[str, str, str]]:
+    """(person id, role, place id) of everyone present at ``at`` in one of the places."""
+    if not place_ids:
+        return []
+    query = (
+        select(PersonRow.id, PersonRow.role, PlaceRow.id)
+        .join(PresenceRow, PresenceRow.person_pk == PersonRow.pk)
+        .join(PlaceRow, PresenceRow.place_pk == PlaceRow.pk)
+        .where(
+            PlaceRow.id.in_(list(place_ids)),
+            PresenceRow.start_time <= at,
+            PresenceRow.end_time > at,
+        )
+        .distinct()
+        .order_by(PersonRow.id, PlaceRow.id)
+    )
+    return [(p, r, q) for p, r, q in session.execute(query)]
+
+
+def people_of_role(session: Session, role: str) -> list[tuple[str, str, str]]:
+    """(id, name, containment state: ``free`` without a case) of the people of ``role``, by id."""
+    query = (
+        select(PersonRow.id, PersonRow.name, CaseRow.containment)
+        .outerjoin(CaseRow, CaseRow.person_pk == PersonRow.pk)
+        .where(PersonRow.role == role)
+        .order_by(PersonRow.id)
+    )
+    return [(i, n, k or "free") for i, n, k in session.execute(query)]

@@ -1,0 +1,202 @@
+"""Housing and roster plans read from the store, on SQLite and PostgreSQL, and through the CLI."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from cordon.cli import app
+from cordon.domain.cases import Clinical, Containment
+from cordon.domain.roles import Actor, UserRole
+from cordon.errors import InvalidValue, PermissionDenied
+from cordon.formats.schemas import Kind
+from cordon.services import cases
+from cordon.services.imports import import_file
+from cordon.services.plans import plan_housing, plan_roster
+from cordon.store.db import Store
+from cordon.store.models import AuditRow
+from tests.factory import write
+
+UTC = ZoneInfo("UTC")
+LEAD = Actor("lead", UserRole.COMMAND)
+MEDIC = Actor("medic", UserRole.MEDICAL)
+GUARD = Actor("dominic", UserRole.SECURITY)
+AT = 1_795_000_000  # day 6, morning
+
+PLACES = """id,name,kind,capacity,parent,exit
+ward-1,Isolation ward,ward,12,,
+iso-1,Isolation room,isolation_room,3,,
+hall,Main auditorium,hall,300,,
+al-1,Airlock 1,airlock,4,,true
+al-2,Airlock 2,airlock,4,,true
+al-3,Airlock 3,airlock,4,,true
+"""
+
+
+def _people() -> str:
+    rows = ["id,name,role,affiliation,home"]
+    rows += [f"c{k:02d},Woman {k},performer,troupe," for k in range(1, 17)]
+    rows += ["e1,Exposed 1,resident,,", "e2,Exposed 2,resident,,", "pt,Old patient,patient,,"]
+    rows += [f"g{k},Guard {k},security,police," for k in range(1, 9)]
+    return "\n".join(rows) + "\n"
+
+
+def _presence() -> str:
+    rows = ["person,place,start,end"]
+    rows += [f"c{k:02d},ward-1,{AT - 86_400},{AT + 86_400}" for k in range(1, 11)]
+    rows += [f"pt,ward-1,{AT - 3_600},{AT + 3_600}", f"g1,hall,{AT - 60},{AT + 60}"]
+    return "\n".join(rows) + "\n"
+
+
+@pytest.fixture
+def venus(store: Store, tmp_path: Path) -> Store:
+    """Ten confirmed women in the ward, six departed, two exposed, a patient, eight guards."""
+    files = {
+        Kind.PLACES: write(tmp_path, "places.csv", PLACES),
+        Kind.PEOPLE: write(tmp_path, "people.csv", _people()),
+        Kind.PRESENCE: write(tmp_path, "presence.csv", _presence()),
+    }
+    with store.session() as session:
+        for kind, path in files.items():
+            import_file(session, path, kind=kind, actor=LEAD, zone=UTC)
+        for k in range(1, 17):
+            cases.change_case(
+                session,
+                f"c{k:02d}",
+                actor=MEDIC,
+                reason="positive",
+                at=AT - 3_600,
+                clinical=Clinical.CONFIRMED,
+                containment=Containment.ISOLATED if k <= 10 else Containment.DEPARTED,
+                assigned_place="ward-1" if k <= 10 else None,
+            )
+        for person in ("e1", "e2"):
+            cases.change_case(
+                session,
+                person,
+                actor=MEDIC,
+                reason="fluid contact",
+                at=AT - 3_600,
+                clinical=Clinical.EXPOSED,
+                containment=Containment.QUARANTINED,
+            )
+        cases.change_case(
+            session,
+            "g8",
+            actor=MEDIC,
+            reason="contact",
+            at=AT,
+            clinical=Clinical.EXPOSED,
+            containment=Containment.QUARANTINED,
+        )
+    return store
+
+
+def test_the_isolated_women_and_the_scientists_fit_by_converting_the_auditorium(
+    venus: Store,
+) -> None:
+    with venus.session() as session:
+        plan = plan_housing(
+            session, actor=MEDIC, at=AT, extra={"scientist": 6}, forecast=[16, 20, 40, 80]
+        )
+        audited = session.scalars(select(AuditRow).where(AuditRow.action == "plan")).all()
+    assert plan.feasible and plan.status == "optimal" and plan.conversions == ["hall"]
+    guests = {b.person for b in plan.beds} - {f"c{k:02d}" for k in range(1, 17)}
+    assert guests - {"e1", "e2", "g8"} == {f"(scientist {k})" for k in range(1, 7)}
+    by_person = {b.person: b for b in plan.beds}
+    for k in range(1, 17):
+        bed = by_person[f"c{k:02d}"]
+        assert bed.room == "hall" and bed.cohort == "confirmed"
+        assert bed.action == ("moves" if k <= 10 else "recover")
+    assert {by_person[p].room for p in ("e1", "e2", "g8")} == {"iso-1"}
+    assert {by_person[p].action for p in ("e1", "e2", "g8")} == {"admit"}
+    rooms = {u.room: u for u in plan.rooms}
+    assert rooms["ward-1"].held_by_others == 1 and rooms["ward-1"].cohort == "scientist"
+    assert rooms["hall"].beds == 60 and rooms["hall"].convert
+    assert plan.forecast is not None
+    assert (plan.forecast.beds_now, plan.forecast.runs_out_day) == (11 + 3, 0)
+    assert (plan.forecast.beds_converted, plan.forecast.runs_out_day_converted) == (74, 3)
+    assert plan.forecast.runs_out_at_converted == AT + 3 * 86_400
+    assert [a.entity for a in audited] == ["housing"]
+    assert "1 person is in hall now and must leave before it converts" in plan.notes
+    assert json.loads(json.dumps(plan.to_dict()))["feasible"] is True
+
+
+def test_without_a_conversion_the_plan_says_how_many_beds_each_cohort_is_short(
+    venus: Store,
+) -> None:
+    with venus.session() as session:
+        plan = plan_housing(session, actor=MEDIC, at=AT, extra={"scientist": 6}, convert=False)
+    # equal shortfalls either way: the confirmed get the beds first
+    assert not plan.feasible and plan.short == {"confirmed": 2, "exposed": 3, "scientist": 6}
+    assert plan.moves == 0 and plan.conversions == []
+    assert any("short of 2 beds for the confirmed cohort" in n for n in plan.notes)
+    assert any("no room may be converted" in n for n in plan.notes)
+
+
+def test_named_conversions_and_bad_ones(venus: Store) -> None:
+    with venus.session() as session:
+        plan = plan_housing(session, actor=MEDIC, at=AT, convert={"al-1": 3})
+        assert plan.short == {"confirmed": 2}
+        with pytest.raises(InvalidValue):
+            plan_housing(session, actor=MEDIC, at=AT, convert={"nowhere": 3})
+        with pytest.raises(PermissionDenied):
+            plan_housing(session, actor=GUARD, at=AT)
+
+
+def test_the_roster_names_uncovered_airlock_hours_and_the_guards_that_would_cover_them(
+    venus: Store,
+) -> None:
+    with venus.session() as session:
+        plan = plan_roster(session, actor=GUARD, start=AT, days=2)
+        audited = session.scalars(select(AuditRow).where(AuditRow.entity == "roster")).all()
+    assert plan.unavailable == ["g8"] and len(plan.guards) == 7
+    assert plan.exits == ["al-1", "al-2", "al-3"]
+    # 11 h rest after 8 h shifts: one shift a day each, 7 guards for 3 posts x 3 shifts a day
+    assert plan.uncovered_post_hours == (3 * 6 - 7 * 2) * 8
+    assert plan.guards_needed == 9 and plan.extra_guards_needed == 2
+    assert {u.exit for u in plan.uncovered} == {"al-3"}  # one gap at a time, the last exit
+    assert sum(u.end - u.start for u in plan.uncovered) == plan.uncovered_post_hours * 3600
+    assert plan.spread_hours == 0 and {g.hours for g in plan.guards} == {16}
+    for g in plan.guards:
+        mine = sorted(s.start for s in plan.shifts if s.guard == g.guard)
+        assert all(b - a >= (8 + 11) * 3600 for a, b in itertools.pairwise(mine))
+    assert len(audited) == 1
+
+
+def test_fewer_exits_are_covered_and_unknown_ones_refused(venus: Store) -> None:
+    with venus.session() as session:
+        plan = plan_roster(session, actor=LEAD, start=AT, days=2, exits=["al-2"])
+        assert plan.covered and plan.extra_guards_needed == 0 and plan.exits == ["al-2"]
+        assert len(plan.shifts) == 6 and plan.uncovered == []
+        with pytest.raises(InvalidValue):
+            plan_roster(session, actor=LEAD, start=AT, exits=["al-9"])
+        with pytest.raises(PermissionDenied):
+            plan_roster(session, actor=MEDIC, start=AT)
+
+
+def test_the_cli_prints_both_plans_as_tables_and_json(venus: Store, db_url: str) -> None:
+    runner = CliRunner()
+    base = ["--db", db_url, "plan"]
+    out = runner.invoke(
+        app, [*base, "housing", "--at", str(AT), "--extra", "scientist=6", "--json"]
+    )
+    assert out.exit_code == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["feasible"] and data["conversions"] == ["hall"]
+    out = runner.invoke(app, [*base, "housing", "--at", str(AT), "--no-convert"])
+    assert out.exit_code == 0 and "short of 3 beds for the exposed cohort" in out.stdout
+    out = runner.invoke(app, [*base, "roster", "--start", str(AT), "--days", "2"])
+    assert out.exit_code == 0 and "32 post-hours uncovered" in out.stdout
+    assert "2 more guards (9 in all)" in out.stdout
+    out = runner.invoke(app, [*base, "roster", "--start", str(AT), "--days", "1", "--json"])
+    data = json.loads(out.stdout)
+    assert data["uncovered_post_hours"] == 2 * 8 and data["shifts"][0]["start"].startswith("20")
+    out = runner.invoke(app, [*base, "housing", "--extra", "scientists"])
+    assert out.exit_code == 1 and "NAME=NUMBER" in out.stderr
