@@ -295,7 +295,7 @@ class AuditRow(Base):
 
 
 class RuleFiringRow(Base):
-    """One piece of evidence a containment rule has already acted on (makes the rules idempotent)."""
+    """Evidence a containment rule has already acted on (makes applying the rules idempotent)."""
 
     __tablename__ = "rule_firing"
     __table_args__ = (UniqueConstraint("rule", "evidence"),)
