@@ -108,7 +108,7 @@ def _kind_label(kind: OrderKind) -> str:
     return kind.value.replace("_", " ")
 
 
-@dataclass
+@dataclass(eq=False)
 class AccessIndex:
     """Holds, roles, doors, moratoria and emergencies in memory; see the module docstring."""
 

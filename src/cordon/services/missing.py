@@ -325,7 +325,7 @@ def check_exit_passages(session: Session, *, actor: str, now: int) -> list[Alert
     )
     by_person: dict[str, list[records.OrderView]] = {}
     for v in held:
-        if v.order.person is not None and v.order.status is not OrderStatus.SUPERSEDED:
+        if v.order.person is not None:
             by_person.setdefault(v.order.person, []).append(v)
     if not by_person:
         return []

@@ -72,19 +72,18 @@ def _ancestors(session: Session) -> dict[str, list[str]]:
     return out
 
 
-def crew_ratio(found: Sequence[Gathering], roles: Mapping[str, str], kind: str) -> float | None:
-    """Visiting crew per other participant in the gatherings of ``kind`` that plan crew (all
-    kinds when none of this kind do); None when no gathering plans any."""
-    for pool in ([g for g in found if g.kind == kind], list(found)):
-        crew = others = 0
-        for g in pool:
-            c = sum(1 for p in g.participants if roles.get(p) == CREW)
-            if c:
-                crew += c
-                others += len(g.participants) - c
-        if crew and others:
-            return crew / others
-    return None
+def crew_ratio(
+    found: Sequence[Gathering], roles: Mapping[str, str], like: Gathering
+) -> float | None:
+    """Visiting crew per other participant in the gatherings of the same kind as ``like`` that
+    plan crew; None when none of them plans any."""
+    crew = others = 0
+    for g in found:
+        c = sum(1 for p in g.participants if roles.get(p) == CREW)
+        if c and g.kind == like.kind:
+            crew += c
+            others += len(g.participants) - c
+    return crew / others if crew and others else None
 
 
 def _view(
@@ -95,7 +94,7 @@ def _view(
     morats: Sequence[Order],
 ) -> GatheringView:
     planned, _ = rules.crew_needed(g, roles, CREW, None)
-    needed, estimated = rules.crew_needed(g, roles, CREW, crew_ratio(found, roles, g.kind))
+    needed, estimated = rules.crew_needed(g, roles, CREW, crew_ratio(found, roles, g))
     by = tuple(
         m.id
         for m in morats
