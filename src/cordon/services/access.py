@@ -31,6 +31,7 @@ from cordon.store import containment as records
 from cordon.store import directory, gatherings
 from cordon.store.containment import Emergency
 from cordon.store.models import CaseRow, PersonRow, PlaceRow
+from cordon.times import format_time
 
 __all__ = [
     "AccessIndex",
@@ -68,6 +69,8 @@ class Hold:
     start: int
     expiry: int | None
     allowed: frozenset[str] = frozenset()
+    label: str = ""
+    """The deny reason, made once when the index is built."""
 
     def in_force(self, at: int) -> bool:
         """Whether the hold binds at ``at``."""
@@ -188,8 +191,10 @@ class AccessIndex:
                 allowed = allowed_places(
                     o.kind, assigned.get(o.person), self.homes.get(o.person), beds
                 )
+                until = f" until {format_time(o.expiry)}" if o.expiry is not None else ""
+                label = f"{_kind_label(o.kind)} (order {o.id}{until})"
                 holds.setdefault(o.person, []).append(
-                    Hold(o.id, o.kind, o.start, o.expiry, allowed)
+                    Hold(o.id, o.kind, o.start, o.expiry, allowed, label)
                 )
         all_gatherings = gatherings.list_gatherings(session) if morats else []
         emergencies = tuple(e for e in records.list_emergencies(session))
@@ -242,10 +247,9 @@ class AccessIndex:
                     direction is Direction.IN and not is_exit and bool(lineage & hold.allowed)
                 )
                 if not entering_own:
-                    until = f" until {hold.expiry}" if hold.expiry is not None else ""
                     verdict = Decision(
                         False,
-                        f"{_kind_label(hold.kind)} (order {hold.order}{until})",
+                        hold.label,
                         person,
                         door,
                         direction,
