@@ -87,6 +87,9 @@ COMMAND_MODULES = (
     "maintenance",
     "demo",
     "plans",
+    "orders",
+    "containment",
+    "access",
 )
 
 

@@ -24,6 +24,10 @@ class ContainmentRules:
     """How many consecutive negative results, after the last positive, clear a case."""
     negatives_apart_s: int = DAY
     """Minimum time between the negative results that count towards clearing."""
+    min_exposure_s: int = 0
+    """Exposures shorter than this do not trigger a quarantine."""
+    derived_needs_case: bool = True
+    """A contact derived from presence triggers only when one party is already a case."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,10 +26,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "AccessDecisionRow",
     "AlertRow",
     "AuditRow",
     "Base",
     "CaseRow",
+    "EmergencyRow",
     "ExposureRow",
     "GatheringParticipantRow",
     "GatheringRow",
@@ -41,6 +43,7 @@ __all__ = [
     "PlaceRow",
     "PresenceRow",
     "ProfileRow",
+    "RuleFiringRow",
 ]
 
 NAMING = {
@@ -289,3 +292,47 @@ class AuditRow(Base):
     entity_id: Mapped[str | None] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class RuleFiringRow(Base):
+    """Evidence a containment rule has already acted on (makes applying the rules idempotent)."""
+
+    __tablename__ = "rule_firing"
+    __table_args__ = (UniqueConstraint("rule", "evidence"),)
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[str] = mapped_column(String(64))
+    at: Mapped[int] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(Text)
+
+
+class AccessDecisionRow(Base):
+    """One answer given to a door or airlock: allow or deny, why, and any override or emergency."""
+
+    __tablename__ = "access_decision"
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[int] = mapped_column(BigInteger, index=True)
+    person: Mapped[str] = mapped_column(String(64), index=True)
+    place: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str] = mapped_column(String(8))
+    credential: Mapped[str] = mapped_column(String(16))
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    order_pk: Mapped[int | None] = mapped_column(Integer)
+    override_by: Mapped[str | None] = mapped_column(String(200))
+    override_why: Mapped[str | None] = mapped_column(Text)
+    emergency_pk: Mapped[int | None] = mapped_column(Integer)
+
+
+class EmergencyRow(Base):
+    """A declared life-safety emergency: exits fail open while it lasts."""
+
+    __tablename__ = "emergency"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    places: Mapped[list[str]] = mapped_column(JSON, default=list)
+    start_time: Mapped[int] = mapped_column(BigInteger)
+    end_time: Mapped[int | None] = mapped_column(BigInteger)
+    declared_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    ended_by: Mapped[str | None] = mapped_column(String(200))

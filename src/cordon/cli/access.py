@@ -1,0 +1,295 @@
+"""``cordon decide``, ``cordon emergency``, ``cordon moratorium`` and ``cordon gatherings``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from cordon.cli.context import Runtime, runtime
+from cordon.cli.orders import JSON, order_json, when
+from cordon.cli.output import console, emit_json, moment, table
+from cordon.domain.orders import OrderKind, OrderStatus
+from cordon.domain.people import ROLE_ALIASES
+from cordon.domain.records import CREDENTIAL_ALIASES, ROUTE_ALIASES, Credential, Direction, Route
+from cordon.domain.roles import Actor, UserRole
+from cordon.domain.vocab import choice, normalise_word
+from cordon.services import access, moratoria, orders
+from cordon.services.moratoria import GatheringView
+from cordon.times import format_time
+
+__all__ = ["register"]
+
+emergency_app = typer.Typer(help="Declare and end life-safety emergencies (exits fail open).")
+moratorium_app = typer.Typer(help="Suspend a route between groups, and the gatherings it covers.")
+
+
+def decide(
+    ctx: typer.Context,
+    person: Annotated[str, typer.Argument(help="Who is at the door.")],
+    door: Annotated[str, typer.Argument(help="The door or airlock (a place id).")],
+    direction: Annotated[str, typer.Argument(help="in or out.")],
+    at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
+    credential: Annotated[str, typer.Option(help="badge, foreign, override, none.")] = "badge",
+    override: Annotated[
+        str | None, typer.Option(help="A guard's name: let a denied person through.")
+    ] = None,
+    why: Annotated[str | None, typer.Option(help="The guard's reason for the override.")] = None,
+    as_json: JSON = False,
+) -> None:
+    """Allow or deny one passage, with the reason; the decision and any alert are recorded."""
+    rt = runtime(ctx)
+    with rt.session() as session:
+        index = access.AccessIndex.from_store(session)
+        decision = index.decide(
+            person,
+            door,
+            choice(Direction, direction),
+            when(rt, at),
+            credential=choice(Credential, credential, CREDENTIAL_ALIASES),
+        )
+        if override is not None and not decision.allowed:
+            decision = index.override(
+                decision, guard=Actor(override, UserRole.SECURITY), why=why or ""
+            )
+        index.flush(session, actor=rt.actor.name)
+    if as_json:
+        emit_json(
+            {
+                "allowed": decision.allowed,
+                "reason": decision.reason,
+                "person": decision.person,
+                "door": decision.door,
+                "direction": decision.direction.value,
+                "at": format_time(decision.at, rt.settings.zone),
+                "credential": decision.credential.value,
+                "order": decision.order,
+                "emergency": decision.emergency,
+                "override_by": decision.override_by,
+                "stale": decision.stale,
+            }
+        )
+        return
+    verdict = "[green]ALLOW[/]" if decision.allowed else "[bold red]DENY[/]"
+    console.print(f"{verdict} {person} {direction} {door}: {decision.reason}")
+
+
+@emergency_app.command("declare")
+def declare(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="fire, decompression, ...")],
+    reason: Annotated[str, typer.Option(help="What is happening.")],
+    place: Annotated[
+        list[str] | None, typer.Option(help="Only these exits (default: all).")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
+    as_json: JSON = False,
+) -> None:
+    """Declare a life-safety emergency: exits fail open and every passage is logged."""
+    rt = runtime(ctx)
+    with rt.session() as session:
+        found = access.declare_emergency(
+            session,
+            actor=rt.actor,
+            kind=kind,
+            start=when(rt, start),
+            reason=reason,
+            places=place or (),
+        )
+    if as_json:
+        emit_json({"id": found.id, "kind": found.kind, "places": list(found.places)})
+        return
+    console.print(f"emergency {found.id} ({found.kind}) declared: exits fail open")
+
+
+@emergency_app.command("end")
+def end(
+    ctx: typer.Context,
+    emergency_id: Annotated[int, typer.Argument(help="The emergency to end.")],
+    at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
+) -> None:
+    """End a declared emergency: exits refuse held persons again."""
+    rt = runtime(ctx)
+    with rt.session() as session:
+        access.end_emergency(session, emergency_id, actor=rt.actor, at=when(rt, at))
+    console.print(f"emergency {emergency_id} ended")
+
+
+def _gathering_json(v: GatheringView, rt: Runtime) -> dict[str, Any]:
+    g = v.gathering
+    return {
+        "id": g.id,
+        "name": g.name,
+        "place": g.place,
+        "kind": g.kind,
+        "start": format_time(g.start, rt.settings.zone),
+        "end": format_time(g.end, rt.settings.zone),
+        "status": g.status.value,
+        "participants": list(g.participants),
+        "crew_planned": v.crew_planned,
+        "crew_needed": v.crew_needed,
+        "crew_estimated": v.crew_estimated,
+        "suspended": v.suspended,
+        "suspended_by": list(v.suspended_by),
+    }
+
+
+def _gathering_table(title: str, views: list[GatheringView], rt: Runtime) -> None:
+    zone = rt.settings.zone
+    table(
+        title,
+        ["id", "name", "place", "start", "end", "crew needed", "suspended by", "participants"],
+        [
+            (
+                v.gathering.id,
+                v.gathering.name,
+                v.gathering.place,
+                moment(v.gathering.start, zone),
+                moment(v.gathering.end, zone),
+                f"{v.crew_needed}{' (est.)' if v.crew_estimated else ''}",
+                ", ".join(str(i) for i in v.suspended_by),
+                " ".join(v.gathering.participants),
+            )
+            for v in views
+        ],
+    )
+
+
+def gatherings(
+    ctx: typer.Context,
+    at: Annotated[str | None, typer.Option(help="As of this time (default: now).")] = None,
+    suspended: Annotated[bool, typer.Option(help="Only suspended ones.")] = False,
+    as_json: JSON = False,
+) -> None:
+    """Scheduled gatherings: how many of the visiting crew each needs, and whether a moratorium
+    suspends it. (Import them with `cordon import gatherings FILE`.)"""
+    rt = runtime(ctx)
+    with rt.session() as session:
+        views = moratoria.list_gatherings(
+            session, actor=rt.actor, at=when(rt, at), suspended_only=suspended
+        )
+    if as_json:
+        emit_json([_gathering_json(v, rt) for v in views])
+        return
+    _gathering_table(f"gatherings ({len(views)})", views, rt)
+
+
+@moratorium_app.command("issue")
+def issue(
+    ctx: typer.Context,
+    reason: Annotated[str, typer.Option(help="Why (recorded with the order).")],
+    today: Annotated[
+        bool, typer.Option("--today", help="Just for today: until 24:00, station time.")
+    ] = False,
+    start: Annotated[str | None, typer.Option(help="When it starts (default: now).")] = None,
+    expiry: Annotated[str | None, typer.Option(help="When it lapses.")] = None,
+    route: Annotated[
+        list[str] | None, typer.Option(help="Routes suspended (default: fluid).")
+    ] = None,
+    role: Annotated[
+        list[str] | None, typer.Option(help="First party by role (default: visiting_crew).")
+    ] = None,
+    counterpart: Annotated[
+        list[str] | None, typer.Option(help="Second party by role (default: everyone else).")
+    ] = None,
+    place: Annotated[list[str] | None, typer.Option(help="Only in these places.")] = None,
+    gathering: Annotated[list[str] | None, typer.Option(help="Also these gatherings.")] = None,
+    as_json: JSON = False,
+) -> None:
+    """Suspend a route between two groups and the gatherings it covers, in a scope and window."""
+    rt = runtime(ctx)
+    roles = [ROLE_ALIASES.get(normalise_word(r), normalise_word(r)) for r in role or ["crew"]]
+    others = [ROLE_ALIASES.get(normalise_word(r), normalise_word(r)) for r in counterpart or []]
+    with rt.session() as session:
+        order, covered = moratoria.issue_moratorium(
+            session,
+            actor=rt.actor,
+            start=when(rt, start),
+            expiry=when(rt, expiry) if expiry else None,
+            today=today,
+            zone=rt.settings.zone,
+            reason=reason,
+            routes=[choice(Route, r, ROUTE_ALIASES) for r in route or ["fluid"]],
+            roles=roles,
+            counterpart_roles=others,
+            places=place or (),
+            gathering_ids=gathering or (),
+        )
+    if as_json:
+        emit_json(
+            {"order": order_json(order, rt), "suspended": [_gathering_json(v, rt) for v in covered]}
+        )
+        return
+    console.print(
+        f"moratorium {order.id} from {moment(order.start, rt.settings.zone)} "
+        f"until {moment(order.expiry, rt.settings.zone) or 'lifted'}: {order.reason}"
+    )
+    _gathering_table(f"suspended gatherings ({len(covered)})", covered, rt)
+
+
+@moratorium_app.command("list")
+def list_(
+    ctx: typer.Context,
+    at: Annotated[
+        str | None, typer.Option(help="Expire what is due by then (default: now).")
+    ] = None,
+    as_json: JSON = False,
+) -> None:
+    """Moratoria with their window and status, and the gatherings (and participants) suspended."""
+    rt = runtime(ctx)
+    with rt.session() as session:
+        now = when(rt, at)
+        views = orders.list_orders(session, actor=rt.actor, kinds=(OrderKind.MORATORIUM,), now=now)
+        suspended = moratoria.list_gatherings(session, actor=rt.actor, at=now, suspended_only=True)
+    if as_json:
+        emit_json(
+            {
+                "moratoria": [order_json(v.order, rt, v) for v in views],
+                "suspended": [_gathering_json(v, rt) for v in suspended],
+            }
+        )
+        return
+    zone = rt.settings.zone
+    table(
+        f"moratoria ({len(views)})",
+        ["id", "status", "start", "expiry", "closed", "routes", "between", "reason"],
+        [
+            (
+                v.order.id,
+                v.order.status.value,
+                moment(v.order.start, zone),
+                moment(v.order.expiry, zone),
+                f"{moment(v.closed_at, zone)} {v.closed_by or ''}"
+                if v.order.status is not OrderStatus.ACTIVE
+                else "",
+                " ".join(sorted(r.value for r in v.order.scope.routes)) or "all",
+                f"{' '.join(sorted(v.order.scope.roles))} / "
+                f"{' '.join(sorted(v.order.scope.counterpart_roles)) or 'everyone else'}",
+                v.order.reason,
+            )
+            for v in views
+        ],
+    )
+    _gathering_table(f"suspended gatherings ({len(suspended)})", suspended, rt)
+
+
+@moratorium_app.command("lift")
+def lift(
+    ctx: typer.Context,
+    order_id: Annotated[int, typer.Argument(help="The moratorium to lift.")],
+    reason: Annotated[str, typer.Option(help="Why it is lifted (recorded).")],
+    at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
+) -> None:
+    """Lift a moratorium early; its gatherings go back on schedule."""
+    rt = runtime(ctx)
+    with rt.session() as session:
+        orders.lift_order(session, order_id, actor=rt.actor, at=when(rt, at), reason=reason)
+    console.print(f"moratorium {order_id} lifted")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the app."""
+    app.command("decide")(decide)
+    app.command("gatherings")(gatherings)
+    app.add_typer(emergency_app, name="emergency")
+    app.add_typer(moratorium_app, name="moratorium")

@@ -1,0 +1,485 @@
+"""Access decisions for door and airlock controllers, from an in-memory index of holds.
+
+``AccessIndex.decide`` answers allow or deny with the reason in microseconds: it reads only
+dictionaries built by ``load`` (everything) and ``refresh`` (orders and emergencies), which every
+order write made through the services triggers (``orders_changed``). Decisions, overrides and the
+alerts they raise queue in memory; ``flush`` writes them to the store in one transaction. When the
+store is away the index keeps the last holds it knew (fail closed for held persons) and says so.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, aliased
+
+from cordon.domain import moratoria as rules
+from cordon.domain.alerts import Alert, AlertKind, Severity
+from cordon.domain.gatherings import Gathering, GatheringStatus
+from cordon.domain.orders import Order, OrderKind, OrderStatus
+from cordon.domain.places import PlaceKind
+from cordon.domain.records import Credential, Direction
+from cordon.domain.roles import Actor, Permission, require
+from cordon.errors import CordonError, InvalidValue
+from cordon.services.transaction import unit_of_work
+from cordon.store import containment as records
+from cordon.store import directory, gatherings
+from cordon.store.containment import Emergency
+from cordon.store.models import CaseRow, PersonRow, PlaceRow
+from cordon.times import format_time
+
+__all__ = [
+    "AccessIndex",
+    "Decision",
+    "Hold",
+    "allowed_places",
+    "declare_emergency",
+    "end_emergency",
+    "orders_changed",
+    "watch",
+]
+
+_WATCHERS: weakref.WeakSet[AccessIndex] = weakref.WeakSet()
+
+
+def watch(index: AccessIndex) -> None:
+    """Keep ``index`` in step with every order and emergency written through the services."""
+    _WATCHERS.add(index)
+
+
+def orders_changed(session: Session) -> None:
+    """Refresh every watched index from the store (called after each order write commits)."""
+    url = str(session.get_bind().engine.url)
+    for index in list(_WATCHERS):
+        if index.url in (None, url):
+            index.refresh(session)
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """One order binding a person at doors, with the places they may still enter under it."""
+
+    order: int
+    kind: OrderKind
+    start: int
+    expiry: int | None
+    allowed: frozenset[str] = frozenset()
+    label: str = ""
+    """The deny reason, made once when the index is built."""
+
+    def in_force(self, at: int) -> bool:
+        """Whether the hold binds at ``at``."""
+        return self.start <= at and (self.expiry is None or at < self.expiry)
+
+
+@dataclass(frozen=True, slots=True)
+class _Moratorium:
+    order: int
+    start: int
+    expiry: int | None
+    roles: frozenset[str]
+    places: frozenset[str]
+    windows: tuple[tuple[str, int, int], ...]
+    """(place, start, end) of the gatherings it suspends."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An answer to a door: allow or deny, why, and what it rests on."""
+
+    allowed: bool
+    reason: str
+    person: str
+    door: str
+    direction: Direction
+    at: int
+    credential: Credential = Credential.BADGE
+    order: int | None = None
+    emergency: int | None = None
+    override_by: str | None = None
+    override_why: str | None = None
+    stale: bool = False
+    """Made from the last holds known before the store became unreachable."""
+
+
+def _kind_label(kind: OrderKind) -> str:
+    return kind.value.replace("_", " ")
+
+
+@dataclass(eq=False)
+class AccessIndex:
+    """Holds, roles, doors, moratoria and emergencies in memory; see the module docstring."""
+
+    url: str | None = None
+    holds: dict[str, tuple[Hold, ...]] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    homes: dict[str, str] = field(default_factory=dict)
+    doors: dict[str, tuple[bool, frozenset[str]]] = field(default_factory=dict)
+    """Place id -> (is an exit, itself and its ancestors)."""
+    moratoria: tuple[_Moratorium, ...] = ()
+    emergencies: tuple[Emergency, ...] = ()
+    loaded: bool = False
+    stale: bool = False
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+    @classmethod
+    def from_store(cls, session: Session) -> AccessIndex:
+        """A loaded index, watched so that order writes keep it current."""
+        index = cls(url=str(session.get_bind().engine.url))
+        index.load(session)
+        watch(index)
+        return index
+
+    def load(self, session: Session) -> None:
+        """Read people, places and then orders from the store."""
+        parent = aliased(PlaceRow)
+        places = session.execute(
+            select(PlaceRow.id, PlaceRow.exit, parent.id).outerjoin(
+                parent, PlaceRow.parent_pk == parent.pk
+            )
+        ).all()
+        parents = {p: up for p, _, up in places}
+        self.doors = {p: (bool(exit_), frozenset(_lineage(p, parents))) for p, exit_, _ in places}
+        home = aliased(PlaceRow)
+        people = session.execute(
+            select(PersonRow.id, PersonRow.role, home.id).outerjoin(
+                home, PersonRow.home_pk == home.pk
+            )
+        ).all()
+        self.roles = {p: role for p, role, _ in people}
+        self.homes = {p: h for p, _, h in people if h is not None}
+        self.refresh(session)
+
+    def refresh(self, session: Session) -> None:
+        """Re-read active orders and emergencies; on a store failure keep the last ones (stale)."""
+        try:
+            self._read_orders(session)
+        except (SQLAlchemyError, CordonError):
+            session.rollback()
+            self.stale = True
+            return
+        self.loaded, self.stale = True, False
+
+    def _read_orders(self, session: Session) -> None:
+        active = records.order_views(session, status=OrderStatus.ACTIVE)
+        place = aliased(PlaceRow)
+        assigned = dict(
+            session.execute(
+                select(PersonRow.id, place.id)
+                .join(CaseRow, CaseRow.person_pk == PersonRow.pk)
+                .join(place, CaseRow.assigned_place_pk == place.pk)
+            ).all()
+        )
+        beds = frozenset(
+            p.id
+            for p in directory.list_places(session)
+            if p.kind in (PlaceKind.WARD, PlaceKind.ISOLATION_ROOM)
+        )
+        holds: dict[str, list[Hold]] = {}
+        morats: list[Order] = []
+        for view in active:
+            o = view.order
+            if o.kind is OrderKind.MORATORIUM:
+                morats.append(o)
+            elif o.person is not None and o.id is not None:
+                allowed = allowed_places(
+                    o.kind, assigned.get(o.person), self.homes.get(o.person), beds
+                )
+                until = f" until {format_time(o.expiry)}" if o.expiry is not None else ""
+                label = f"{_kind_label(o.kind)} (order {o.id}{until})"
+                holds.setdefault(o.person, []).append(
+                    Hold(o.id, o.kind, o.start, o.expiry, allowed, label)
+                )
+        all_gatherings = gatherings.list_gatherings(session) if morats else []
+        emergencies = tuple(e for e in records.list_emergencies(session))
+        self.holds = {p: tuple(sorted(h, key=lambda x: x.start)) for p, h in holds.items()}
+        self.moratoria = tuple(self._moratorium(o, all_gatherings) for o in morats)
+        self.emergencies = emergencies
+
+    def _moratorium(self, order: Order, found: Iterable[Gathering]) -> _Moratorium:
+        ancestors = {p: lineage for p, (_, lineage) in self.doors.items()}
+        windows = tuple(
+            (g.place, g.start, g.end)
+            for g in found
+            if g.status is GatheringStatus.SUSPENDED
+            and rules.covers_gathering(order, g, self.roles, ancestors, needs_restricted=True)
+        )
+        assert order.id is not None
+        return _Moratorium(
+            order.id,
+            order.start,
+            order.expiry,
+            frozenset(order.scope.roles),
+            frozenset(order.scope.places),
+            windows,
+        )
+
+    def decide(
+        self,
+        person: str,
+        door: str,
+        direction: Direction,
+        at: int,
+        *,
+        credential: Credential = Credential.BADGE,
+    ) -> Decision:
+        """Allow or deny ``person`` through ``door`` at ``at``, with the reason; queues the log
+        entry and any alert (a deny at an exit; a held person at an exit with a foreign device)."""
+        info = self.doors.get(door)
+        if not self.loaded or info is None:
+            why = "no hold list loaded: fail closed" if not self.loaded else f"unknown door {door}"
+            return self._log(Decision(False, why, person, door, direction, at, credential))
+        is_exit, lineage = info
+        held = False
+        verdict: Decision | None = None
+        for hold in self.holds.get(person, ()):
+            if not hold.in_force(at):
+                continue
+            held = True
+            if verdict is None and (is_exit or hold.kind is not OrderKind.EGRESS_HOLD):
+                entering_own = (
+                    direction is Direction.IN and not is_exit and bool(lineage & hold.allowed)
+                )
+                if not entering_own:
+                    verdict = Decision(
+                        False,
+                        hold.label,
+                        person,
+                        door,
+                        direction,
+                        at,
+                        credential,
+                        order=hold.order,
+                    )
+        if is_exit:
+            for e in self.emergencies:
+                if e.in_force(at) and (not e.places or lineage.intersection(e.places)):
+                    verdict = Decision(
+                        True,
+                        f"{e.kind} emergency {e.id}: exits fail open",
+                        person,
+                        door,
+                        direction,
+                        at,
+                        credential,
+                        emergency=e.id,
+                    )
+                    break
+        if verdict is None and direction is Direction.IN:
+            verdict = self._moratorium_verdict(person, door, lineage, direction, at, credential)
+        if verdict is None:
+            verdict = Decision(True, "no order binds", person, door, direction, at, credential)
+        if self.stale:
+            verdict = replace(verdict, stale=True, reason=f"{verdict.reason} (last known holds)")
+        return self._log(verdict, is_exit=is_exit, held=held)
+
+    def _moratorium_verdict(
+        self,
+        person: str,
+        door: str,
+        lineage: frozenset[str],
+        direction: Direction,
+        at: int,
+        credential: Credential,
+    ) -> Decision | None:
+        role = self.roles.get(person)
+        for m in self.moratoria:
+            if role not in m.roles or at < m.start or (m.expiry is not None and at >= m.expiry):
+                continue
+            covered = bool(lineage & m.places) or any(
+                place in lineage and start <= at < end for place, start, end in m.windows
+            )
+            if covered:
+                return Decision(
+                    False,
+                    f"moratorium (order {m.order}) covers this door",
+                    person,
+                    door,
+                    direction,
+                    at,
+                    credential,
+                    order=m.order,
+                )
+        return None
+
+    def _log(self, d: Decision, *, is_exit: bool = False, held: bool = False) -> Decision:
+        if is_exit or not d.allowed or d.emergency is not None:
+            self.pending.append(_row(d))
+        if is_exit and not d.allowed:
+            self.alerts.append(
+                Alert(
+                    AlertKind.HELD_AT_EXIT,
+                    d.at,
+                    f"{d.person} denied at exit {d.door}: {d.reason}",
+                    Severity.CRITICAL,
+                    d.person,
+                    d.door,
+                    _evidence(d),
+                )
+            )
+        if is_exit and held and d.credential is Credential.FOREIGN:
+            self.alerts.append(
+                Alert(
+                    AlertKind.FOREIGN_CREDENTIAL,
+                    d.at,
+                    f"{d.person}, under order, at exit {d.door} with a foreign credential",
+                    Severity.CRITICAL,
+                    d.person,
+                    d.door,
+                    _evidence(d),
+                )
+            )
+        return d
+
+    def override(self, decision: Decision, *, guard: Actor, why: str) -> Decision:
+        """A guard lets a denied person through on the spot; recorded with who and why."""
+        require(guard, Permission.OVERRIDE_ACCESS)
+        if not why.strip():
+            raise InvalidValue("an override needs a reason (give --why)")
+        if decision.allowed:
+            raise InvalidValue("only a deny can be overridden")
+        granted = replace(
+            decision,
+            allowed=True,
+            reason=f"override by {guard.name}: {why} (was: {decision.reason})",
+            credential=Credential.OVERRIDE,
+            override_by=guard.name,
+            override_why=why,
+        )
+        self.pending.append(_row(granted))
+        self.alerts.append(
+            Alert(
+                AlertKind.OVERRIDE,
+                decision.at,
+                f"{guard.name} let {decision.person} through {decision.door}: {why}",
+                Severity.WARNING,
+                decision.person,
+                decision.door,
+                _evidence(granted),
+            )
+        )
+        return granted
+
+    def flush(self, session: Session, *, actor: str = "access") -> int:
+        """Write the queued decisions and alerts; returns how many decisions were written. On a
+        store failure they stay queued for the next flush."""
+        if not self.pending and not self.alerts:
+            return 0
+        rows, alerts = list(self.pending), list(self.alerts)
+        try:
+            with unit_of_work(session):
+                records.add_decisions(session, rows)
+                people = directory.person_keys(session)
+                places = directory.place_keys(session)
+                for a in alerts:
+                    records.add_alert(
+                        session,
+                        a,
+                        person_pk=people.get(a.person or ""),
+                        place_pk=places.get(a.place or ""),
+                        actor=actor,
+                    )
+        except (SQLAlchemyError, CordonError):
+            self.stale = True
+            return 0
+        del self.pending[: len(rows)]
+        del self.alerts[: len(alerts)]
+        return len(rows)
+
+
+def _lineage(place: str, parents: Mapping[str, str | None]) -> list[str]:
+    out: list[str] = []
+    current: str | None = place
+    while current is not None and current not in out:
+        out.append(current)
+        current = parents.get(current)
+    return out
+
+
+def allowed_places(
+    kind: OrderKind, assigned: str | None, home: str | None, beds: frozenset[str]
+) -> frozenset[str]:
+    """The places a person under ``kind`` may still enter: their assigned place, else their home
+    (quarantine) or any ward or isolation room (isolation); an egress hold restricts only exits."""
+    if kind is OrderKind.EGRESS_HOLD:
+        return frozenset()
+    if assigned is not None:
+        return frozenset({assigned})
+    if kind is OrderKind.QUARANTINE and home is not None:
+        return frozenset({home})
+    return beds
+
+
+def _evidence(d: Decision) -> tuple[str, ...]:
+    out = [f"door:{d.door}", f"at:{d.at}", f"credential:{d.credential.value}"]
+    if d.order is not None:
+        out.append(f"order:{d.order}")
+    if d.emergency is not None:
+        out.append(f"emergency:{d.emergency}")
+    return tuple(out)
+
+
+def _row(d: Decision) -> dict[str, Any]:
+    return {
+        "at": d.at,
+        "person": d.person,
+        "place": d.door,
+        "direction": d.direction.value,
+        "credential": d.credential.value,
+        "allowed": d.allowed,
+        "reason": d.reason,
+        "order_pk": d.order,
+        "override_by": d.override_by,
+        "override_why": d.override_why,
+        "emergency_pk": d.emergency,
+    }
+
+
+def declare_emergency(
+    session: Session,
+    *,
+    actor: Actor,
+    kind: str,
+    start: int,
+    reason: str,
+    places: Iterable[str] = (),
+) -> Emergency:
+    """Declare a life-safety emergency (fire, decompression): exits fail open, every passage is
+    logged; no places means every exit."""
+    require(actor, Permission.DECLARE_EMERGENCY)
+    with unit_of_work(session):
+        for p in places:
+            directory.get_place(session, p)
+        found = records.add_emergency(
+            session, kind=kind, places=list(places), start=start, actor=actor.name, reason=reason
+        )
+        records.add_alert(
+            session,
+            Alert(
+                AlertKind.EMERGENCY,
+                start,
+                f"{kind} emergency declared: {reason}",
+                Severity.CRITICAL,
+                evidence=(f"emergency:{found.id}",),
+            ),
+            person_pk=None,
+            place_pk=None,
+            actor=actor.name,
+        )
+    orders_changed(session)
+    return found
+
+
+def end_emergency(session: Session, emergency_id: int, *, actor: Actor, at: int) -> Emergency:
+    """End a declared emergency: exits close again to held persons."""
+    require(actor, Permission.DECLARE_EMERGENCY)
+    with unit_of_work(session):
+        ended = records.end_emergency(session, emergency_id, at=at, actor=actor.name)
+    orders_changed(session)
+    return ended

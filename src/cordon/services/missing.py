@@ -1,0 +1,381 @@
+"""Missing-case finding: who should be in quarantine or isolation but is not in their place.
+
+For each, the last presence and passage, who was with them (companions named in passages,
+people passing the same door together, people in the same place at the last sighting), and any
+exit passage: which exit, when, with whom, with what credential. An outward exit passage without
+a return marks the person departed, with that passage as the evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
+
+from cordon.domain.alerts import Alert, AlertKind, Severity
+from cordon.domain.cases import Containment
+from cordon.domain.orders import Order, OrderKind, OrderStatus
+from cordon.domain.places import PlaceKind
+from cordon.domain.records import Credential, Direction
+from cordon.domain.roles import Actor, Permission, require
+from cordon.errors import TransitionError
+from cordon.services import orders
+from cordon.services.access import allowed_places
+from cordon.services.transaction import unit_of_work
+from cordon.store import cases, directory, observations
+from cordon.store import containment as records
+from cordon.store.models import PassageRow, PersonRow, PlaceRow, PresenceRow, RuleFiringRow
+from cordon.store.observations import PassageView, PresenceView
+
+__all__ = ["Companion", "Egress", "MissingCase", "check_exit_passages", "find_missing"]
+
+TOGETHER_S = 120
+"""Passages of the same door this close in time count as passing together."""
+
+
+@dataclass(frozen=True, slots=True)
+class Companion:
+    """Someone who was with the missing person, and how we know."""
+
+    person: str
+    name: str
+    role: str
+    how: str
+    credential: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Egress:
+    """An exit passage: which exit, when, which way, with what credential, with whom."""
+
+    place: str
+    place_name: str
+    at: int
+    direction: str
+    credential: str
+    camera: str | None
+    companions: tuple[Companion, ...]
+    returned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MissingCase:
+    """A person under order who is not where the order keeps them."""
+
+    person: str
+    name: str
+    role: str
+    order: Order
+    allowed_places: tuple[str, ...]
+    status: Containment
+    """``missing`` (whereabouts unknown or elsewhere) or ``departed`` (left through an exit)."""
+    last_presence: PresenceView | None
+    last_passage: PassageView | None
+    companions: tuple[Companion, ...] = ()
+    co_located: tuple[Companion, ...] = ()
+    egress: Egress | None = None
+    evidence: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _people(session: Session) -> dict[str, tuple[str, str]]:
+    rows = session.execute(select(PersonRow.id, PersonRow.name, PersonRow.role)).all()
+    return {p: (n, r) for p, n, r in rows}
+
+
+def _companion(
+    people: dict[str, tuple[str, str]], pid: str, how: str, cred: str | None = None
+) -> Companion:
+    name, role = people.get(pid, (pid, "unknown"))
+    return Companion(pid, name, role, how, cred)
+
+
+def _together(
+    session: Session, person: str, p: PassageView, people: dict[str, tuple[str, str]]
+) -> list[Companion]:
+    """Companions named in the passage, and others who passed the same door within TOGETHER_S
+    (or named this person as their companion)."""
+    out = {c: _companion(people, c, f"companion at {p.place}") for c in p.companions}
+    query = (
+        select(PersonRow.id, PassageRow.credential, PassageRow.companions, PassageRow.at)
+        .join(PersonRow, PassageRow.person_pk == PersonRow.pk)
+        .join(PlaceRow, PassageRow.place_pk == PlaceRow.pk)
+        .where(PlaceRow.id == p.place, PersonRow.id != person)
+        .where(PassageRow.at >= p.at - TOGETHER_S, PassageRow.at <= p.at + TOGETHER_S)
+    )
+    for other, cred, comps, at in session.execute(query):
+        how = (
+            f"named {person} as companion at {p.place}"
+            if person in (comps or [])
+            else f"passed {p.place} {abs(at - p.at)} s apart"
+        )
+        if other in out:
+            out[other] = replace(out[other], credential=cred)
+        else:
+            out[other] = _companion(people, other, how, cred)
+    return sorted(out.values(), key=lambda c: c.person)
+
+
+def _co_located(
+    session: Session, person_pk: int, seen: PresenceView, people: dict[str, tuple[str, str]]
+) -> list[Companion]:
+    place = aliased(PlaceRow)
+    query = (
+        select(PersonRow.id)
+        .join(PresenceRow, PresenceRow.person_pk == PersonRow.pk)
+        .join(place, and_(PresenceRow.place_pk == place.pk, place.id == seen.place))
+        .where(PresenceRow.person_pk != person_pk)
+        .where(PresenceRow.start_time < seen.end, PresenceRow.end_time > seen.start)
+        .distinct()
+        .order_by(PersonRow.id)
+        .limit(50)
+    )
+    return [
+        _companion(people, pid, f"in {seen.place} at the last sighting")
+        for pid in session.scalars(query)
+    ]
+
+
+def _binding(session: Session, at: int) -> dict[str, Order]:
+    """The quarantine or isolation order binding each person at ``at`` (isolation first)."""
+    out: dict[str, Order] = {}
+    views = records.order_views(
+        session, kinds=(OrderKind.QUARANTINE, OrderKind.ISOLATION), status=OrderStatus.ACTIVE
+    )
+    for v in views:
+        o = v.order
+        if o.person is None or not o.in_force(at):
+            continue
+        if o.person not in out or o.kind is OrderKind.ISOLATION:
+            out[o.person] = o
+    return out
+
+
+def _examine(
+    session: Session,
+    person: str,
+    order: Order,
+    at: int,
+    people: dict[str, tuple[str, str]],
+    beds: frozenset[str],
+    lineages: dict[str, set[str]],
+) -> MissingCase | None:
+    pk, who = directory.get_person(session, person)
+    case = cases.get_case(session, pk, person)
+    allowed = allowed_places(order.kind, case.assigned_place, who.home, beds)
+    presence = [p for p in observations.presence_of(session, pk) if p.start <= at]
+    passages = [p for p in observations.passages_of(session, pk) if p.at <= at]
+    last_presence = presence[-1] if presence else None
+    last_passage = passages[-1] if passages else None
+    exits = [p for p in passages if p.exit]
+    out_exit = next((p for p in reversed(exits) if p.direction == Direction.OUT.value), None)
+    egress = None
+    if out_exit is not None:
+        returned = any(p.at > out_exit.at and p.direction == Direction.IN.value for p in exits)
+        returned = returned or any(p.start > out_exit.at for p in presence)
+        egress = Egress(
+            out_exit.place,
+            out_exit.place_name,
+            out_exit.at,
+            out_exit.direction,
+            out_exit.credential,
+            out_exit.camera,
+            tuple(_together(session, person, out_exit, people)),
+            returned,
+        )
+    if egress is not None and not egress.returned:
+        status = Containment.DEPARTED
+        evidence = (f"passage:{egress.place}@{egress.at}:{egress.direction}:{egress.credential}",)
+    else:
+        here = _current_place(last_presence, last_passage, at)
+        if here is not None and lineages.get(here, {here}) & allowed:
+            return None
+        status = Containment.MISSING
+        evidence = (f"last seen {here or 'nowhere on record'}",)
+    companions = tuple(_together(session, person, last_passage, people)) if last_passage else ()
+    co_located = tuple(_co_located(session, pk, last_presence, people)) if last_presence else ()
+    return MissingCase(
+        person,
+        who.name,
+        who.role.value,
+        order,
+        tuple(sorted(allowed)),
+        status,
+        last_presence,
+        last_passage,
+        companions,
+        co_located,
+        egress,
+        evidence,
+    )
+
+
+def _current_place(
+    presence: PresenceView | None, passage: PassageView | None, at: int
+) -> str | None:
+    """Where the records put the person at ``at``: inside a place they last entered, else the
+    place of their latest presence interval if it is still open at ``at``."""
+    if passage is not None and (presence is None or passage.at >= presence.end):
+        if passage.direction == Direction.IN.value:
+            return passage.place
+        return None
+    if presence is not None and presence.end >= at:
+        return presence.place
+    if presence is not None and passage is None:
+        return presence.place if presence.end >= at else None
+    return None
+
+
+def find_missing(
+    session: Session, *, actor: Actor, at: int, record: bool = True
+) -> list[MissingCase]:
+    """Everyone under a quarantine or isolation order at ``at`` who is not in their place; with
+    ``record``, cases move to missing or departed (and back when found) with an alert each."""
+    require(actor, Permission.READ_LOCATIONS, Permission.READ_ORDERS)
+    with unit_of_work(session):
+        people = _people(session)
+        places = directory.list_places(session)
+        beds = frozenset(
+            p.id for p in places if p.kind in (PlaceKind.WARD, PlaceKind.ISOLATION_ROOM)
+        )
+        parents = {p.id: p.parent for p in places}
+        lineages = {p.id: _lineage(p.id, parents) for p in places}
+        found = []
+        for person, order in sorted(_binding(session, at).items()):
+            result = _examine(session, person, order, at, people, beds, lineages)
+            if record:
+                _record(session, person, order, result, at=at, actor=actor.name)
+            if result is not None:
+                found.append(result)
+    return found
+
+
+def _lineage(place: str, parents: dict[str, str | None]) -> set[str]:
+    out: set[str] = set()
+    current: str | None = place
+    while current is not None and current not in out:
+        out.add(current)
+        current = parents.get(current)
+    return out
+
+
+def _record(
+    session: Session, person: str, order: Order, result: MissingCase | None, *, at: int, actor: str
+) -> None:
+    pk, _ = directory.get_person(session, person)
+    case = cases.get_case(session, pk, person)
+    if result is None:
+        if case.containment in (Containment.MISSING, Containment.DEPARTED):
+            back = (
+                Containment.ISOLATED
+                if order.kind is OrderKind.ISOLATION
+                else Containment.QUARANTINED
+            )
+            try:
+                orders.move_case(
+                    session, person, at=at, actor=actor, reason="found in place", containment=back
+                )
+            except TransitionError:
+                return
+        return
+    if case.containment is result.status:
+        return
+    when = result.egress.at if result.status is Containment.DEPARTED and result.egress else at
+    orders.move_case(
+        session,
+        person,
+        at=when,
+        actor=actor,
+        reason="; ".join(result.evidence),
+        containment=result.status,
+    )
+    kind = (
+        AlertKind.CASE_DEPARTED if result.status is Containment.DEPARTED else AlertKind.CASE_MISSING
+    )
+    if result.egress is not None and result.status is Containment.DEPARTED:
+        escorts = ", ".join(c.person for c in result.egress.companions) or "no one on record"
+        message = (
+            f"{person} ({order.kind.value}) left through {result.egress.place} at "
+            f"{result.egress.at} with {escorts}, credential {result.egress.credential}"
+        )
+    else:
+        message = f"{person} ({order.kind.value}) is not in {', '.join(result.allowed_places)}"
+    records.add_alert(
+        session,
+        Alert(
+            kind,
+            when,
+            message,
+            Severity.CRITICAL,
+            person,
+            result.egress.place if result.egress else None,
+            result.evidence,
+        ),
+        person_pk=pk,
+        place_pk=None,
+        actor=actor,
+    )
+
+
+def check_exit_passages(session: Session, *, actor: str, now: int) -> list[Alert]:
+    """Alert once for each recorded exit passage, up to ``now``, by a person under any order at
+    the time with a foreign credential (no commit)."""
+    held = records.order_views(
+        session, kinds=(OrderKind.QUARANTINE, OrderKind.ISOLATION, OrderKind.EGRESS_HOLD)
+    )
+    by_person: dict[str, list[records.OrderView]] = {}
+    for v in held:
+        if v.order.person is not None:
+            by_person.setdefault(v.order.person, []).append(v)
+    if not by_person:
+        return []
+    query = (
+        select(
+            PassageRow.pk,
+            PersonRow.id,
+            PersonRow.pk,
+            PlaceRow.id,
+            PlaceRow.pk,
+            PassageRow.at,
+            PassageRow.direction,
+            PassageRow.companions,
+        )
+        .join(PersonRow, PassageRow.person_pk == PersonRow.pk)
+        .join(PlaceRow, PassageRow.place_pk == PlaceRow.pk)
+        .where(PlaceRow.exit.is_(True), PassageRow.credential == Credential.FOREIGN.value)
+        .where(PassageRow.at <= now, PersonRow.id.in_(list(by_person)))
+        .order_by(PassageRow.at)
+    )
+    raised = []
+    for ppk, person, person_pk, place, place_pk, t, direction, comps in session.execute(query):
+        key = f"passage:{ppk}"
+        if session.scalar(
+            select(RuleFiringRow.pk).where(
+                RuleFiringRow.rule == "exit", RuleFiringRow.evidence == key
+            )
+        ):
+            continue
+        binding = [
+            v
+            for v in by_person[person]
+            if v.order.start <= t and (v.effective_end is None or t < v.effective_end)
+        ]
+        if binding:
+            o = binding[0].order
+            alert = Alert(
+                AlertKind.FOREIGN_CREDENTIAL,
+                t,
+                f"{person}, under {o.kind.value} (order {o.id}), passed exit {place} "
+                f"{direction} with a foreign credential"
+                + (f", with {', '.join(comps)}" if comps else ""),
+                Severity.CRITICAL,
+                person,
+                place,
+                (key, f"order:{o.id}"),
+            )
+            records.add_alert(session, alert, person_pk=person_pk, place_pk=place_pk, actor=actor)
+            raised.append(alert)
+        records.add_firing(
+            session, "exit", key, at=now, outcome="alert" if binding else "not under order"
+        )
+    return raised

@@ -1,0 +1,276 @@
+"""Moratoria and gatherings: suspend a route between two groups and the gatherings it covers,
+list what is suspended, and spot exposures that breach a moratorium."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import tzinfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cordon.domain import moratoria as rules
+from cordon.domain.alerts import Alert, AlertKind, Severity
+from cordon.domain.gatherings import Gathering, GatheringStatus
+from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope
+from cordon.domain.people import Role
+from cordon.domain.records import Route
+from cordon.domain.roles import Actor, Permission, require
+from cordon.errors import InvalidValue
+from cordon.services import access, orders
+from cordon.services.transaction import unit_of_work
+from cordon.store import containment as records
+from cordon.store import directory, gatherings
+from cordon.store.models import PersonRow
+
+__all__ = [
+    "GatheringView",
+    "check_breaches",
+    "covered_gatherings",
+    "crew_ratio",
+    "issue_moratorium",
+    "list_gatherings",
+    "release_gatherings",
+]
+
+CREW = Role.VISITING_CREW.value
+
+
+@dataclass(frozen=True, slots=True)
+class GatheringView:
+    """A gathering with how many of the visiting crew it needs and whether it is suspended."""
+
+    gathering: Gathering
+    crew_planned: int
+    crew_needed: int
+    crew_estimated: bool
+    """Whether ``crew_needed`` is estimated from the other gatherings (none planned yet)."""
+    suspended_by: tuple[int, ...]
+    """The moratoria (order ids) in force that cover it."""
+
+    @property
+    def suspended(self) -> bool:
+        """Whether a moratorium suspends it."""
+        return bool(self.suspended_by)
+
+
+def _roles(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(PersonRow.id, PersonRow.role)).all())
+
+
+def _ancestors(session: Session) -> dict[str, list[str]]:
+    parents = directory.place_parents(session)
+    out: dict[str, list[str]] = {}
+    for place in parents:
+        chain: list[str] = []
+        up = parents.get(place)
+        while up is not None and up not in chain:
+            chain.append(up)
+            up = parents.get(up)
+        out[place] = chain
+    return out
+
+
+def crew_ratio(
+    found: Sequence[Gathering], roles: Mapping[str, str], like: Gathering
+) -> float | None:
+    """Visiting crew per other participant in the gatherings of the same kind as ``like`` that
+    plan crew; None when none of them plans any."""
+    crew = others = 0
+    for g in found:
+        c = sum(1 for p in g.participants if roles.get(p) == CREW)
+        if c and g.kind == like.kind:
+            crew += c
+            others += len(g.participants) - c
+    return crew / others if crew and others else None
+
+
+def _view(
+    g: Gathering,
+    found: Sequence[Gathering],
+    roles: Mapping[str, str],
+    ancestors: Mapping[str, list[str]],
+    morats: Sequence[Order],
+) -> GatheringView:
+    planned, _ = rules.crew_needed(g, roles, CREW, None)
+    needed, estimated = rules.crew_needed(g, roles, CREW, crew_ratio(found, roles, g))
+    by = tuple(
+        m.id
+        for m in morats
+        if m.id is not None
+        and rules.covers_gathering(m, g, roles, ancestors, needs_restricted=needed > 0)
+    )
+    return GatheringView(g, planned, needed, estimated, by)
+
+
+def covered_gatherings(session: Session, order: Order) -> list[GatheringView]:
+    """The gatherings a moratorium covers (whatever their status now)."""
+    found = gatherings.list_gatherings(session)
+    roles, ancestors = _roles(session), _ancestors(session)
+    views = [_view(g, found, roles, ancestors, [order]) for g in found]
+    return [v for v in views if v.suspended]
+
+
+def list_gatherings(
+    session: Session,
+    *,
+    actor: Actor,
+    at: int,
+    start: int | None = None,
+    end: int | None = None,
+    suspended_only: bool = False,
+) -> list[GatheringView]:
+    """Gatherings (overlapping [start, end) when given) with their crew needs and the moratoria
+    that suspend them; moratoria due to expire by ``at`` are expired first (recorded)."""
+    require(actor, Permission.READ_AGGREGATES)
+    orders.expire_orders(session, now=at, actor=actor)
+    found = gatherings.list_gatherings(session)
+    morats = [
+        v.order
+        for v in records.order_views(
+            session, kinds=(OrderKind.MORATORIUM,), status=OrderStatus.ACTIVE
+        )
+    ]
+    roles, ancestors = _roles(session), _ancestors(session)
+    views = [
+        _view(g, found, roles, ancestors, morats)
+        for g in found
+        if (start is None or g.end > start) and (end is None or g.start < end)
+    ]
+    session.commit()
+    return [v for v in views if v.suspended or not suspended_only]
+
+
+def issue_moratorium(
+    session: Session,
+    *,
+    actor: Actor,
+    start: int,
+    reason: str,
+    expiry: int | None = None,
+    today: bool = False,
+    zone: tzinfo | None = None,
+    routes: Sequence[Route] = (Route.FLUID,),
+    roles: Sequence[str] = (CREW,),
+    counterpart_roles: Sequence[str] = (),
+    places: Sequence[str] = (),
+    gathering_ids: Sequence[str] = (),
+) -> tuple[Order, list[GatheringView]]:
+    """Suspend ``routes`` between ``roles`` and their counterparts (anyone else when none are
+    given) in a scope and window, and the gatherings that covers; ``today`` means until 24:00 of
+    the start's day in the station zone. Returns the order and the gatherings it suspends."""
+    require(actor, Permission.ORDER_MORATORIUM)
+    if today:
+        if expiry is not None:
+            raise InvalidValue("give either an expiry or 'just for today', not both")
+        start, expiry = rules.just_for_today(start, zone)
+    if not reason.strip():
+        raise InvalidValue("a moratorium needs a reason (give --reason)")
+    scope = Scope(
+        places=frozenset(places),
+        routes=frozenset(routes),
+        roles=frozenset(roles),
+        counterpart_roles=frozenset(counterpart_roles),
+        gatherings=frozenset(gathering_ids),
+    )
+    with unit_of_work(session):
+        for p in places:
+            directory.get_place(session, p)
+        known = {g.id for g in gatherings.list_gatherings(session)}
+        unknown = sorted(set(gathering_ids) - known)
+        if unknown:
+            raise InvalidValue(f"no gathering {', '.join(unknown)} (see `cordon gatherings`)")
+        order = orders.write_order(
+            session,
+            kind=OrderKind.MORATORIUM,
+            person=None,
+            start=start,
+            expiry=expiry,
+            issuer=actor.name,
+            reason=reason,
+            scope=scope,
+            supersede=False,
+        )
+        covered = covered_gatherings(session, order)
+        for v in covered:
+            records.set_gathering_status(
+                session,
+                v.gathering.id,
+                GatheringStatus.SUSPENDED.value,
+                actor=actor.name,
+                reason=f"suspended by moratorium {order.id}",
+            )
+    access.orders_changed(session)
+    return order, covered
+
+
+def release_gatherings(session: Session, order: Order, *, actor: str, at: int) -> None:
+    """After a moratorium closes, put back on schedule the gatherings it suspended that no other
+    active moratorium covers (no commit)."""
+    others = [
+        v.order
+        for v in records.order_views(
+            session, kinds=(OrderKind.MORATORIUM,), status=OrderStatus.ACTIVE
+        )
+        if v.order.id != order.id
+    ]
+    found = gatherings.list_gatherings(session)
+    roles, ancestors = _roles(session), _ancestors(session)
+    for g in found:
+        if g.status is not GatheringStatus.SUSPENDED:
+            continue
+        mine = _view(g, found, roles, ancestors, [order])
+        if not mine.suspended or _view(g, found, roles, ancestors, others).suspended:
+            continue
+        records.set_gathering_status(
+            session,
+            g.id,
+            GatheringStatus.SCHEDULED.value,
+            actor=actor,
+            reason=f"moratorium {order.id} {order.status.value} at {at}",
+        )
+
+
+def check_breaches(session: Session, *, actor: str, now: int) -> list[Alert]:
+    """Raise a breach alert for each recorded exposure inside a moratorium's window (each
+    exposure is checked once; no commit)."""
+    views = records.order_views(session, kinds=(OrderKind.MORATORIUM,))
+    morats = [
+        (replace(v.order, expiry=v.effective_end), v)
+        for v in views
+        if v.order.status is not OrderStatus.SUPERSEDED
+    ]
+    if not morats:
+        return []
+    routes = {r for m, _ in morats for r in (m.scope.routes or set(Route))}
+    pending = records.pending_exposures(session, rule="breach", routes=routes, until=now)
+    if not pending:
+        return []
+    roles, ancestors = _roles(session), _ancestors(session)
+    people, places = directory.person_keys(session), directory.place_keys(session)
+    raised: list[Alert] = []
+    for evidence, exposure in pending:
+        hits = [m for m, _ in morats if rules.breaches(m, exposure, roles, ancestors)]
+        for m in hits:
+            alert = Alert(
+                AlertKind.MORATORIUM_BREACH,
+                exposure.start,
+                f"{exposure.route.value} exposure between {exposure.a} and {exposure.b} "
+                f"at {exposure.place or 'an unknown place'} breaches moratorium {m.id}",
+                Severity.CRITICAL,
+                exposure.b,
+                exposure.place,
+                (evidence, f"order:{m.id}"),
+            )
+            records.add_alert(
+                session,
+                alert,
+                person_pk=people.get(exposure.b),
+                place_pk=places.get(exposure.place or ""),
+                actor=actor,
+            )
+            raised.append(alert)
+        outcome = ", ".join(f"breach of order {m.id}" for m in hits) or "no breach"
+        records.add_firing(session, "breach", evidence, at=now, outcome=outcome)
+    return raised

@@ -1,0 +1,133 @@
+"""The containment commands end to end on the miniature Venus (SQLite): rules, missing, decide,
+orders, moratorium, gatherings, alerts, emergency; each with --json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cordon.cli import app
+from tests import factory
+
+runner = CliRunner()
+
+
+def cordon(db: str, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", db, *map(str, args)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def ok(db: str, *args: str) -> object:
+    code, out, err = cordon(db, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def venus(sqlite_url: str, tmp_path: Path) -> str:
+    assert cordon(sqlite_url, "init")[0] == 0
+    for kind, path in factory.venus_mini(tmp_path).items():
+        code, _, err = cordon(sqlite_url, "import", kind, str(path))
+        assert code == 0, err
+    return sqlite_url
+
+
+def test_rules_missing_and_decide_from_the_command_line(venus: str) -> None:
+    report = ok(venus, "rules", "apply", "--now", "2026-11-25T06:00:00Z")
+    assert isinstance(report, dict) and len(report["orders"]) >= 6
+    assert ok(venus, "rules", "apply", "--now", "2026-11-25T06:00:00Z")["firings"] == []  # type: ignore[index]
+    found = ok(venus, "missing", "--at", "2026-11-25T06:00:00Z")
+    assert isinstance(found, list)
+    departed = {
+        m["person"]: m for m in found if m["status"] == "departed" and m["role"] == "performer"
+    }
+    assert set(departed) == {"w3", "w4", "w5", "w6"}
+    egress = departed["w3"]["egress"]
+    assert egress["place"] == "al-1" and egress["credential"] == "foreign"
+    assert egress["time"] == "2026-11-25T01:10:00+00:00"
+    assert [c["person"] for c in egress["companions"]] == ["v2"]
+    deny = ok(venus, "decide", "w1", "al-1", "out", "--at", "2026-11-25T06:00:00Z")
+    assert deny == {**deny, "allowed": False, "door": "al-1"}  # type: ignore[dict-item]
+    assert "isolation" in deny["reason"]  # type: ignore[index]
+    let = ok(
+        venus,
+        "decide",
+        "w1",
+        "al-1",
+        "out",
+        "--at",
+        "2026-11-25T06:00:00Z",
+        "--override",
+        "dominic",
+        "--why",
+        "to surgery",
+    )
+    assert let["allowed"] is True and let["override_by"] == "dominic"  # type: ignore[index]
+    kinds = {a["kind"] for a in ok(venus, "alerts", "--limit", "500")}  # type: ignore[union-attr]
+    assert {"held_at_exit", "override", "case_departed", "foreign_credential"} <= kinds
+    code, _, err = cordon(venus, "decide", "w1", "al-1", "sideways")
+    assert code != 0 and "not one of" in err
+
+
+def test_orders_moratorium_gatherings_and_emergency(venus: str) -> None:
+    order = ok(
+        venus,
+        "order",
+        "hold",
+        "g1",
+        "--reason",
+        "questioning",
+        "--start",
+        "2026-11-25T06:00:00Z",
+        "--for",
+        "2h",
+    )
+    assert order["kind"] == "egress_hold" and order["expiry"] == "2026-11-25T08:00:00+00:00"  # type: ignore[index]
+    held = ok(venus, "order", "holds", "--at", "2026-11-25T07:00:00Z")
+    assert [h["person"] for h in held] == ["g1"]  # type: ignore[union-attr]
+    assert (
+        ok(venus, "decide", "g1", "dock", "out", "--at", "2026-11-25T07:00:00Z")["allowed"] is False
+    )  # type: ignore[index]
+    lifted = ok(
+        venus, "order", "lift", str(order["id"]), "--reason", "done", "--at", "2026-11-25T07:30:00Z"
+    )  # type: ignore[index]
+    assert lifted["status"] == "lifted"  # type: ignore[index]
+    code, _, err = cordon(venus, "order", "lift", str(order["id"]), "--reason", "again")  # type: ignore[index]
+    assert code == 1 and "final" in err
+    issued = ok(
+        venus,
+        "moratorium",
+        "issue",
+        "--reason",
+        "just for today",
+        "--today",
+        "--start",
+        "2026-11-25T12:00:00Z",
+    )
+    assert issued["order"]["expiry"] == "2026-11-26T00:00:00+00:00"  # type: ignore[index]
+    assert len(issued["suspended"]) == 4  # type: ignore[index]
+    listed = ok(venus, "moratorium", "list", "--at", "2026-11-25T13:00:00Z")
+    assert [g["id"] for g in listed["suspended"]] == ["show-1", "show-2", "ww-1", "show-3"]  # type: ignore[index]
+    gatherings = ok(venus, "gatherings", "--at", "2026-11-26T00:00:00Z")
+    assert not any(g["suspended"] for g in gatherings)  # type: ignore[union-attr]
+    expired = ok(venus, "order", "list", "--kind", "moratorium", "--at", "2026-11-26T00:00:00Z")
+    assert expired[0]["status"] == "expired"  # type: ignore[index]
+    code, out, _ = cordon(
+        venus,
+        "emergency",
+        "declare",
+        "decompression",
+        "--reason",
+        "hull breach",
+        "--start",
+        "2026-11-25T06:00:00Z",
+        "--json",
+    )
+    assert code == 0
+    assert (
+        ok(venus, "decide", "w1", "al-2", "out", "--at", "2026-11-25T06:10:00Z")["emergency"]
+        == json.loads(out)["id"]
+    )  # type: ignore[index]
