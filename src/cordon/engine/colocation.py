@@ -66,9 +66,7 @@ class ContactArrays:
             return ContactArrays.empty()
         if len(parts) == 1:
             return parts[0]
-        return ContactArrays(
-            *(np.concatenate([getattr(p, n) for p in parts]) for n in _FIELDS)
-        )
+        return ContactArrays(*(np.concatenate([getattr(p, n) for p in parts]) for n in _FIELDS))
 
 
 _FIELDS = ("a", "b", "place", "start", "end")
