@@ -277,10 +277,11 @@ class TraceResult:
 
     @property
     def reached(self) -> np.ndarray:
-        """Person ids a chain reaches, index persons included, in order of time."""
+        """Person ids a chain reaches, index persons included, in order of time (forward:
+        earliest first; backward: latest first), then generation."""
         ids = np.flatnonzero(self.generation >= 0)
         key = self.time[ids] if self.direction is Direction.FORWARD else -self.time[ids]
-        return ids[np.argsort(key, kind="stable")]
+        return ids[np.lexsort((self.generation[ids], key))]
 
     def chain(self, person: int) -> list[int]:
         """Persons from an index person to ``person`` (forward) or from ``person`` to the case

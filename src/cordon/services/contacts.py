@@ -32,6 +32,7 @@ from cordon.services.tracing import (
     SOURCES,
     EdgeSet,
     TraceReport,
+    adjust_profile,
     parse_direction,
     run_trace,
 )
@@ -287,6 +288,9 @@ def trace(
     exclude_kinds: Sequence[PlaceKind] = DEFAULT_EXCLUDED_KINDS,
     index_window_s: int | None = None,
     chains: bool = True,
+    latent_s: int | None = None,
+    infectious_s: int | None = None,
+    routes: Sequence[Route] | None = None,
 ) -> TraceReport:
     """Trace from ``persons`` over the store's derived contacts and recorded exposures, with
     ``profile`` (default: the active one) deciding which routes transmit and the windows.
@@ -294,9 +298,13 @@ def trace(
     Forward: the persons are infectious from ``since`` (default: the first record) and the
     trace stops at ``until``. Backward: they were infected at the latest by ``until`` (default:
     the last record) and the trace looks no further back than ``since``. Both: each of them.
+    ``latent_s``, ``infectious_s`` and ``routes`` override the profile's.
     """
     require(actor, Permission.READ_CONTACTS)
-    profile = profile or profiles.active_profile(session)
+    profile = adjust_profile(
+        profile or profiles.active_profile(session),
+        latent_s=latent_s, infectious_s=infectious_s, routes=routes,
+    )  # fmt: skip
     derived = profile.transmits(derived_route)
     edges, quality = _store_edges(
         session, min_overlap=min_overlap, since=since, until=until, exclude_places=(),
@@ -393,12 +401,19 @@ def trace_from_files(
     zone: ZoneInfo | None = None,
     index_window_s: int | None = None,
     chains: bool = True,
+    latent_s: int | None = None,
+    infectious_s: int | None = None,
+    routes: Sequence[Route] | None = None,
 ) -> TraceReport:
-    """Trace over a canonical contacts file and/or contacts derived from a presence file."""
+    """Trace over a canonical contacts file and/or contacts derived from a presence file
+    (same meaning of the arguments as :func:`trace`; the profile defaults to the built-in one)."""
     if contacts is None and presence is None:
         raise InvalidValue("give a contacts file, a presence file, or both")
     zone = zone or ZoneInfo("UTC")
-    profile = profile or PathogenProfile(name="default")
+    profile = adjust_profile(
+        profile or PathogenProfile(name="default"),
+        latent_s=latent_s, infectious_s=infectious_s, routes=routes,
+    )  # fmt: skip
     parts: list[EdgeSet] = []
     quality = None
     if contacts is not None:

@@ -7,7 +7,7 @@ module holds what they share: the edge set, the report types, and running the en
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,15 @@ from cordon.domain.records import ExposureSource, Route
 from cordon.engine.trace import Direction, TraceResult, build_graph, trace_graph
 from cordon.errors import InvalidValue, NotFound
 
-__all__ = ["ChainStep", "EdgeSet", "TraceReport", "TracedPerson", "parse_direction", "run_trace"]
+__all__ = [
+    "ChainStep",
+    "EdgeSet",
+    "TraceReport",
+    "TracedPerson",
+    "adjust_profile",
+    "parse_direction",
+    "run_trace",
+]
 
 ROUTES = list(Route)
 SOURCES = list(ExposureSource)
@@ -31,6 +39,27 @@ def parse_direction(text: str | Direction) -> Direction:
         return Direction(word)
     except ValueError:
         raise InvalidValue(f"unknown direction {text!r} (use forward, backward or both)") from None
+
+
+def adjust_profile(
+    profile: PathogenProfile,
+    *,
+    latent_s: int | None = None,
+    infectious_s: int | None = None,
+    routes: Sequence[Route] | None = None,
+) -> PathogenProfile:
+    """``profile`` with the given periods, and only ``routes`` transmitting (a listed route the
+    profile gives no probability counts as certain)."""
+    changes: dict[str, Any] = {}
+    if latent_s is not None:
+        changes["latent_s"] = latent_s
+    if infectious_s is not None:
+        changes["infectious_s"] = infectious_s
+    if routes is not None:
+        changes["transmission"] = {
+            r: (profile.transmission.get(r, 0.0) or 1.0) if r in routes else 0.0 for r in Route
+        }
+    return replace(profile, **changes) if changes else profile
 
 
 @dataclass(frozen=True)
