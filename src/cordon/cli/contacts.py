@@ -95,8 +95,14 @@ def contacts(
             None,
             ["a", "b", "day", "count", "together"],
             [
-                (r.a, r.b, format_time(r.day, zone)[:10], r.count, format_duration(r.duration_s))
-                for r in days.itertuples()
+                (
+                    r["a"],
+                    r["b"],
+                    format_time(int(r["day"]), zone)[:10],
+                    r["count"],
+                    format_duration(int(r["duration_s"])),
+                )
+                for r in days.to_dict("records")
             ],
         )
     else:
@@ -106,14 +112,14 @@ def contacts(
             ["a", "b", "place", "start", "end", "together"],
             [
                 (
-                    r.a,
-                    r.b,
-                    r.place,
-                    format_time(r.start, zone),
-                    format_time(r.end, zone),
-                    format_duration(r.duration_s),
+                    r["a"],
+                    r["b"],
+                    r["place"],
+                    moment(int(r["start"]), zone),
+                    moment(int(r["end"]), zone),
+                    format_duration(int(r["duration_s"])),
                 )
-                for r in rows.itertuples()
+                for r in rows.to_dict("records")
             ],
         )
     if written:
