@@ -90,6 +90,7 @@ COMMAND_MODULES = (
     "orders",
     "containment",
     "access",
+    "contacts",
 )
 
 

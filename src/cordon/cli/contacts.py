@@ -1,0 +1,266 @@
+"""``cordon contacts`` and ``cordon trace``: from the store, or file in, file out without one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cordon.cli.context import runtime
+from cordon.cli.output import console, emit_json, moment, table
+from cordon.domain.records import ROUTE_ALIASES, Route
+from cordon.domain.vocab import choice
+from cordon.formats.writers import write_table
+from cordon.services import contacts as service
+from cordon.services.tracing import TracedPerson, TraceReport
+from cordon.times import format_duration, format_time, parse_duration, parse_time
+
+__all__ = ["register"]
+
+SHOWN = 20
+
+
+def _time(text: str | None, ctx: typer.Context) -> int | None:
+    return parse_time(text, runtime(ctx).settings.zone) if text else None
+
+
+def contacts(
+    ctx: typer.Context,
+    presence: Annotated[
+        Path | None,
+        typer.Option(help="A presence file (person, place, start, end); no store is used."),
+    ] = None,
+    min_overlap: Annotated[
+        str, typer.Option("--min-overlap", help="Shortest time together that counts (5m, 300).")
+    ] = "5m",
+    since: Annotated[str | None, typer.Option(help="Only presence from this time.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only presence before this time.")] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Leave out this place (repeatable).")
+    ] = None,
+    per_day: Annotated[
+        bool, typer.Option("--per-day", help="Sum contacts per pair and day instead.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the contacts here (.csv, .parquet or .jsonl).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Rows to print (all go to --out).")] = SHOWN,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Who was with whom: pairs in one place together for at least --min-overlap."""
+    rt = runtime(ctx)
+    overlap = parse_duration(min_overlap)
+    if presence is not None:
+        result = service.contacts_from_file(
+            presence, min_overlap=overlap, zone=rt.settings.zone, exclude_places=exclude or (),
+            per_day=per_day,
+        )  # fmt: skip
+    else:
+        with rt.session() as session:
+            result = service.contacts(
+                session, actor=rt.actor, min_overlap=overlap, since=_time(since, ctx),
+                until=_time(until, ctx), exclude_places=exclude or (), per_day=per_day,
+            )  # fmt: skip
+    written = None
+    if out is not None:
+        frame = result.per_day if per_day and result.per_day is not None else result.frame
+        written = write_table(frame, out)
+    if as_json:
+        data = result.to_dict(limit=None if out is None else limit)
+        data["written"] = str(written) if written else None
+        emit_json(data)
+        return
+    quality = result.quality
+    console.print(
+        f"{len(result):,} contacts of at least {format_duration(overlap)} "
+        f"from {quality.intervals:,} presence intervals"
+    )
+    if quality.merged:
+        console.print(
+            f"data quality: {quality.merged:,} overlapping intervals of the same person were "
+            f"merged into {quality.merged_into:,} ({len(quality.persons):,} persons)"
+        )
+    for label, count in (
+        ("zero-length intervals", quality.zero_length),
+        ("intervals shorter than the minimum overlap", quality.too_short),
+        ("intervals in excluded places", quality.excluded),
+    ):
+        if count:
+            console.print(f"data quality: {count:,} {label} meet nobody")
+    zone = rt.settings.zone
+    if per_day and result.per_day is not None:
+        days = result.per_day.head(limit)
+        table(
+            None,
+            ["a", "b", "day", "count", "together"],
+            [
+                (
+                    r["a"],
+                    r["b"],
+                    format_time(int(r["day"]), zone)[:10],
+                    r["count"],
+                    format_duration(int(r["duration_s"])),
+                )
+                for r in days.to_dict("records")
+            ],
+        )
+    else:
+        rows = result.frame.head(limit)
+        table(
+            None,
+            ["a", "b", "place", "start", "end", "together"],
+            [
+                (
+                    r["a"],
+                    r["b"],
+                    r["place"],
+                    moment(int(r["start"]), zone),
+                    moment(int(r["end"]), zone),
+                    format_duration(int(r["duration_s"])),
+                )
+                for r in rows.to_dict("records")
+            ],
+        )
+    if written:
+        console.print(f"written to {written}")
+
+
+def _routes(text: str | None) -> list[Route] | None:
+    if text is None:
+        return None
+    return [choice(Route, word, ROUTE_ALIASES) for word in text.split(",") if word.strip()]
+
+
+def trace(
+    ctx: typer.Context,
+    persons: Annotated[list[str], typer.Argument(metavar="PERSON...", help="Index persons.")],
+    direction: Annotated[
+        str, typer.Option(help="forward (whom they could have infected), backward, or both.")
+    ] = "forward",
+    since: Annotated[
+        str | None,
+        typer.Option(help="Forward: infectious from this time; backward: look no further back."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Forward: stop here; backward: infected at the latest by this time."),
+    ] = None,
+    contacts_file: Annotated[
+        Path | None,
+        typer.Option("--contacts", help="A contacts/exposures file; no store is used."),
+    ] = None,
+    presence: Annotated[
+        Path | None,
+        typer.Option(help="A presence file to derive contacts from; no store is used."),
+    ] = None,
+    min_overlap: Annotated[
+        str, typer.Option("--min-overlap", help="For contacts derived from presence.")
+    ] = "5m",
+    latent: Annotated[
+        str | None, typer.Option(help="Latent period (default: the pathogen profile's).")
+    ] = None,
+    infectious: Annotated[
+        str | None, typer.Option(help="Infectious period (default: the profile's).")
+    ] = None,
+    routes: Annotated[
+        str | None, typer.Option(help="Routes that transmit, e.g. fluid,close (default: profile).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the reached persons here (.csv, .parquet, .jsonl).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Persons to print per direction.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Time-respecting chains from index persons (forward), to cases (backward), or both."""
+    rt = runtime(ctx)
+    zone = rt.settings.zone
+    start, stop = _time(since, ctx), _time(until, ctx)
+    overlap = parse_duration(min_overlap)
+    latent_s = parse_duration(latent) if latent else None
+    infectious_s = parse_duration(infectious) if infectious else None
+    if contacts_file is not None or presence is not None:
+        report = service.trace_from_files(
+            persons, contacts=contacts_file, presence=presence, zone=zone, direction=direction,
+            since=start, until=stop, min_overlap=overlap, latent_s=latent_s,
+            infectious_s=infectious_s, routes=_routes(routes),
+        )  # fmt: skip
+    else:
+        with rt.session() as session:
+            report = service.trace(
+                session, actor=rt.actor, persons=persons, direction=direction, since=start,
+                until=stop, min_overlap=overlap, latent_s=latent_s, infectious_s=infectious_s,
+                routes=_routes(routes),
+            )  # fmt: skip
+    if out is not None:
+        import pandas as pd
+
+        rows = [
+            {"direction": d, **_flat(p)}
+            for d, people in (("forward", report.forward), ("backward", report.backward))
+            for p in people
+        ]
+        write_table(pd.DataFrame(rows, columns=["direction", *_FLAT]), out)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    _print(report, limit, zone)
+    if out is not None:
+        console.print(f"written to {out}")
+
+
+_FLAT = ["person", "generation", "time", "infectious_from", "exposure_s", "link", "place", "path"]
+
+
+def _flat(p: TracedPerson) -> dict[str, object]:
+    return {
+        "person": p.person,
+        "generation": p.generation,
+        "time": p.time,
+        "infectious_from": p.infectious_from,
+        "exposure_s": p.exposure_s,
+        "link": p.link,
+        "place": p.contact.place if p.contact else None,
+        "path": " > ".join(p.path),
+    }
+
+
+def _print(report: TraceReport, limit: int, zone: object) -> None:
+    from datetime import tzinfo
+
+    tz = zone if isinstance(zone, tzinfo) else None
+    console.print(
+        f"profile {report.profile}: latent {format_duration(report.latent_s)}, infectious "
+        f"{format_duration(report.infectious_s)}, routes {', '.join(report.routes) or 'none'}; "
+        f"{report.contacts_used:,} contacts on those routes"
+    )
+    for name, people, when in (
+        ("forward: could have been infected", report.forward, "earliest infection"),
+        ("backward: could have been the source", report.backward, "latest infection"),
+    ):
+        if name.startswith("forward") and report.direction.value == "backward":
+            continue
+        if name.startswith("backward") and report.direction.value == "forward":
+            continue
+        table(
+            f"{name} ({len(people):,}, index persons included)",
+            ["person", "gen", when, "via", "where", "exposure", "chain"],
+            [
+                (
+                    p.person,
+                    p.generation,
+                    moment(p.time, tz),
+                    p.link or "",
+                    (p.contact.place or "") if p.contact else "",
+                    format_duration(p.exposure_s),
+                    " > ".join(p.path),
+                )
+                for p in people[:limit]
+            ],
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the app."""
+    app.command("contacts")(contacts)
+    app.command("trace")(trace)

@@ -1,0 +1,395 @@
+"""Co-location contacts: every pair of persons whose presence in one place overlaps long enough.
+
+An overlap of at least ``d`` seconds between [s1, e1) and [s2, e2) is exactly an overlap of the
+intervals shrunk to [s, e - d] (those shorter than d dropped): ``s2 <= e1 - d`` and
+``s1 <= e2 - d``. After a sort by (place, start), interval i meets exactly the later intervals j
+of its place with ``start_j <= end_i - d``: a contiguous band found by one binary search. The join
+is a band scan, O(n log n + k) for n intervals and k contacts: a counting pass (searchsorted and a
+prefix sum) gives every output offset, and a compiled pass, parallel over the cores, writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from cordon.engine.sorting import dense_ids, group_sort_order
+from cordon.errors import EngineError
+
+__all__ = [
+    "ContactArrays",
+    "DataQuality",
+    "PairDays",
+    "colocation_contacts",
+    "iter_colocation_contacts",
+    "merge_own_overlaps",
+    "pair_days",
+]
+
+DEFAULT_MIN_OVERLAP = 300
+_PLACE_SHIFT = 40
+"""Bits of the time axis in the folded (place, time) sort key: 2^40 s is 34,000 years."""
+
+
+@dataclass(frozen=True)
+class ContactArrays:
+    """Contacts as parallel int64 arrays; ``a < b`` in every row; overlap is [start, end)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    place: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    @property
+    def duration(self) -> np.ndarray:
+        """Seconds of overlap of each contact."""
+        seconds: np.ndarray = self.end - self.start
+        return seconds
+
+    @staticmethod
+    def empty() -> ContactArrays:
+        """No contacts."""
+        z = np.zeros(0, dtype=np.int64)
+        return ContactArrays(z, z, z, z, z)
+
+    @staticmethod
+    def concat(parts: list[ContactArrays]) -> ContactArrays:
+        """Chunks joined in order."""
+        if not parts:
+            return ContactArrays.empty()
+        if len(parts) == 1:
+            return parts[0]
+        return ContactArrays(*(np.concatenate([getattr(p, n) for p in parts]) for n in _FIELDS))
+
+
+_FIELDS = ("a", "b", "place", "start", "end")
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """What was wrong with the presence log, and what was done about it (nothing dropped silently).
+
+    ``merged`` intervals overlapped another interval of the same person in the same place (a badge
+    read twice, a missed exit) and were merged into ``merged_into`` intervals; ``persons`` lists
+    whose they were. ``zero_length`` intervals (start == end) and ``too_short`` ones (shorter than
+    the minimum overlap) can meet nobody; ``excluded`` were in places left out of the join.
+    """
+
+    intervals: int
+    merged: int
+    merged_into: int
+    persons: np.ndarray
+    zero_length: int
+    too_short: int
+    excluded: int
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready summary."""
+        return {
+            "intervals": self.intervals,
+            "merged": self.merged,
+            "merged_into": self.merged_into,
+            "persons_with_overlapping_intervals": len(self.persons),
+            "zero_length": self.zero_length,
+            "too_short": self.too_short,
+            "excluded": self.excluded,
+        }
+
+
+def _as_int64(name: str, values: object) -> np.ndarray:
+    array = np.ascontiguousarray(values, dtype=np.int64)
+    if array.ndim != 1:
+        raise EngineError(f"{name} must be one-dimensional")
+    return array
+
+
+def _check(
+    person: object, place: object, start: object, end: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    p, q, s, e = (
+        _as_int64("person", person),
+        _as_int64("place", place),
+        _as_int64("start", start),
+        _as_int64("end", end),
+    )
+    if not len(p) == len(q) == len(s) == len(e):
+        raise EngineError("person, place, start and end must have the same length")
+    if len(s) and int((e < s).sum()):
+        raise EngineError(f"{int((e < s).sum())} presence intervals end before they start")
+    if len(q) and (q.min() < 0 or p.min() < 0):
+        raise EngineError("person and place ids must be non-negative")
+    return p, q, s, e
+
+
+def merge_own_overlaps(
+    person: np.ndarray, place: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], int, int, np.ndarray]:
+    """Sort by (place, start) and merge each person's overlapping intervals in one place.
+
+    Returns the merged (person, place, start, end) sorted by (place, start), how many input
+    intervals took part in a merge, how many intervals they became, and the persons concerned.
+    Touching intervals ([0, 5) and [5, 9)) are separate visits and stay apart.
+
+    Examples
+    --------
+    >>> (p, q, s, e), merged, into, who = merge_own_overlaps(
+    ...     np.array([1, 1, 2]), np.array([0, 0, 0]), np.array([0, 5, 0]), np.array([10, 20, 5]))
+    >>> s.tolist(), e.tolist(), merged, into, who.tolist()
+    ([0, 0], [20, 5], 2, 1, [1])
+    """
+    n = len(person)
+    if n == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return (z, z, z, z), 0, 0, z
+    order = group_sort_order(dense_ids(place), start)
+    p, q, s, e = person[order], place[order], start[order], end[order]
+    dense_person = dense_ids(p)
+    keep, new_end, absorbed = _merge_runs(dense_person, q, s, e, int(dense_person.max()) + 1)
+    merged_into = int(absorbed.sum())
+    if merged_into == 0:
+        return (p, q, s, e), 0, 0, np.zeros(0, dtype=np.int64)
+    persons = np.unique(p[~keep | absorbed])
+    merged = int((~keep).sum()) + merged_into
+    return (p[keep], q[keep], s[keep], new_end[keep]), merged, merged_into, persons
+
+
+@nb.njit(cache=True)
+def _merge_runs(
+    person: np.ndarray, place: np.ndarray, start: np.ndarray, end: np.ndarray, n_persons: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """In (place, start) order: drop every interval that overlaps the same person's open run in
+    the same place, extending that run's end instead."""
+    n = len(person)
+    keep = np.ones(n, dtype=np.bool_)
+    absorbed = np.zeros(n, dtype=np.bool_)
+    new_end = end.copy()
+    head = np.full(n_persons, -1, dtype=np.int64)
+    for i in range(n):
+        h = head[person[i]]
+        if h >= 0 and place[h] == place[i] and start[i] < new_end[h]:
+            absorbed[h] = True
+            keep[i] = False
+            if end[i] > new_end[h]:
+                new_end[h] = end[i]
+        else:
+            head[person[i]] = i
+    return keep, new_end, absorbed
+
+
+@nb.njit(parallel=True, cache=True)
+def _write(
+    lo: int,
+    hi: int,
+    offsets: np.ndarray,
+    upper: np.ndarray,
+    person: np.ndarray,
+    place: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    out_a: np.ndarray,
+    out_b: np.ndarray,
+    out_place: np.ndarray,
+    out_start: np.ndarray,
+    out_end: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    base = offsets[lo]
+    for i in nb.prange(lo, hi):
+        k = offsets[i] - base
+        pi = person[i]
+        ei = end[i]
+        for j in range(i + 1, upper[i]):
+            pj = person[j]
+            if pi < pj:
+                out_a[k] = pi
+                out_b[k] = pj
+            else:
+                out_a[k] = pj
+                out_b[k] = pi
+            out_place[k] = place[i]
+            out_start[k] = start[j]
+            out_end[k] = ei if ei < end[j] else end[j]
+            k += 1
+
+
+@dataclass(frozen=True)
+class _Band:
+    """Intervals ready for the band scan, the band end of each, and output offsets."""
+
+    person: np.ndarray
+    place: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    upper: np.ndarray
+    offsets: np.ndarray
+    quality: DataQuality
+
+
+def _prepare(
+    person: object,
+    place: object,
+    start: object,
+    end: object,
+    min_overlap: int,
+    exclude_places: object | None,
+) -> _Band:
+    p, q, s, e = _check(person, place, start, end)
+    n_in = len(p)
+    excluded = 0
+    if exclude_places is not None and n_in:
+        drop = np.isin(q, _as_int64("exclude_places", exclude_places))
+        excluded = int(drop.sum())
+        p, q, s, e = p[~drop], q[~drop], s[~drop], e[~drop]
+    empty = e == s
+    zero_length = int(empty.sum())
+    if zero_length:
+        p, q, s, e = p[~empty], q[~empty], s[~empty], e[~empty]
+    (p, q, s, e), merged, merged_into, persons = merge_own_overlaps(p, q, s, e)
+    d = max(int(min_overlap), 1)
+    long_enough = (e - s) >= d
+    too_short = int((~long_enough & (e > s)).sum())
+    p, q, s, e = p[long_enough], q[long_enough], s[long_enough], e[long_enough]
+    quality = DataQuality(n_in, merged, merged_into, persons, zero_length, too_short, excluded)
+    if len(p) == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return _Band(z, z, z, z, z, np.zeros(1, dtype=np.int64), quality)
+    t0 = int(s.min())
+    if int(e.max()) - t0 >= 1 << _PLACE_SHIFT or int(q.max()) >= 1 << (62 - _PLACE_SHIFT):
+        raise EngineError("times span more than 2^40 s or place ids exceed 2^22: split the input")
+    key = (q << _PLACE_SHIFT) + (s - t0)
+    upper = np.searchsorted(key, (q << _PLACE_SHIFT) + (e - d - t0), side="right")
+    counts = upper - np.arange(1, len(p) + 1)
+    offsets = np.zeros(len(p) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return _Band(p, q, s, e, upper.astype(np.int64), offsets, quality)
+
+
+def _chunk(band: _Band, lo: int, hi: int) -> ContactArrays:
+    k = int(band.offsets[hi] - band.offsets[lo])
+    out = [np.empty(k, dtype=np.int64) for _ in _FIELDS]
+    if k:
+        _write(lo, hi, band.offsets, band.upper, band.person, band.place, band.start, band.end,
+               *out)  # fmt: skip
+    return ContactArrays(*out)
+
+
+def iter_colocation_contacts(
+    person: object,
+    place: object,
+    start: object,
+    end: object,
+    *,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    exclude_places: object | None = None,
+    chunk: int = 20_000_000,
+) -> tuple[DataQuality, int, Iterator[ContactArrays]]:
+    """The contacts in chunks of about ``chunk`` rows, for outputs too large to hold at once.
+
+    Returns the data-quality report, the exact number of contacts, and an iterator of chunks
+    (each chunk's rows in (place, start of the earlier interval) order).
+    """
+    band = _prepare(person, place, start, end, min_overlap, exclude_places)
+    total = int(band.offsets[-1])
+
+    def chunks() -> Iterator[ContactArrays]:
+        n = len(band.person)
+        lo = 0
+        while lo < n:
+            target = band.offsets[lo] + max(chunk, 1)
+            hi = int(np.searchsorted(band.offsets, target, side="right")) - 1
+            hi = min(max(hi, lo + 1), n)
+            yield _chunk(band, lo, hi)
+            lo = hi
+
+    return band.quality, total, chunks()
+
+
+def colocation_contacts(
+    person: object,
+    place: object,
+    start: object,
+    end: object,
+    *,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    exclude_places: object | None = None,
+) -> tuple[ContactArrays, DataQuality]:
+    """Every pair of persons in one place whose presence overlaps for at least ``min_overlap`` s.
+
+    Presence intervals are [start, end) in integer seconds; a person's own overlapping intervals
+    in one place are merged first (and reported). ``min_overlap`` of 0 means any overlap of at
+    least one second: touching intervals never meet.
+
+    Examples
+    --------
+    >>> c, q = colocation_contacts([1, 2, 3], [7, 7, 7], [0, 100, 900], [600, 1000, 1200])
+    >>> c.a.tolist(), c.b.tolist(), c.start.tolist(), c.end.tolist(), c.duration.tolist()
+    ([1], [2], [100], [600], [500])
+    >>> len(colocation_contacts([1, 2], [7, 7], [0, 100], [600, 1000], min_overlap=600)[0])
+    0
+    """
+    band = _prepare(person, place, start, end, min_overlap, exclude_places)
+    return _chunk(band, 0, len(band.person)), band.quality
+
+
+@dataclass(frozen=True)
+class PairDays:
+    """Contacts summed per unordered pair and day: how many, total and weighted seconds."""
+
+    a: np.ndarray
+    b: np.ndarray
+    day: np.ndarray
+    count: np.ndarray
+    duration: np.ndarray
+    weighted: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+
+def pair_days(
+    contacts: ContactArrays,
+    *,
+    day_start: int = 0,
+    day: int = 86_400,
+    place_weight: dict[int, float] | None = None,
+) -> PairDays:
+    """Aggregate contacts per pair and day (a contact counts on the day its overlap starts);
+    ``place_weight`` scales each place's seconds in ``weighted`` (absent places weigh 1).
+
+    Examples
+    --------
+    >>> c = ContactArrays(*(np.array(v) for v in ([1, 1], [2, 2], [5, 6], [0, 50], [10, 80])))
+    >>> agg = pair_days(c, place_weight={6: 0.5})
+    >>> agg.count.tolist(), agg.duration.tolist(), agg.weighted.tolist()
+    ([2], [40], [25.0])
+    """
+    if len(contacts) == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return PairDays(z, z, z, z, z, np.zeros(0))
+    days = (contacts.start - day_start) // day
+    order = np.lexsort((days, contacts.b, contacts.a))
+    a, b, dd = contacts.a[order], contacts.b[order], days[order]
+    dur = contacts.duration[order]
+    weight = np.ones(len(a))
+    if place_weight:
+        places = contacts.place[order]
+        for place_id, w in place_weight.items():
+            weight[places == place_id] = w
+    new = np.ones(len(a), dtype=bool)
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1]) | (dd[1:] != dd[:-1])
+    first = np.flatnonzero(new)
+    count = np.diff(np.append(first, len(a)))
+    return PairDays(
+        a[first],
+        b[first],
+        dd[first] * day + day_start,
+        count.astype(np.int64),
+        np.add.reduceat(dur, first),
+        np.add.reduceat(dur * weight, first),
+    )

@@ -1,0 +1,471 @@
+"""Contacts and tracing: derived from the store's presence log (or straight from files, for
+analysts working on an export), traced with the active pathogen profile.
+
+Other interfaces call :func:`contacts` and :func:`trace` (store) or :func:`contacts_from_file`
+and :func:`trace_from_files` (no store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from cordon.domain.pathogen import PathogenProfile
+from cordon.domain.places import PlaceKind
+from cordon.domain.records import ExposureSource, Route
+from cordon.domain.roles import Actor, Permission, require
+from cordon.engine.colocation import DataQuality, colocation_contacts, pair_days
+from cordon.engine.trace import Direction
+from cordon.errors import ImportRefused, InvalidValue
+from cordon.formats import fields as f
+from cordon.formats.schemas import Kind, Refs, validate
+from cordon.formats.tables import detect_format, read_table
+from cordon.services.tracing import (
+    ROUTES,
+    SOURCES,
+    EdgeSet,
+    TraceReport,
+    adjust_profile,
+    parse_direction,
+    run_trace,
+)
+from cordon.store import arrays, directory, profiles
+
+__all__ = [
+    "CONTACT_COLUMNS",
+    "DEFAULT_EXCLUDED_KINDS",
+    "ContactsResult",
+    "contacts",
+    "contacts_from_file",
+    "trace",
+    "trace_from_files",
+]
+
+CONTACT_COLUMNS = ["a", "b", "place", "start", "end", "duration_s", "route", "source"]
+"""The canonical columns of an exposures / contacts file (DESIGN.md)."""
+DEFAULT_EXCLUDED_KINDS: tuple[PlaceKind, ...] = (PlaceKind.CORRIDOR,)
+"""Places where being together is not a contact: passing someone in a corridor."""
+DEFAULT_MIN_OVERLAP = 300
+
+
+@dataclass(frozen=True)
+class ContactsResult:
+    """Derived contacts in the canonical columns, the data-quality report, and optionally the
+    per-pair-and-day totals (a, b, day, count, duration_s, weighted_s)."""
+
+    frame: pd.DataFrame
+    quality: DataQuality
+    min_overlap: int
+    per_day: pd.DataFrame | None = None
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """JSON-ready form, with at most ``limit`` rows of each table."""
+        rows = self.frame if limit is None else self.frame.head(limit)
+        out: dict[str, Any] = {
+            "count": len(self.frame),
+            "min_overlap_s": self.min_overlap,
+            "quality": self.quality.to_dict(),
+            "contacts": _records(rows),
+        }
+        if self.per_day is not None:
+            days = self.per_day if limit is None else self.per_day.head(limit)
+            out["per_day"] = _records(days)
+        return out
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def _derive(
+    people: np.ndarray,
+    places: np.ndarray,
+    presence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    *,
+    min_overlap: int,
+    exclude: np.ndarray,
+    route: Route,
+) -> tuple[EdgeSet, DataQuality]:
+    """Contacts from presence over dense person and place indices."""
+    found, quality = colocation_contacts(
+        *presence, min_overlap=min_overlap, exclude_places=exclude if len(exclude) else None
+    )
+    n = len(found)
+    edges = EdgeSet(
+        people, places, found.a, found.b, found.place, found.start, found.end, found.duration,
+        np.full(n, ROUTES.index(route), dtype=np.int64),
+        np.full(n, SOURCES.index(ExposureSource.DERIVED), dtype=np.int64),
+    )  # fmt: skip
+    return edges, quality
+
+
+def _frame(edges: EdgeSet) -> pd.DataFrame:
+    """Edges as a canonical contacts table (person and place ids, not indices)."""
+    place = np.where(edges.place >= 0, edges.place, 0)
+    place_names = edges.places[place] if len(edges.places) else np.full(len(edges), None)
+    return pd.DataFrame(
+        {
+            "a": edges.people[edges.a],
+            "b": edges.people[edges.b],
+            "place": np.where(edges.place >= 0, place_names, np.array(None, dtype=object)),
+            "start": edges.start,
+            "end": edges.end,
+            "duration_s": edges.duration,
+            "route": np.array([r.value for r in ROUTES], dtype=object)[edges.route],
+            "source": np.array([s.value for s in SOURCES], dtype=object)[edges.source],
+        },
+        columns=CONTACT_COLUMNS,
+    )
+
+
+def _result(
+    edges: EdgeSet,
+    quality: DataQuality,
+    min_overlap: int,
+    *,
+    per_day: bool,
+    place_weights: Mapping[str, float] | None,
+    day_start: int,
+) -> ContactsResult:
+    frame = _frame(edges)
+    days = None
+    if per_day:
+        from cordon.engine.colocation import ContactArrays
+
+        weights = None
+        if place_weights:
+            index = {str(p): k for k, p in enumerate(edges.places.tolist())}
+            weights = {index[p]: w for p, w in place_weights.items() if p in index}
+        agg = pair_days(
+            ContactArrays(edges.a, edges.b, edges.place, edges.start, edges.end),
+            day_start=day_start,
+            place_weight=weights,
+        )
+        days = pd.DataFrame(
+            {
+                "a": edges.people[agg.a],
+                "b": edges.people[agg.b],
+                "day": agg.day,
+                "count": agg.count,
+                "duration_s": agg.duration,
+                "weighted_s": agg.weighted,
+            }
+        )
+    return ContactsResult(frame, quality, min_overlap, days)
+
+
+# --- from the store -----------------------------------------------------------------------
+
+
+def _dense(keys: Mapping[int, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted store keys and the ids in that order."""
+    pks = np.array(sorted(keys), dtype=np.int64)
+    return pks, np.array([keys[int(k)] for k in pks], dtype=object)
+
+
+def _store_edges(
+    session: Session,
+    *,
+    min_overlap: int,
+    since: int | None,
+    until: int | None,
+    exclude_places: Sequence[str],
+    exclude_kinds: Sequence[PlaceKind],
+    route: Route,
+    derived: bool = True,
+    recorded: bool = False,
+) -> tuple[EdgeSet, DataQuality | None]:
+    person_pks, people = _dense(arrays.person_ids(session))
+    place_pks, places = _dense(arrays.place_ids(session))
+    excluded_ids = set(exclude_places)
+    unknown = excluded_ids - set(places.tolist())
+    if unknown:
+        raise InvalidValue(f"no place {', '.join(sorted(unknown))} to exclude")
+    excluded_ids |= {p.id for p in directory.list_places(session) if p.kind in exclude_kinds}
+    exclude = np.flatnonzero(np.isin(places, list(excluded_ids)))
+    parts: list[EdgeSet] = []
+    quality = None
+    if derived:
+        log = arrays.presence_arrays(session, since=since, until=until)
+        start, end = log.start, log.end
+        if since is not None:
+            start = np.maximum(start, since)
+        if until is not None:
+            end = np.minimum(end, until)
+        presence = (
+            np.searchsorted(person_pks, log.person),
+            np.searchsorted(place_pks, log.place),
+            start,
+            end,
+        )
+        edges, quality = _derive(
+            people, places, presence, min_overlap=min_overlap, exclude=exclude, route=route
+        )
+        parts.append(edges)
+    if recorded:
+        rec = arrays.exposure_arrays(session, since=since, until=until)
+        place = np.where(rec.place >= 0, np.searchsorted(place_pks, rec.place), -1)
+        # arrays.ROUTE_CODES / SOURCE_CODES enumerate the enums in the same order as ROUTES
+        parts.append(
+            EdgeSet(
+                people,
+                places,
+                np.searchsorted(person_pks, rec.a),
+                np.searchsorted(person_pks, rec.b),
+                place,
+                rec.start,
+                rec.end,
+                rec.duration,
+                rec.route.astype(np.int64),
+                rec.source.astype(np.int64),
+            )
+        )
+    if not parts:
+        z = np.zeros(0, dtype=np.int64)
+        return EdgeSet(people, places, z, z, z, z, z, z, z, z), quality
+    joined = EdgeSet(
+        people,
+        places,
+        *(np.concatenate([getattr(p, n) for p in parts]) for n in _FIELDS),
+    )
+    return joined, quality
+
+
+_FIELDS = ("a", "b", "place", "start", "end", "duration", "route", "source")
+
+
+def contacts(
+    session: Session,
+    *,
+    actor: Actor,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    since: int | None = None,
+    until: int | None = None,
+    exclude_places: Sequence[str] = (),
+    exclude_kinds: Sequence[PlaceKind] = DEFAULT_EXCLUDED_KINDS,
+    route: Route = Route.SHARED_AIR,
+    per_day: bool = False,
+    place_weights: Mapping[str, float] | None = None,
+) -> ContactsResult:
+    """Contacts derived from the store's presence log: every pair of persons together in one
+    place for at least ``min_overlap`` seconds within [since, until), marked with ``route``."""
+    require(actor, Permission.READ_CONTACTS)
+    edges, quality = _store_edges(
+        session, min_overlap=min_overlap, since=since, until=until,
+        exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route,
+    )  # fmt: skip
+    assert quality is not None
+    return _result(
+        edges, quality, min_overlap, per_day=per_day, place_weights=place_weights,
+        day_start=since or 0,
+    )  # fmt: skip
+
+
+def trace(
+    session: Session,
+    *,
+    actor: Actor,
+    persons: Sequence[str],
+    direction: Direction | str = Direction.FORWARD,
+    since: int | None = None,
+    until: int | None = None,
+    profile: PathogenProfile | None = None,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    derived_route: Route = Route.SHARED_AIR,
+    exclude_kinds: Sequence[PlaceKind] = DEFAULT_EXCLUDED_KINDS,
+    index_window_s: int | None = None,
+    chains: bool = True,
+    latent_s: int | None = None,
+    infectious_s: int | None = None,
+    routes: Sequence[Route] | None = None,
+) -> TraceReport:
+    """Trace from ``persons`` over the store's derived contacts and recorded exposures, with
+    ``profile`` (default: the active one) deciding which routes transmit and the windows.
+
+    Forward: the persons are infectious from ``since`` (default: the first record) and the
+    trace stops at ``until``. Backward: they were infected at the latest by ``until`` (default:
+    the last record) and the trace looks no further back than ``since``. Both: each of them.
+    ``latent_s``, ``infectious_s`` and ``routes`` override the profile's.
+    """
+    require(actor, Permission.READ_CONTACTS)
+    profile = adjust_profile(
+        profile or profiles.active_profile(session),
+        latent_s=latent_s, infectious_s=infectious_s, routes=routes,
+    )  # fmt: skip
+    derived = profile.transmits(derived_route)
+    edges, quality = _store_edges(
+        session, min_overlap=min_overlap, since=since, until=until, exclude_places=(),
+        exclude_kinds=exclude_kinds, route=derived_route, derived=derived, recorded=True,
+    )  # fmt: skip
+    return run_trace(
+        edges, list(persons), profile=profile, direction=parse_direction(direction),
+        since=since, until=until, index_window_s=index_window_s, chains=chains,
+        quality=quality.to_dict() if quality else None,
+    )  # fmt: skip
+
+
+# --- from files, without a store ----------------------------------------------------------
+
+
+def _read(
+    path: Path, kind: Kind, person_columns: Sequence[str], zone: ZoneInfo, fmt: str | None
+) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """Validate a canonical file against the ids it names itself; a bad row refuses it."""
+    raw = read_table(path, detect_format(path, fmt))
+    frame = raw.frame
+
+    def ids(columns: Sequence[str]) -> np.ndarray:
+        values = [f.as_text(f.column(frame, c)).to_numpy(dtype=object) for c in columns]
+        found = np.unique(np.concatenate(values)) if values and len(frame) else np.zeros(0)
+        return np.array([v for v in found.tolist() if v != ""], dtype=object)
+
+    people, places = ids(person_columns), ids(["place"])
+    refs = Refs(
+        people={str(p): k for k, p in enumerate(people.tolist())},
+        places={str(p): k for k, p in enumerate(places.tolist())},
+        zone=zone,
+    )
+    checked = validate(kind, raw, refs, path=str(path))
+    if checked.errors:
+        raise ImportRefused(str(path), checked.errors)
+    return checked.columns, people, places
+
+
+def contacts_from_file(
+    presence: Path,
+    *,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    zone: ZoneInfo | None = None,
+    fmt: str | None = None,
+    exclude_places: Sequence[str] = (),
+    route: Route = Route.SHARED_AIR,
+    per_day: bool = False,
+    place_weights: Mapping[str, float] | None = None,
+) -> ContactsResult:
+    """Contacts from a canonical presence file (person, place, start, end), no store needed."""
+    edges, quality = _file_presence_edges(
+        presence, min_overlap=min_overlap, zone=zone or ZoneInfo("UTC"), fmt=fmt,
+        exclude_places=exclude_places, route=route,
+    )  # fmt: skip
+    first = int(edges.start.min()) if len(edges) else 0
+    return _result(
+        edges, quality, min_overlap, per_day=per_day, place_weights=place_weights,
+        day_start=first - first % 86_400,
+    )  # fmt: skip
+
+
+def _file_presence_edges(
+    path: Path,
+    *,
+    min_overlap: int,
+    zone: ZoneInfo,
+    fmt: str | None,
+    exclude_places: Sequence[str],
+    route: Route,
+) -> tuple[EdgeSet, DataQuality]:
+    columns, people, places = _read(path, Kind.PRESENCE, ["person"], zone, fmt)
+    exclude = np.flatnonzero(np.isin(places, list(exclude_places)))
+    p, q, s, e = (
+        np.asarray(columns[c], dtype=np.int64)
+        for c in ("person_pk", "place_pk", "start_time", "end_time")
+    )
+    return _derive(
+        people, places, (p, q, s, e), min_overlap=min_overlap, exclude=exclude, route=route
+    )
+
+
+def trace_from_files(
+    persons: Sequence[str],
+    *,
+    contacts: Path | None = None,
+    presence: Path | None = None,
+    direction: Direction | str = Direction.FORWARD,
+    since: int | None = None,
+    until: int | None = None,
+    profile: PathogenProfile | None = None,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    derived_route: Route = Route.SHARED_AIR,
+    zone: ZoneInfo | None = None,
+    index_window_s: int | None = None,
+    chains: bool = True,
+    latent_s: int | None = None,
+    infectious_s: int | None = None,
+    routes: Sequence[Route] | None = None,
+) -> TraceReport:
+    """Trace over a canonical contacts file and/or contacts derived from a presence file
+    (same meaning of the arguments as :func:`trace`; the profile defaults to the built-in one)."""
+    if contacts is None and presence is None:
+        raise InvalidValue("give a contacts file, a presence file, or both")
+    zone = zone or ZoneInfo("UTC")
+    profile = adjust_profile(
+        profile or PathogenProfile(name="default"),
+        latent_s=latent_s, infectious_s=infectious_s, routes=routes,
+    )  # fmt: skip
+    parts: list[EdgeSet] = []
+    quality = None
+    if contacts is not None:
+        cols, people, places = _read(contacts, Kind.EXPOSURES, ["a", "b"], zone, None)
+        parts.append(
+            EdgeSet(
+                people,
+                places,
+                np.asarray(cols["a_pk"], dtype=np.int64),
+                np.asarray(cols["b_pk"], dtype=np.int64),
+                np.asarray(cols["place_pk"], dtype=np.int64),
+                np.asarray(cols["start_time"], dtype=np.int64),
+                np.asarray(cols["end_time"], dtype=np.int64),
+                np.asarray(cols["duration_s"], dtype=np.int64),
+                np.array([ROUTES.index(Route(r)) for r in cols["route"]], dtype=np.int64),
+                np.array(
+                    [SOURCES.index(ExposureSource(s)) for s in cols["source"]], dtype=np.int64
+                ),
+            )
+        )
+    if presence is not None and profile.transmits(derived_route):
+        edges, q = _file_presence_edges(
+            presence, min_overlap=min_overlap, zone=zone, fmt=None, exclude_places=(),
+            route=derived_route,
+        )  # fmt: skip
+        parts.append(edges)
+        quality = q.to_dict()
+    return run_trace(
+        _union(parts), list(persons), profile=profile, direction=parse_direction(direction),
+        since=since, until=until, index_window_s=index_window_s, chains=chains, quality=quality,
+    )  # fmt: skip
+
+
+def _union(parts: list[EdgeSet]) -> EdgeSet:
+    """Edge sets over different id lists, re-indexed onto the union of their ids."""
+    if not parts:
+        z = np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=object)
+        return EdgeSet(empty, empty, z, z, z, z, z, z, z, z)
+    if len(parts) == 1:
+        return parts[0]
+    people = np.unique(np.concatenate([p.people for p in parts]).astype(str)).astype(object)
+    places = np.unique(np.concatenate([p.places for p in parts]).astype(str)).astype(object)
+    columns: dict[str, list[np.ndarray]] = {n: [] for n in _FIELDS}
+    for part in parts:
+        pmap = np.searchsorted(people.astype(str), part.people.astype(str))
+        qmap = np.searchsorted(places.astype(str), part.places.astype(str))
+        columns["a"].append(pmap[part.a])
+        columns["b"].append(pmap[part.b])
+        columns["place"].append(
+            np.where(part.place >= 0, qmap[np.maximum(part.place, 0)] if len(qmap) else -1, -1)
+        )
+        for name in ("start", "end", "duration", "route", "source"):
+            columns[name].append(getattr(part, name))
+    return EdgeSet(people, places, *(np.concatenate(columns[n]) for n in _FIELDS))
