@@ -1,4 +1,4 @@
-"""Incidence, growth rate and Cori et al. Rt against brute-force twins and the 1918 Baltimore data."""
+"""Incidence, growth rate and Cori et al. Rt: brute-force twins and the 1918 Baltimore data."""
 
 from __future__ import annotations
 

@@ -28,7 +28,8 @@ class Incidence:
     @property
     def complete_cases(self) -> np.ndarray:
         """The counts of the days that are over (the last, incomplete day left out)."""
-        return self.cases[self.complete]
+        out: np.ndarray = self.cases[self.complete]
+        return out
 
 
 def daily_incidence(

@@ -22,7 +22,7 @@ from scipy.stats import gamma
 
 from cordon.errors import EngineError
 
-__all__ = ["MIN_CASES", "RtEstimate", "Refusal", "discretise_si", "estimate_rt"]
+__all__ = ["MIN_CASES", "Refusal", "RtEstimate", "discretise_si", "estimate_rt"]
 
 MIN_CASES = 12
 """Cumulative cases before a window's start below which Cori et al. advise against estimating."""
@@ -97,7 +97,8 @@ def discretise_si(mean: float, sd: float, *, max_days: int | None = None) -> np.
     w += a * b * (2 * cdf(k - 1, a + 1) - cdf(k - 2, a + 1) - cdf(k, a + 1))
     w = np.maximum(w, 0)
     w[0] = 0
-    return w / w.sum()
+    out: np.ndarray = w / w.sum()
+    return out
 
 
 def _check_si(si: np.ndarray) -> np.ndarray:
@@ -108,7 +109,8 @@ def _check_si(si: np.ndarray) -> np.ndarray:
         raise EngineError("the serial interval must give probability 0 to day 0 (Cori et al.)")
     if abs(w.sum() - 1) > 1e-3:
         raise EngineError(f"the serial interval probabilities sum to {w.sum():.4f}, not 1")
-    return w / w.sum()
+    out: np.ndarray = w / w.sum()
+    return out
 
 
 def estimate_rt(
@@ -172,7 +174,7 @@ def estimate_rt(
     return RtEstimate(end_day=end, shape=shape, rate=rate, refusal=refusal, **out)
 
 
-@numba.njit(parallel=True, cache=True)  # type: ignore[untyped-decorator]
+@numba.njit(parallel=True, cache=True)
 def _window_sums(
     series: np.ndarray, w: np.ndarray, window: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
