@@ -1,3 +1,4 @@
+# mypy: allow-untyped-defs
 """A branching process for when no contact network is known: each case infects a negative
 binomial number of others (mean R, dispersion k) at times spread uniformly over its infectious
 period, in a population of N that depletes. Interventions act as on the networks: isolation and
@@ -41,19 +42,20 @@ class BranchingModel:
         if self.r < 0 or self.k < 0 or self.population < 1:
             raise EngineError("R >= 0, k >= 0 and a population of at least 1 are required")
         share = np.array([1.0]) if self.route_share is None else np.asarray(self.route_share)
-        node, infected_at, found_at, departed_at = self.seeds.arrays()
+        _, infected_at, found_at, departed_at = self.seeds.arrays()
         h, c = self.history, self.controls
-        return _ensemble(
+        out: np.ndarray = _ensemble(
             np.asarray(seeds, np.int64), self.r, self.k, self.population, self.t0, self.days,
             infected_at, found_at, departed_at, h.latent_s, h.infectious_s, h.shape,
             h.egress_probability, c.isolation, c.quarantine, c.quarantine_s, c.moratorium,
             c.hold, share.astype(np.float64), float(self.gathering_share),
         )  # fmt: skip
+        return out
 
 
 @numba.njit(parallel=True, cache=True)
 def _ensemble(seeds, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, shape,
-              egress_p, iso, quar, quar_s, mor, hold, share, g_share):  # type: ignore[no-untyped-def]  # fmt: skip
+              egress_p, iso, quar, quar_s, mor, hold, share, g_share):  # fmt: skip
     out = np.zeros((len(seeds), N_SERIES, n_days), np.int32)
     for i in numba.prange(len(seeds)):
         out[i] = _run(seeds[i], r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf,
@@ -62,7 +64,7 @@ def _ensemble(seeds, r, k, population, t0, n_days, s_time, s_found, s_left, lat,
 
 
 @numba.njit(cache=True)
-def _kept(t, mor, share, g_share):  # type: ignore[no-untyped-def]
+def _kept(t, mor, share, g_share):
     """Whether a transmission at ``t`` survives the moratoria in force then."""
     suspended = 0.0
     for m in range(mor.shape[0]):
@@ -77,7 +79,7 @@ def _kept(t, mor, share, g_share):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True)
 def _run(seed, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, shape, egress_p,
-         iso, quar, quar_s, mor, hold, share, g_share):  # type: ignore[no-untyped-def]  # fmt: skip
+         iso, quar, quar_s, mor, hold, share, g_share):  # fmt: skip
     np.random.seed(seed)
     n = population
     t_inf = np.full(n, np.inf)
@@ -136,7 +138,7 @@ def _run(seed, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, 
 
 
 @numba.njit(cache=True)
-def _durations(lat, inf, shape):  # type: ignore[no-untyped-def]
+def _durations(lat, inf, shape):
     if shape <= 0:
         return lat, inf
     d_lat = np.random.gamma(shape, lat / shape) if lat > 0 else 0.0

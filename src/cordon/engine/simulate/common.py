@@ -67,7 +67,12 @@ class Seeds:
         gone = nan if self.departed_at is None else np.asarray(self.departed_at, np.float64)
         if not (len(self.infected_at) == len(found) == len(gone) == n):
             raise EngineError("seed arrays must have the same length")
-        return np.asarray(self.node, np.int64), np.asarray(self.infected_at, np.float64), found, gone
+        return (
+            np.asarray(self.node, np.int64),
+            np.asarray(self.infected_at, np.float64),
+            found,
+            gone,
+        )
 
 
 def run_seeds(seed: int | None, runs: int) -> np.ndarray:
@@ -93,10 +98,10 @@ def draw_person(mean_latent: float, mean_infectious: float, shape: float) -> tup
 
 @numba.njit(cache=True)
 def _in_hold(t: float, hold: np.ndarray) -> bool:
+    inside = False
     for h in range(hold.shape[0]):
-        if hold[h, 0] <= t < hold[h, 1]:
-            return True
-    return False
+        inside = inside or hold[h, 0] <= t < hold[h, 1]
+    return inside
 
 
 @numba.njit(cache=True)

@@ -1,3 +1,4 @@
+# mypy: allow-untyped-defs
 """Event-driven stochastic SIR/SEIR on a static weighted network, after the fast_SIR algorithm of
 Kiss, Miller and Simon (Mathematics of Epidemics on Networks, 2017, ch. 6, appendix A.1).
 
@@ -10,7 +11,7 @@ its windows (the hazard is zero there), so a delay that reaches a window resumes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba
 import numpy as np
@@ -59,7 +60,7 @@ class StaticModel:
     initial: np.ndarray
     """Nodes infected at time 0."""
     latent_s: float = 0.0
-    controls: Controls = compile_controls(())
+    controls: Controls = field(default_factory=lambda: compile_controls(()))
     days: int = 0
     """Days of daily series to return (0: final sizes only, the fastest)."""
 
@@ -74,7 +75,8 @@ class StaticModel:
             self.controls.isolation, self.controls.quarantine, self.controls.quarantine_s,
             windows, self.days,
         )  # fmt: skip
-        return sizes if self.days == 0 else series
+        out: np.ndarray = sizes if self.days == 0 else series
+        return out
 
 
 def _merged_windows(moratorium: np.ndarray) -> np.ndarray:
@@ -90,7 +92,7 @@ def _merged_windows(moratorium: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _push(ht, hv, size, t, v):  # type: ignore[no-untyped-def]
+def _push(ht, hv, size, t, v):
     i = size
     ht[i] = t
     hv[i] = v
@@ -105,7 +107,7 @@ def _push(ht, hv, size, t, v):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def _pop(ht, hv, size):  # type: ignore[no-untyped-def]
+def _pop(ht, hv, size):
     t, v = ht[0], hv[0]
     size -= 1
     ht[0], hv[0] = ht[size], hv[size]
@@ -126,7 +128,7 @@ def _pop(ht, hv, size):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def _advance(start, delay, windows):  # type: ignore[no-untyped-def]
+def _advance(start, delay, windows):
     """The time at which ``delay`` seconds of running clock have passed since ``start``."""
     cur = start
     remaining = delay
@@ -144,7 +146,7 @@ def _advance(start, delay, windows):  # type: ignore[no-untyped-def]
 
 @numba.njit(parallel=True, cache=True)
 def _ensemble(seeds, indptr, indices, weights, tau, gamma, latent, initial, iso, quar, quar_s,
-              windows, n_days):  # type: ignore[no-untyped-def]  # fmt: skip
+              windows, n_days):  # fmt: skip
     runs = len(seeds)
     sizes = np.zeros(runs, np.int64)
     series = np.zeros((runs, N_SERIES, n_days), np.int32)
@@ -156,7 +158,7 @@ def _ensemble(seeds, indptr, indices, weights, tau, gamma, latent, initial, iso,
 
 @numba.njit(cache=True)
 def _run(seed, indptr, indices, weights, tau, gamma, latent, initial, iso, quar, quar_s,
-         windows, out):  # type: ignore[no-untyped-def]  # fmt: skip
+         windows, out):  # fmt: skip
     np.random.seed(seed)
     n = len(indptr) - 1
     pred = np.full(n, np.inf)

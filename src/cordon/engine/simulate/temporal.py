@@ -1,3 +1,4 @@
+# mypy: allow-untyped-defs
 """Event-driven stochastic SEIR on a temporal contact network, with interventions as masks.
 
 Contacts are parallel arrays ``a, b, start, end, weight, route`` (and optionally ``gathering``):
@@ -126,12 +127,13 @@ class TemporalModel:
         node, infected_at, found_at, departed_at = self.seeds.arrays()
         if len(node) and (node.min() < 0 or node.max() >= c.n_nodes):
             raise EngineError("a seed names a node that is not in the contact network")
-        return _ensemble(
+        out: np.ndarray = _ensemble(
             np.asarray(seeds, np.int64), c.n_nodes, c.a, c.b, c.start, c.end, prob, c.route,
             c.gathering, c.day_ptr, c.origin, float(self.t0), int(self.days), self.resample,
             node, infected_at, found_at, departed_at, h.latent_s, h.infectious_s, h.shape,
             h.egress_probability, k.isolation, k.quarantine, k.quarantine_s, k.moratorium, k.hold,
         )  # fmt: skip
+        return out
 
 
 def moratorium_mask(contacts: TemporalContacts, moratorium: np.ndarray) -> np.ndarray:
@@ -148,9 +150,9 @@ def moratorium_mask(contacts: TemporalContacts, moratorium: np.ndarray) -> np.nd
 @numba.njit(cache=True)
 def _suspended(s: float, route: int, gathering: bool, mor: np.ndarray) -> bool:
     for m in range(mor.shape[0]):
-        if mor[m, 0] <= s < mor[m, 1] and (mor[m, 2] < 0 or mor[m, 2] == route):
-            if mor[m, 3] == 0 or gathering:
-                return True
+        in_window = mor[m, 0] <= s < mor[m, 1]
+        if in_window and (mor[m, 2] < 0 or mor[m, 2] == route) and (mor[m, 3] == 0 or gathering):
+            return True
     return False
 
 
@@ -158,7 +160,7 @@ def _suspended(s: float, route: int, gathering: bool, mor: np.ndarray) -> bool:
 def _ensemble(
     seeds, n, ca, cb, cs, ce, cp, cr, cg, day_ptr, origin, t0, n_days, resample,
     s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, iso, quar, quar_s, mor, hold,
-):  # type: ignore[no-untyped-def]  # fmt: skip
+):  # fmt: skip
     out = np.zeros((len(seeds), N_SERIES, n_days), np.int32)
     for r in numba.prange(len(seeds)):
         out[r] = _run(
@@ -173,7 +175,7 @@ def _ensemble(
 def _run(
     seed, n, ca, cb, cs, ce, cp, cr, cg, day_ptr, origin, t0, n_days, resample,
     s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, iso, quar, quar_s, mor, hold,
-):  # type: ignore[no-untyped-def]  # fmt: skip
+):  # fmt: skip
     np.random.seed(seed)
     t_inf = np.full(n, np.inf)
     t_is = np.full(n, np.inf)
@@ -215,10 +217,10 @@ def _run(
                 if t_inf[v] == np.inf:
                     continue
                 t = max(s, t_is[v])
-                if t < e and t < t_ie[v] and t < blocked[v] and t < t_inf[u]:
-                    if np.random.random() < cp[c]:
-                        _infect(u, t, found[v], draws, lat, inf, shape, egress_p, iso, quar,
-                                hold, t_inf, t_is, t_ie, found, quarantined, left, blocked)  # fmt: skip
+                open_ = t < e and t < t_ie[v] and t < blocked[v] and t < t_inf[u]
+                if open_ and np.random.random() < cp[c]:
+                    _infect(u, t, found[v], draws, lat, inf, shape, egress_p, iso, quar, hold,
+                            t_inf, t_is, t_ie, found, quarantined, left, blocked)  # fmt: skip
     out = np.zeros((N_SERIES, n_days), np.int32)
     daily_counts(out, t0, t_inf, t_ie, found, quarantined, left, quar_s)
     return out
@@ -228,7 +230,7 @@ def _run(
 def _infect(
     u, t, infector_found, draws, lat, inf, shape, egress_p, iso, quar, hold,
     t_inf, t_is, t_ie, found, quarantined, left, blocked,
-):  # type: ignore[no-untyped-def]  # fmt: skip
+):  # fmt: skip
     if np.isnan(draws[u, 0]):
         d_lat, d_inf = draw_person(lat, inf, shape)
         draws[u, 0] = d_lat
