@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -38,14 +38,18 @@ __all__ = [
     "estimate_counts",
     "forecast",
     "incidence",
+    "today_start",
 ]
-
-By = Literal["confirmation", "onset"]
 
 
 def _midnight(epoch: float, zone: tzinfo) -> int:
     local = datetime.fromtimestamp(epoch, tz=zone)
     return int(local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+
+
+def today_start(now: int | None, zone: tzinfo) -> int:
+    """The station midnight that starts the day of ``now`` (default: the current time)."""
+    return _midnight(time.time() if now is None else now, zone)
 
 
 def _iso_day(epoch: int, zone: tzinfo) -> str:
@@ -71,7 +75,7 @@ def incidence(
     session: Session,
     *,
     actor: Actor,
-    by: By = "confirmation",
+    by: str = "confirmation",
     now: int | None = None,
     zone: tzinfo = UTC,
 ) -> IncidenceReport:
@@ -218,7 +222,7 @@ def estimate(
     si_mean: float | None = None,
     si_sd: float | None = None,
     si: np.ndarray | None = None,
-    by: By = "confirmation",
+    by: str = "confirmation",
     now: int | None = None,
     zone: tzinfo = UTC,
 ) -> EstimateReport:
