@@ -85,8 +85,8 @@ def _doubling_line(g: Growth) -> str:
         return f"doubling time {days(g.doubling)} days (95% {days(g.doubling_low)} to " \
             f"{days(g.doubling_high)})"  # fmt: skip
     if g.rate_high < 0:
-        return f"shrinking: halving time {days(g.doubling)} days (95% {days(g.doubling_high)} " \
-            f"to {days(g.doubling_low)})"  # fmt: skip
+        return f"shrinking: halving time {days(g.doubling)} days (95% {days(g.doubling_low)} " \
+            f"to {days(g.doubling_high)})"  # fmt: skip
     return f"no clear growth or decline (doubling time {days(g.doubling)} days if anything; " \
         f"95% interval from {days(g.doubling_low)} days to never)"  # fmt: skip
 

@@ -42,6 +42,7 @@ def _history(profile: PathogenProfile, egress: float) -> NaturalHistory:
         infectious_s=profile.infectious_s,
         transmission=transmission,
         egress_probability=egress,
+        clearance_s=profile.rules.clear_after_negatives * profile.rules.negatives_apart_s,
     )
 
 

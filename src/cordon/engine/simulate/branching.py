@@ -47,19 +47,20 @@ class BranchingModel:
         out: np.ndarray = _ensemble(
             np.asarray(seeds, np.int64), self.r, self.k, self.population, self.t0, self.days,
             infected_at, found_at, departed_at, h.latent_s, h.infectious_s, h.shape,
-            h.egress_probability, c.isolation, c.quarantine, c.quarantine_s, c.moratorium,
-            c.hold, share.astype(np.float64), float(self.gathering_share),
+            h.egress_probability, h.clearance_s, c.isolation, c.quarantine, c.quarantine_s,
+            c.moratorium, c.hold, share.astype(np.float64), float(self.gathering_share),
         )  # fmt: skip
         return out
 
 
 @numba.njit(parallel=True, cache=True)
 def _ensemble(seeds, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, shape,
-              egress_p, iso, quar, quar_s, mor, hold, share, g_share):  # fmt: skip
+              egress_p, clear_s, iso, quar, quar_s, mor, hold, share, g_share):  # fmt: skip
     out = np.zeros((len(seeds), N_SERIES, n_days), np.int32)
     for i in numba.prange(len(seeds)):
         out[i] = _run(seeds[i], r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf,
-                      shape, egress_p, iso, quar, quar_s, mor, hold, share, g_share)  # fmt: skip
+                      shape, egress_p, clear_s, iso, quar, quar_s, mor, hold, share,
+                      g_share)  # fmt: skip
     return out
 
 
@@ -79,7 +80,7 @@ def _kept(t, mor, share, g_share):
 
 @numba.njit(cache=True)
 def _run(seed, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, shape, egress_p,
-         iso, quar, quar_s, mor, hold, share, g_share):  # fmt: skip
+         clear_s, iso, quar, quar_s, mor, hold, share, g_share):  # fmt: skip
     np.random.seed(seed)
     n = population
     t_inf = np.full(n, np.inf)
@@ -133,7 +134,7 @@ def _run(seed, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, 
             n_events += 1
     out = np.zeros((N_SERIES, n_days), np.int32)
     daily_counts(out, t0, t_inf[:count], t_ie[:count], found[:count], quarantined[:count],
-                 left[:count], quar_s)  # fmt: skip
+                 left[:count], quar_s, clear_s)  # fmt: skip
     return out
 
 

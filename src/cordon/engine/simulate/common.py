@@ -38,6 +38,8 @@ class NaturalHistory:
     shape: float = 4.0
     transmission: np.ndarray = field(default_factory=lambda: np.array([0.5, 0.05, 0.01]))
     egress_probability: float = 0.0
+    clearance_s: float = 0.0
+    """How long an isolated case keeps its bed after recovering (until cleared by tests)."""
 
     def __post_init__(self) -> None:
         if self.latent_s < 0 or self.infectious_s <= 0 or self.shape < 0:
@@ -152,6 +154,7 @@ def daily_counts(
     quarantined: np.ndarray,
     left: np.ndarray,
     quarantine_s: float,
+    clearance_s: float,
 ) -> None:
     """Fill ``out`` (N_SERIES x days) from per-person times; occupancy is counted at day end."""
     n_days = out.shape[1]
@@ -165,7 +168,7 @@ def daily_counts(
                     out[row, d] += 1
         for d in range(n_days):
             end = t0 + (d + 1) * DAY
-            if found[u] <= end < t_ie[u]:
+            if found[u] <= end < max(t_ie[u], found[u]) + clearance_s:
                 out[2, d] += 1
             elif quarantined[u] <= end < min(found[u], quarantined[u] + quarantine_s):
                 out[3, d] += 1

@@ -212,5 +212,5 @@ def _run(seed, indptr, indices, weights, tau, gamma, latent, initial, iso, quar,
                 size = _push(ht, hv, size, ttx, v)
     if out.shape[1] > 0:
         never = np.full(n, np.inf)
-        daily_counts(out, 0.0, t_inf, t_rec, found, quarantined, never, quar_s)
+        daily_counts(out, 0.0, t_inf, t_rec, found, quarantined, never, quar_s, 0.0)
     return infected

@@ -131,7 +131,8 @@ class TemporalModel:
             np.asarray(seeds, np.int64), c.n_nodes, c.a, c.b, c.start, c.end, prob, c.route,
             c.gathering, c.day_ptr, c.origin, float(self.t0), int(self.days), self.resample,
             node, infected_at, found_at, departed_at, h.latent_s, h.infectious_s, h.shape,
-            h.egress_probability, k.isolation, k.quarantine, k.quarantine_s, k.moratorium, k.hold,
+            h.egress_probability, h.clearance_s, k.isolation, k.quarantine, k.quarantine_s,
+            k.moratorium, k.hold,
         )  # fmt: skip
         return out
 
@@ -159,14 +160,15 @@ def _suspended(s: float, route: int, gathering: bool, mor: np.ndarray) -> bool:
 @numba.njit(parallel=True, cache=True)
 def _ensemble(
     seeds, n, ca, cb, cs, ce, cp, cr, cg, day_ptr, origin, t0, n_days, resample,
-    s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, iso, quar, quar_s, mor, hold,
+    s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, clear_s, iso, quar, quar_s, mor,
+    hold,
 ):  # fmt: skip
     out = np.zeros((len(seeds), N_SERIES, n_days), np.int32)
     for r in numba.prange(len(seeds)):
         out[r] = _run(
             seeds[r], n, ca, cb, cs, ce, cp, cr, cg, day_ptr, origin, t0, n_days, resample,
-            s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, iso, quar, quar_s, mor,
-            hold,
+            s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, clear_s, iso, quar, quar_s,
+            mor, hold,
         )  # fmt: skip
     return out
 
@@ -174,7 +176,8 @@ def _ensemble(
 @numba.njit(cache=True)
 def _run(
     seed, n, ca, cb, cs, ce, cp, cr, cg, day_ptr, origin, t0, n_days, resample,
-    s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, iso, quar, quar_s, mor, hold,
+    s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, clear_s, iso, quar, quar_s, mor,
+    hold,
 ):  # fmt: skip
     np.random.seed(seed)
     t_inf = np.full(n, np.inf)
@@ -222,7 +225,7 @@ def _run(
                     _infect(u, t, found[v], draws, lat, inf, shape, egress_p, iso, quar, hold,
                             t_inf, t_is, t_ie, found, quarantined, left, blocked)  # fmt: skip
     out = np.zeros((N_SERIES, n_days), np.int32)
-    daily_counts(out, t0, t_inf, t_ie, found, quarantined, left, quar_s)
+    daily_counts(out, t0, t_inf, t_ie, found, quarantined, left, quar_s, clear_s)
     return out
 
 
