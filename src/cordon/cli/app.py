@@ -91,6 +91,7 @@ COMMAND_MODULES = (
     "containment",
     "access",
     "contacts",
+    "analytics",
 )
 
 

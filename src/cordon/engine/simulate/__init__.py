@@ -1,0 +1,1 @@
+"""Stochastic epidemic simulation: temporal and static networks, branching process."""
