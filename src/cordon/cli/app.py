@@ -80,9 +80,9 @@ def root(
 
 def register() -> None:
     """Attach every command module to the app (imported here to keep start-up in one place)."""
-    from cordon.cli import admin, cases, directory, maintenance, records
+    from cordon.cli import admin, cases, directory, maintenance, records, service
 
-    for module in (admin, records, directory, cases, maintenance):
+    for module in (admin, records, directory, cases, maintenance, service):
         module.register(app)
 
 

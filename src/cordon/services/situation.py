@@ -17,10 +17,19 @@ from sqlalchemy.orm import Session
 
 from cordon.domain.cases import Clinical, Containment
 from cordon.domain.roles import Actor, Permission, require
-from cordon.store import cases, listings
+from cordon.services.transaction import unit_of_work
+from cordon.store import audit, cases, listings
 from cordon.store.models import AlertRow, OrderRow, PersonRow, PlaceRow
 
-__all__ = ["ANALYSES", "Analysis", "Curve", "Situation", "register_analysis", "situation"]
+__all__ = [
+    "ANALYSES",
+    "Analysis",
+    "Curve",
+    "Situation",
+    "note_report",
+    "register_analysis",
+    "situation",
+]
 
 
 @dataclass(frozen=True)
@@ -132,3 +141,17 @@ def situation(session: Session, *, actor: Actor) -> Situation:
         curve=_curve(session),
         analyses=analyses,
     )
+
+
+def note_report(session: Session, *, actor: Actor, cases: int, orders: int) -> None:
+    """Write to the audit log that the actor produced a situation report with these lists."""
+    require(actor, Permission.READ_AGGREGATES)
+    with unit_of_work(session):
+        audit.record(
+            session,
+            actor=actor.name,
+            action="report",
+            entity="report",
+            entity_id=None,
+            after={"cases": cases, "orders": orders},
+        )
