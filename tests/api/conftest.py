@@ -55,13 +55,13 @@ def load_facility(store: Store, folder: Path) -> None:
             "p1",
             actor=ROOT,
             reason="positive PCR",
-            at=1763712000,
+            at=1795248000,
             clinical=Clinical.CONFIRMED,
             containment=Containment.ISOLATED,
             assigned_place="ward-1",
         )
         cases.change_case(
-            session, "p2", actor=ROOT, reason="contact", at=1763712000, clinical=Clinical.EXPOSED
+            session, "p2", actor=ROOT, reason="contact", at=1795248000, clinical=Clinical.EXPOSED
         )
 
 
@@ -85,7 +85,7 @@ def tokens(facility: Store) -> dict[UserRole, str]:
     out = {}
     with facility.session() as session:
         for role in UserRole:
-            accounts.add_user(session, role.value, role=role, password=PASSWORD, actor=ROOT)
+            accounts.add_user(session, role.value, role=role, password=None, actor=ROOT)
             _info, secret = accounts.create_token(
                 session, actor=ROOT, name="tests", user=role.value
             )

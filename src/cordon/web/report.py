@@ -25,6 +25,8 @@ from cordon.web.templating import templates
 __all__ = ["Report", "build_report", "curve_svg", "render_html", "render_pdf"]
 
 LIST_LIMIT = 500
+BARS_UP_TO = 90
+"""Days up to which the curve is drawn as bars; longer curves as steps (a lighter document)."""
 
 
 @dataclass
@@ -55,6 +57,9 @@ def curve_svg(curve: Curve) -> str:
     fig, ax = plt.subplots(figsize=(7.5, 2.8), dpi=96)
     width = 0.8 / max(1, len(curve.series))
     for i, (name, counts) in enumerate(curve.series.items()):
+        if len(days) > BARS_UP_TO:
+            ax.step([d.timestamp() / 86400 for d in days], counts, where="mid", label=name)
+            continue
         offsets = [d.timestamp() / 86400 + (i - (len(curve.series) - 1) / 2) * width for d in days]
         ax.bar(offsets, counts, width=width, label=name)
     ticks = [d.timestamp() / 86400 for d in days]
