@@ -290,7 +290,9 @@ def test_a_large_import_runs_as_a_job_with_progress(
     client: TestClient, tokens: dict[UserRole, str], app: object
 ) -> None:
     app.state.settings.sync_import_bytes = 10  # type: ignore[attr-defined]
-    rows = "".join(f"p1,hall,{1763900000 + i * 60},{1763900000 + i * 60 + 30}\n" for i in range(300))
+    rows = "".join(
+        f"p1,hall,{1763900000 + i * 60},{1763900000 + i * 60 + 30}\n" for i in range(300)
+    )
     auth = bearer(tokens[LEAD])
     answer = client.post(
         "/api/v1/imports?kind=presence",
@@ -405,9 +407,7 @@ def test_users_and_tokens_routes(client: TestClient, tokens: dict[UserRole, str]
     auth = bearer(tokens[LEAD])
     users = client.get("/api/v1/users", headers=auth).json()
     assert {u["name"] for u in users["items"]} == {r.value for r in UserRole}
-    made = client.post(
-        "/api/v1/users", json={"name": "gate7", "role": "door"}, headers=auth
-    )
+    made = client.post("/api/v1/users", json={"name": "gate7", "role": "door"}, headers=auth)
     assert made.status_code == 201
     weak = client.post(
         "/api/v1/users", json={"name": "weak", "role": "medical", "password": "short"}, headers=auth
