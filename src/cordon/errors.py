@@ -12,6 +12,7 @@
     ├── ImportRefused           a file has bad rows; carries every one of them
     ├── TransitionError         a case or order change that the rules forbid
     ├── PermissionDenied        the acting user's role does not allow this
+    ├── NotAuthenticated        no valid login, session or API token came with the request
     └── EngineError             a numeric kernel was given inconsistent input
 """
 
@@ -25,6 +26,7 @@ __all__ = [
     "EngineError",
     "ImportRefused",
     "InvalidValue",
+    "NotAuthenticated",
     "NotFound",
     "PermissionDenied",
     "RowError",
@@ -69,6 +71,10 @@ class TransitionError(CordonError):
 
 class PermissionDenied(CordonError):
     """The acting user's role does not allow this operation."""
+
+
+class NotAuthenticated(CordonError):
+    """No valid login, browser session or API token came with the request."""
 
 
 class EngineError(CordonError):

@@ -92,6 +92,7 @@ COMMAND_MODULES = (
     "access",
     "contacts",
     "analytics",
+    "service",
 )
 
 

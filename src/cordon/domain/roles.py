@@ -86,9 +86,13 @@ class Actor:
 
     name: str
     role: UserRole = UserRole.COMMAND
+    scopes: frozenset[Permission] | None = None
+    """When set (an API token's scopes), the actor may use only these of its role's permissions."""
 
     def can(self, permission: Permission) -> bool:
-        """Whether this actor's role holds ``permission``."""
+        """Whether this actor's role holds ``permission`` (and its token's scopes allow it)."""
+        if self.scopes is not None and permission not in self.scopes:
+            return False
         return permission in ROLE_PERMISSIONS[self.role]
 
 

@@ -1,0 +1,53 @@
+"""The FastAPI application: ``create_app(settings)`` builds it around one store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from cordon import __version__
+from cordon.api import errors, security
+from cordon.api.jobs import Jobs
+from cordon.api.routes import ROUTERS
+from cordon.api.settings import service_settings
+from cordon.config import Settings
+from cordon.store.db import Store
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+    """The service: the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json) and the web
+    dashboard at /. Nothing connects to the store until the first request."""
+    config = service_settings(settings)
+    jobs = Jobs()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(
+        title="cordon",
+        version=__version__,
+        description="Outbreak containment for closed facilities: records, cases, orders, alerts.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,  # the Swagger page needs a CDN and inline scripts; the JSON is enough
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = config
+    app.state.store = store or Store(config.database_url)
+    app.state.jobs = jobs
+    errors.install(app)
+    security.install(app, hsts=config.hsts)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    from cordon.web import mount
+
+    mount(app)
+    return app

@@ -1,0 +1,50 @@
+"""The API's routers, one module per concept; ``ROUTERS`` is what the app mounts under /api/v1.
+
+Adding a concept: write ``routes/<concept>.py`` with ``router = APIRouter(prefix=..., tags=...)``,
+its ``XRead``/``XPage``/``XCreate`` schemas, handlers taking ``SessionDep``/``ActorDep``/``PageDep``
+and declaring ``dependencies=[needs(Permission.X)]``; then add the module to the list below. The
+role-matrix test finds the new routes by itself.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cordon.api.routes import (
+    accounts,
+    alerts,
+    audit,
+    auth,
+    cases,
+    directory,
+    gatherings,
+    health,
+    imports,
+    jobs,
+    orders,
+    records,
+    report,
+    situation,
+)
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: list[APIRouter] = [
+    m.router
+    for m in (
+        health,
+        auth,
+        accounts,
+        situation,
+        directory,
+        cases,
+        records,
+        orders,
+        gatherings,
+        alerts,
+        imports,
+        jobs,
+        audit,
+        report,
+    )
+]

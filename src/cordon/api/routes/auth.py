@@ -1,0 +1,72 @@
+"""Signing in and out of the browser session, and who am I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from cordon.api.deps import COOKIE, ActorDep, SessionDep, SettingsDep, needs
+from cordon.api.schemas import Message
+from cordon.domain.roles import ROLE_PERMISSIONS, Actor
+from cordon.services import accounts
+
+__all__ = ["router", "set_session_cookie"]
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class LoginCreate(BaseModel):
+    """A user name and password."""
+
+    name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class MeRead(BaseModel):
+    """The signed-in user, their role and what it allows."""
+
+    name: str
+    role: str
+    permissions: list[str]
+    csrf_token: str | None = None
+
+
+def me_read(actor: Actor, csrf: str | None = None) -> MeRead:
+    """The answer for ``actor``."""
+    held = sorted(p.value for p in ROLE_PERMISSIONS[actor.role] if actor.can(p))
+    return MeRead(name=actor.name, role=actor.role.value, permissions=held, csrf_token=csrf)
+
+
+def set_session_cookie(
+    response: Response, token: str, *, secure: bool, max_age: int = accounts.SESSION_SECONDS
+) -> None:
+    """Put the session cookie on a response: HttpOnly, SameSite=Strict, Secure unless disabled."""
+    response.set_cookie(
+        COOKIE, token, max_age=max_age, httponly=True, secure=secure, samesite="strict", path="/"
+    )
+
+
+@router.post("/login", response_model=MeRead)
+def login(
+    body: LoginCreate, request: Request, response: Response, session: SessionDep, cfg: SettingsDep
+) -> MeRead:
+    """Sign in; sets the session cookie and returns the CSRF token to send on every write."""
+    signed = accounts.login(session, body.name, body.password, previous=request.cookies.get(COOKIE))
+    set_session_cookie(response, signed.session_token, secure=cfg.cookie_secure)
+    return me_read(signed.actor, signed.csrf)
+
+
+@router.post("/logout", response_model=Message, dependencies=[needs()])
+def logout(request: Request, response: Response, session: SessionDep) -> Message:
+    """End the browser session."""
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        accounts.logout(session, cookie)
+    response.delete_cookie(COOKIE, path="/")
+    return Message(detail="signed out")
+
+
+@router.get("/me", response_model=MeRead, dependencies=[needs()])
+def me(actor: ActorDep) -> MeRead:
+    """The signed-in user and their permissions."""
+    return me_read(actor)

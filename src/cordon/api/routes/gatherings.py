@@ -1,0 +1,72 @@
+"""Scheduled gatherings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from cordon.api.deps import ActorDep, PageDep, SessionDep, needs
+from cordon.api.schemas import EpochQuery, PageBase, TextQuery
+from cordon.domain.gatherings import GatheringStatus
+from cordon.domain.roles import Permission
+from cordon.services import schedule
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/gatherings", tags=["gatherings"])
+
+
+class GatheringRead(BaseModel):
+    """A gathering; ``participants`` is empty for roles that may not see names."""
+
+    id: str
+    name: str
+    kind: str
+    place: str
+    start: int
+    end: int
+    status: str
+    participant_count: int
+    participants: list[str]
+
+
+class GatheringPage(PageBase):
+    """A page of gatherings."""
+
+    items: list[GatheringRead]
+
+
+@router.get("", response_model=GatheringPage, dependencies=[needs(Permission.READ_AGGREGATES)])
+def list_gatherings(
+    session: SessionDep,
+    actor: ActorDep,
+    page: PageDep,
+    start: EpochQuery = None,
+    end: EpochQuery = None,
+    status: GatheringStatus | None = None,
+    place: TextQuery = None,
+) -> GatheringPage:
+    """Gatherings in time order, those overlapping [start, end) when given."""
+    found = schedule.list_gatherings(
+        session, actor=actor, start=start, end=end, status=status, place=place
+    )
+    items = found[page.offset : page.offset + page.limit]
+    return GatheringPage(
+        items=[
+            GatheringRead(
+                id=g.id,
+                name=g.name,
+                kind=g.kind,
+                place=g.place,
+                start=g.start,
+                end=g.end,
+                status=g.status.value,
+                participant_count=n,
+                participants=list(g.participants),
+            )
+            for g, n in items
+        ],
+        total=len(found),
+        limit=page.limit,
+        offset=page.offset,
+    )

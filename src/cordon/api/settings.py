@@ -1,0 +1,37 @@
+"""Settings of the HTTP service, on top of the store settings (same ``CORDON_`` prefix)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from cordon.config import Settings
+
+__all__ = ["ServiceSettings", "service_settings"]
+
+
+class ServiceSettings(Settings):
+    """What the service reads from its environment besides the store settings."""
+
+    cookie_secure: bool = Field(
+        default=True,
+        description="Mark the session cookie Secure (browsers still send it to http://localhost).",
+    )
+    hsts: bool = Field(
+        default=False, description="Send Strict-Transport-Security (set when served over https)."
+    )
+    sync_import_bytes: int = Field(
+        default=1 << 20,
+        ge=0,
+        description="Uploads up to this size import before the response; larger ones in the "
+        "background as a job.",
+    )
+    alert_poll_seconds: float = Field(
+        default=0.5, gt=0, description="How often the live alert stream looks for new alerts."
+    )
+
+
+def service_settings(settings: Settings) -> ServiceSettings:
+    """The service settings for ``settings`` (kept as they are when they already are)."""
+    if isinstance(settings, ServiceSettings):
+        return settings
+    return ServiceSettings(**settings.model_dump())

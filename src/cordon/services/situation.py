@@ -1,0 +1,157 @@
+"""The situation at a glance: counts by state, the epidemic curve, and the registered analyses.
+
+Everything here is an aggregate (no names), so every reading role, the observer included, may see
+it. Later analyses (doubling time, Rt, forecast fan chart, isolation capacity) plug in through
+``ANALYSES`` without touching the dashboard or the report.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cordon.domain.cases import Clinical, Containment
+from cordon.domain.roles import Actor, Permission, require
+from cordon.services.transaction import unit_of_work
+from cordon.store import audit, cases, listings
+from cordon.store.models import AlertRow, OrderRow, PersonRow, PlaceRow
+
+__all__ = [
+    "ANALYSES",
+    "Analysis",
+    "Curve",
+    "Situation",
+    "note_report",
+    "register_analysis",
+    "situation",
+]
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Daily counts by UTC day (epoch seconds of the day's start), one series per name."""
+
+    days: list[int]
+    series: dict[str, list[int]]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One registered analysis result for the overview and the report.
+
+    ``figures`` are labelled numbers (e.g. "doubling time (days)": 2.4); ``chart`` is an optional
+    Plotly figure dict ({"data": [...], "layout": {...}}) drawn by the dashboard as it is.
+    """
+
+    title: str
+    figures: dict[str, str] = field(default_factory=dict)
+    chart: dict[str, Any] | None = None
+    note: str = ""
+
+
+AnalysisHook = Callable[[Session, Actor], Analysis | None]
+ANALYSES: list[AnalysisHook] = []
+"""HOOK (issue 4 and later): functions adding an Analysis to the overview and the report, e.g.
+growth and doubling time, Rt, a forecast fan chart with scenarios, isolation capacity over time.
+A hook returns None when it has nothing to show (no data yet); it is then left out entirely."""
+
+
+def register_analysis(hook: AnalysisHook) -> AnalysisHook:
+    """Add an analysis to the overview (usable as a decorator)."""
+    if hook not in ANALYSES:
+        ANALYSES.append(hook)
+    return hook
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the overview page and the report show."""
+
+    at: int
+    people: int
+    places: int
+    clinical: dict[str, int]
+    containment: dict[str, int]
+    active_orders: dict[str, int]
+    open_alerts: int
+    curve: Curve
+    analyses: list[Analysis]
+
+
+def _curve(session: Session) -> Curve:
+    series_by_day = {
+        "confirmed": listings.daily_counts(session, "confirmed_at"),
+        "exposed": listings.daily_counts(session, "exposed_at"),
+        "first positive specimen": listings.lab_daily(session),
+    }
+    if not any(series_by_day.values()):
+        return Curve([], {})
+    first = min(min(s) for s in series_by_day.values() if s)
+    last = max(max(s) for s in series_by_day.values() if s)
+    days = list(range(first, last + 86400, 86400))
+    return Curve(
+        days,
+        {
+            name: [counts.get(d, 0) for d in days]
+            for name, counts in series_by_day.items()
+            if counts
+        },
+    )
+
+
+def situation(session: Session, *, actor: Actor) -> Situation:
+    """The overview: counts by state, active orders by kind, open alerts, the epidemic curve."""
+    require(actor, Permission.READ_AGGREGATES)
+    clinical = {c.value: 0 for c in Clinical}
+    containment = {k.value: 0 for k in Containment}
+    for (c, k), n in cases.count_by_state(session).items():
+        if c is not None:
+            clinical[c] += n
+        containment[k] += n
+    people = int(session.scalar(select(func.count()).select_from(PersonRow)) or 0)
+    containment[Containment.FREE.value] = people - sum(
+        n for k, n in containment.items() if k != Containment.FREE.value
+    )
+    orders = dict(
+        session.execute(
+            select(OrderRow.kind, func.count())
+            .where(OrderRow.status == "active")
+            .group_by(OrderRow.kind)
+        ).all()
+    )
+    analyses = [a for hook in ANALYSES if (a := hook(session, actor)) is not None]
+    return Situation(
+        at=int(time.time()),
+        people=people,
+        places=int(session.scalar(select(func.count()).select_from(PlaceRow)) or 0),
+        clinical=clinical,
+        containment=containment,
+        active_orders={str(k): int(n) for k, n in orders.items()},
+        open_alerts=int(
+            session.scalar(
+                select(func.count()).select_from(AlertRow).where(AlertRow.acknowledged_at.is_(None))
+            )
+            or 0
+        ),
+        curve=_curve(session),
+        analyses=analyses,
+    )
+
+
+def note_report(session: Session, *, actor: Actor, cases: int, orders: int) -> None:
+    """Write to the audit log that the actor produced a situation report with these lists."""
+    require(actor, Permission.READ_AGGREGATES)
+    with unit_of_work(session):
+        audit.record(
+            session,
+            actor=actor.name,
+            action="report",
+            entity="report",
+            entity_id=None,
+            after={"cases": cases, "orders": orders},
+        )

@@ -1,0 +1,124 @@
+"""The situation report: one dated HTML document (and its PDF) with the figures, the charts and
+the lists, for the people who are not in the system. Charts are drawn as SVG by matplotlib, so the
+document needs no JavaScript and prints the same everywhere."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cordon.config import Settings
+from cordon.domain.cases import Case
+from cordon.domain.orders import Order, OrderStatus
+from cordon.domain.roles import Actor, Permission
+from cordon.services import alert_feed, orderbook
+from cordon.services.alert_feed import AlertView
+from cordon.services.case_list import case_page
+from cordon.services.situation import Curve, Situation, note_report, situation
+from cordon.times import format_time
+from cordon.web.templating import templates
+
+__all__ = ["Report", "build_report", "curve_svg", "render_html", "render_pdf"]
+
+LIST_LIMIT = 500
+BARS_UP_TO = 90
+"""Days up to which the curve is drawn as bars; longer curves as steps (a lighter document)."""
+
+
+@dataclass
+class Report:
+    """What the report shows, as far as the actor's role may see it."""
+
+    title: str
+    generated: str
+    author: str
+    situation: Situation
+    curve_svg: str
+    cases: list[Case] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+    alerts: list[AlertView] = field(default_factory=list)
+    truncated: list[str] = field(default_factory=list)
+
+
+def curve_svg(curve: Curve) -> str:
+    """The epidemic curve as an SVG document (empty when there are no dated cases)."""
+    if not curve.days:
+        return ""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    days = [datetime.fromtimestamp(d, UTC) for d in curve.days]
+    fig, ax = plt.subplots(figsize=(7.5, 2.8), dpi=96)
+    width = 0.8 / max(1, len(curve.series))
+    for i, (name, counts) in enumerate(curve.series.items()):
+        if len(days) > BARS_UP_TO:
+            ax.step([d.timestamp() / 86400 for d in days], counts, where="mid", label=name)
+            continue
+        offsets = [d.timestamp() / 86400 + (i - (len(curve.series) - 1) / 2) * width for d in days]
+        ax.bar(offsets, counts, width=width, label=name)
+    ticks = [d.timestamp() / 86400 for d in days]
+    step = max(1, len(ticks) // 10)
+    ax.set_xticks(ticks[::step], [d.strftime("%d %b") for d in days][::step])
+    ax.set_ylabel("persons per day")
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    out = io.StringIO()
+    fig.savefig(out, format="svg")
+    plt.close(fig)
+    text = out.getvalue()
+    return text[text.index("<svg") :]
+
+
+def build_report(session: Session, *, actor: Actor, settings: Settings) -> Report:
+    """Collect the report's content; the lists only for roles that may see them."""
+    current = situation(session, actor=actor)
+    zone = settings.zone
+    report = Report(
+        title="cordon situation report",
+        generated=format_time(current.at, zone),
+        author=actor.name,
+        situation=current,
+        curve_svg=curve_svg(current.curve),
+    )
+    if actor.can(Permission.READ_ORDERS):
+        report.cases, total = case_page(session, actor=actor, limit=LIST_LIMIT)
+        if total > LIST_LIMIT:
+            report.truncated.append(f"cases: the first {LIST_LIMIT} of {total}")
+        report.orders, total = orderbook.list_orders(
+            session, actor=actor, status=OrderStatus.ACTIVE, limit=LIST_LIMIT
+        )
+        if total > LIST_LIMIT:
+            report.truncated.append(f"active orders: the first {LIST_LIMIT} of {total}")
+    if actor.can(Permission.READ_ALERTS):
+        report.alerts, _ = alert_feed.list_alerts(
+            session, actor=actor, open_only=True, limit=LIST_LIMIT
+        )
+    note_report(session, actor=actor, cases=len(report.cases), orders=len(report.orders))
+    return report
+
+
+def render_html(report: Report, settings: Settings) -> str:
+    """The report as one self-contained HTML document."""
+    zone = settings.zone
+
+    def when(at: int | None) -> str:
+        return "" if at is None else format_time(at, zone)
+
+    context: dict[str, Any] = {"r": report, "when": when}
+    return templates.get_template("report.html").render(context)
+
+
+def render_pdf(html: str) -> bytes:
+    """The report as PDF (WeasyPrint)."""
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    pdf = HTML(string=html).write_pdf()
+    assert pdf is not None
+    return bytes(pdf)

@@ -1,0 +1,105 @@
+"""A running service on a small facility, with one API token per role."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi import FastAPI
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from cordon.api import create_app
+from cordon.api.settings import ServiceSettings
+from cordon.domain.cases import Clinical, Containment
+from cordon.domain.roles import Actor, UserRole
+from cordon.formats.schemas import Kind
+from cordon.services import accounts, cases
+from cordon.services.imports import import_file
+from cordon.store.db import Store
+from tests.factory import station, write
+
+UTC = ZoneInfo("UTC")
+ROOT = Actor("test", UserRole.COMMAND)
+PASSWORD = "a long enough passphrase 42"
+LAB = (
+    "person,collected_at,assay,result,quantity\n"
+    "p1,2026-11-21T08:00Z,nanite PCR,positive,1200\n"
+    "p2,2026-11-22T08:00Z,nanite PCR,negative,\n"
+)
+EXPOSURES = (
+    "a,b,place,start,end,duration_s,route,source\n"
+    "p1,p2,hall,2026-11-20T19:00Z,2026-11-20T20:00Z,3600,close,sensor\n"
+)
+
+
+def load_facility(store: Store, folder: Path) -> None:
+    """Places, people, presence, one exposure, two results, one confirmed isolated case."""
+    files = station(folder)
+    extra = {
+        Kind.LAB: write(folder, "lab.csv", LAB),
+        Kind.EXPOSURES: write(folder, "exposures.csv", EXPOSURES),
+    }
+    with store.session() as session:
+        for kind in ("places", "people", "presence"):
+            import_file(session, files[kind], kind=Kind(kind), actor=ROOT, zone=UTC)
+        for kind, path in extra.items():
+            import_file(session, path, kind=kind, actor=ROOT, zone=UTC)
+        cases.change_case(
+            session,
+            "p1",
+            actor=ROOT,
+            reason="positive PCR",
+            at=1795248000,
+            clinical=Clinical.CONFIRMED,
+            containment=Containment.ISOLATED,
+            assigned_place="ward-1",
+        )
+        cases.change_case(
+            session, "p2", actor=ROOT, reason="contact", at=1795248000, clinical=Clinical.EXPOSED
+        )
+
+
+@pytest.fixture
+def facility(store: Store, tmp_path: Path) -> Store:
+    """The test station loaded into an empty store."""
+    load_facility(store, tmp_path)
+    return store
+
+
+@pytest.fixture
+def app(facility: Store) -> FastAPI:
+    """The service on the facility."""
+    settings = ServiceSettings(database_url=facility.url, alert_poll_seconds=0.05)
+    return create_app(settings, store=facility)
+
+
+@pytest.fixture
+def tokens(facility: Store) -> dict[UserRole, str]:
+    """An API token for a user of every role (user name = role name)."""
+    out = {}
+    with facility.session() as session:
+        for role in UserRole:
+            accounts.add_user(session, role.value, role=role, password=None, actor=ROOT)
+            _info, secret = accounts.create_token(
+                session, actor=ROOT, name="tests", user=role.value
+            )
+            out[role] = secret
+    return out
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """An HTTPS test client (so the Secure session cookie is sent back)."""
+    with TestClient(app, base_url="https://testserver") as test_client:
+        yield test_client
+
+
+def bearer(secret: str) -> dict[str, str]:
+    """The header that authenticates with an API token."""
+    return {"Authorization": f"Bearer {secret}"}
