@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from cordon import __version__
 from cordon.api import errors, security
+from cordon.api.doors import Doors
 from cordon.api.jobs import Jobs
 from cordon.api.routes import ROUTERS
 from cordon.api.settings import service_settings
@@ -29,6 +30,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.doors.stop()
         jobs.shutdown()
 
     app = FastAPI(
@@ -43,6 +45,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.settings = config
     app.state.store = store or Store(config.database_url)
     app.state.jobs = jobs
+    app.state.doors = Doors(app.state.store)
     errors.install(app)
     security.install(app, hsts=config.hsts)
     for router in ROUTERS:

@@ -11,20 +11,25 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cordon.api.routes import (
+    access,
     accounts,
     alerts,
+    analytics,
     audit,
     auth,
     cases,
+    containment,
     directory,
     gatherings,
     health,
     imports,
     jobs,
     orders,
+    plans,
     records,
     report,
     situation,
+    tracing,
 )
 
 __all__ = ["ROUTERS"]
@@ -46,5 +51,10 @@ ROUTERS: list[APIRouter] = [
         jobs,
         audit,
         report,
+        access,
+        containment,
+        tracing,
+        analytics,
+        plans,
     )
 ]

@@ -1,0 +1,121 @@
+"""The door side of the service: access decisions from memory, written back in the background.
+
+A door controller's request never waits on the database: its token is checked against an
+in-memory cache (re-validated against the store every ``TOKEN_TTL`` seconds, kept as it was while
+the store is away), and ``AccessIndex.decide`` reads only in-memory holds. A background thread
+writes the queued decisions and alerts every ``FLUSH_SECONDS`` and reloads the holds every
+``REFRESH_SECONDS`` so that orders written by another process (the CLI) take effect too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+
+from cordon.domain.roles import Actor
+from cordon.errors import CordonError, NotAuthenticated
+from cordon.services import accounts
+from cordon.services.access import AccessIndex, watch
+from cordon.store.db import Store
+
+__all__ = ["FLUSH_SECONDS", "REFRESH_SECONDS", "RELOAD_SECONDS", "TOKEN_TTL", "Doors"]
+
+FLUSH_SECONDS = 0.2
+REFRESH_SECONDS = 5.0
+RELOAD_SECONDS = 60.0
+TOKEN_TTL = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    actor: Actor | None
+    checked: float
+
+
+class Doors:
+    """The access index of one service process, its writer thread and its token cache."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.index = AccessIndex(url=None)
+        self._tokens: dict[str, _Known] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._refreshed = 0.0
+        self._reloaded = 0.0
+
+    def start(self) -> None:
+        """Load the index (when the store answers) and start the writer thread."""
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._load()
+            self._thread = threading.Thread(target=self._run, name="cordon-doors", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Write what is queued and stop the writer thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._flush()
+
+    def actor(self, secret: str) -> Actor:
+        """The actor behind a door token, from the cache while it is fresh or the store is away."""
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        known = self._tokens.get(digest)
+        now = time.monotonic()
+        if known is None or now - known.checked > TOKEN_TTL:
+            try:
+                with self.store.session() as session:
+                    known = _Known(accounts.actor_for_token(session, secret), now)
+                self._tokens[digest] = known
+            except CordonError:
+                if known is None:
+                    raise
+        if known.actor is None:
+            raise NotAuthenticated("the API token is unknown, revoked or expired")
+        return known.actor
+
+    def forget_tokens(self) -> None:
+        """Drop the token cache (after a token is revoked in this process)."""
+        self._tokens.clear()
+
+    def _load(self) -> None:
+        try:
+            with self.store.session() as session:
+                self.index.url = str(session.get_bind().engine.url)
+                self.index.load(session)
+            self._refreshed = self._reloaded = time.monotonic()
+        except CordonError:
+            self.index.stale = True
+        watch(self.index)
+
+    def _flush(self) -> None:
+        try:
+            with self.store.session() as session:
+                self.index.flush(session)
+        except CordonError:
+            self.index.stale = True
+
+    def _run(self) -> None:
+        while not self._stop.wait(FLUSH_SECONDS):
+            self._flush()
+            if time.monotonic() - self._refreshed > REFRESH_SECONDS:
+                self._refresh()
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        self._refreshed = now
+        try:
+            with self.store.session() as session:
+                if self.index.loaded and now - self._reloaded < RELOAD_SECONDS:
+                    self.index.refresh(session)
+                else:
+                    self.index.load(session)
+                    self._reloaded = now
+        except CordonError:
+            self.index.stale = True

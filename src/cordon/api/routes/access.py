@@ -1,0 +1,134 @@
+"""Door and airlock controllers: allow or deny one passage, from memory, in milliseconds."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from cordon.api.deps import Needs, current_actor
+from cordon.api.doors import Doors
+from cordon.domain.records import Credential, Direction
+from cordon.domain.roles import Actor, Permission, require
+from cordon.errors import NotAuthenticated
+from cordon.services.access import Decision
+
+__all__ = ["DecisionRead", "router"]
+
+router = APIRouter(prefix="/access", tags=["access"])
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")]
+
+
+class DecideCreate(BaseModel):
+    """One passage a door is asked to let through."""
+
+    person: Id
+    door: Id
+    direction: Direction = Direction.OUT
+    at: int | None = Field(default=None, ge=0, le=10**11, description="Default: now.")
+    credential: Credential = Credential.BADGE
+
+
+class OverrideCreate(DecideCreate):
+    """A guard letting a denied person through on the spot, and why."""
+
+    why: str = Field(min_length=1, max_length=500)
+
+
+class DecisionRead(BaseModel):
+    """Allow or deny, why, and what the answer rests on."""
+
+    allowed: bool
+    reason: str
+    person: str
+    door: str
+    direction: Direction
+    at: int
+    credential: Credential
+    order: int | None
+    emergency: int | None
+    override_by: str | None
+    stale: bool = Field(description="Made from the last holds known while the store is away.")
+
+
+def doors(request: Request) -> Doors:
+    """The app's door service, started on first use."""
+    found: Doors = request.app.state.doors
+    found.start()
+    return found
+
+
+DoorsDep = Annotated[Doors, Depends(doors)]
+
+
+def door_actor(request: Request, service: DoorsDep) -> Actor:
+    """A door controller's token from the in-memory cache; browsers sign in as usual."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer":
+            raise NotAuthenticated("send the API token as 'Authorization: Bearer ...'")
+        return service.actor(secret.strip())
+    store = request.app.state.store
+    with store.session() as session:
+        return current_actor(request, session)
+
+
+DoorActorDep = Annotated[Actor, Depends(door_actor)]
+
+
+class DoorNeeds(Needs):
+    """A route permission checked against the door's cached token (no database query)."""
+
+    def __call__(self, actor: DoorActorDep) -> Actor:
+        return super().__call__(actor)
+
+
+def decision_read(d: Decision) -> DecisionRead:
+    """The schema of a decision."""
+    return DecisionRead(
+        allowed=d.allowed,
+        reason=d.reason,
+        person=d.person,
+        door=d.door,
+        direction=d.direction,
+        at=d.at,
+        credential=d.credential,
+        order=d.order,
+        emergency=d.emergency,
+        override_by=d.override_by,
+        stale=d.stale,
+    )
+
+
+@router.post(
+    "/decide",
+    response_model=DecisionRead,
+    dependencies=[Depends(DoorNeeds(Permission.DECIDE_ACCESS))],
+)
+def decide(body: DecideCreate, actor: DoorActorDep, service: DoorsDep) -> DecisionRead:
+    """Allow or deny ``person`` through ``door``: holds, quarantine, isolation and moratoria,
+    answered from memory (no database on this path). Denies at exits raise an alert."""
+    require(actor, Permission.DECIDE_ACCESS)
+    at = body.at if body.at is not None else int(time.time())
+    return decision_read(
+        service.index.decide(body.person, body.door, body.direction, at, credential=body.credential)
+    )
+
+
+@router.post(
+    "/override",
+    response_model=DecisionRead,
+    dependencies=[Depends(DoorNeeds(Permission.OVERRIDE_ACCESS))],
+)
+def override(body: OverrideCreate, actor: DoorActorDep, service: DoorsDep) -> DecisionRead:
+    """A guard overrides a deny on the spot; recorded with who and why, and alerted."""
+    require(actor, Permission.OVERRIDE_ACCESS)
+    at = body.at if body.at is not None else int(time.time())
+    denied = service.index.decide(
+        body.person, body.door, body.direction, at, credential=body.credential
+    )
+    return decision_read(service.index.override(denied, guard=actor, why=body.why))

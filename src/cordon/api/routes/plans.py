@@ -1,0 +1,62 @@
+"""Optimised plans: beds for everyone isolated or quarantined, guards on every exit."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from cordon.api.deps import ActorDep, SessionDep, needs
+from cordon.api.schemas import EpochQuery
+from cordon.domain.roles import Permission
+from cordon.services.plans import plan_housing
+from cordon.services.roster import plan_roster
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/plans", tags=["plans"])
+
+
+@router.get("/housing", response_model=dict[str, Any], dependencies=[needs(Permission.PLAN_BEDS)])
+def housing(
+    session: SessionDep,
+    actor: ActorDep,
+    at: EpochQuery = None,
+    convert: Annotated[bool, Query(description="May convert a larger room.")] = True,
+    include_missing: bool = True,
+) -> dict[str, Any]:
+    """Beds within capacity, one cohort per room, current occupants kept; a conversion proposed
+    when the wards are full; what is missing when it cannot be done."""
+    return plan_housing(
+        session,
+        actor=actor,
+        at=at if at is not None else int(time.time()),
+        convert=convert,
+        include_missing=include_missing,
+        time_limit_s=10.0,
+    ).to_dict()
+
+
+@router.get("/roster", response_model=dict[str, Any], dependencies=[needs(Permission.PLAN_ROSTER)])
+def roster(
+    session: SessionDep,
+    actor: ActorDep,
+    start: EpochQuery = None,
+    days: Annotated[int, Query(ge=1, le=28)] = 7,
+    shift_hours: Annotated[int, Query(ge=4, le=12)] = 8,
+    min_rest_hours: Annotated[float, Query(ge=0, le=24)] = 11,
+    max_hours_week: Annotated[float, Query(ge=8, le=84)] = 48,
+) -> dict[str, Any]:
+    """A guard at every exit around the clock, fairly shared; or the uncovered post-hours and
+    how many more guards would cover them."""
+    return plan_roster(
+        session,
+        actor=actor,
+        start=start if start is not None else int(time.time()) // 3600 * 3600,
+        days=days,
+        shift_hours=shift_hours,
+        min_rest_hours=min_rest_hours,
+        max_hours_week=max_hours_week,
+        time_limit_s=10.0,
+    ).to_dict()
