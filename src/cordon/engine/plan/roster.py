@@ -27,6 +27,7 @@ from cordon.errors import EngineError
 __all__ = [
     "RosterProblem",
     "RosterSolution",
+    "greedy_roster",
     "guards_lower_bound",
     "roster_problem",
     "solve_roster",
@@ -184,11 +185,46 @@ def _solver(time_limit_s: float, workers: int, seed: int) -> cp_model.CpSolver:
     return solver
 
 
+def greedy_roster(p: RosterProblem, guards: int) -> NDArray[np.bool_]:
+    """Who works when, shift by shift: the posts go to the guards free to work (rested, under
+    the weekly cap) with the fewest shifts so far, the longest rested first. A starting point
+    for the solver, rows sorted by load as the model orders them.
+
+    Examples
+    --------
+    >>> greedy_roster(roster_problem(posts=1, guards=2, days=1, shift_hours=12), 2).astype(int)
+    array([[1, 0],
+           [0, 1]])
+    """
+    width = min(p.window_slots, p.slots)
+    worked = np.zeros((guards, p.slots), dtype=bool)
+    last = np.full(guards, -(10**9), dtype=np.int64)
+    for s in range(p.slots):
+        start = min(max(0, s - width + 1), p.slots - width)
+        recent = worked[:, start:s].sum(axis=1)
+        free = np.flatnonzero((s - last > p.rest_slots) & (recent < p.max_shifts_window))
+        order = np.lexsort((last[free], worked[free].sum(axis=1)))
+        chosen = free[order[: p.posts]]
+        worked[chosen, s] = True
+        last[chosen] = s
+    return worked[np.argsort(-worked.sum(axis=1), kind="stable")]
+
+
+def _hint(m: cp_model.CpModel, w: list[list[cp_model.IntVar]], worked: NDArray[np.bool_]) -> None:
+    for row, values in zip(w, worked.tolist(), strict=True):
+        for x, v in zip(row, values, strict=True):
+            m.add_hint(x, v)
+
+
 def _covers(p: RosterProblem, guards: int, time_limit_s: float, workers: int) -> bool | None:
     """Whether ``guards`` guards can cover every post (None: not decided in time)."""
     if guards < guards_lower_bound(p):
         return False
-    m, _, _ = _model(p, guards, full_cover=True)
+    start = greedy_roster(p, guards)
+    if start.sum() == p.posts * p.slots:
+        return True
+    m, w, _ = _model(p, guards, full_cover=True)
+    _hint(m, w, start)
     code = _solver(time_limit_s, workers, 0).solve(m)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True
@@ -267,14 +303,16 @@ def solve_roster(
     worst = m.new_int_var(0, p.posts, "worst")
     for x in short:
         m.add(worst >= x)
+    _hint(m, w, greedy_roster(p, p.guards))
     # phase 1: coverage (fewest uncovered, then fewest at once)
     m.minimize((p.posts + 1) * sum(short) + worst)
     solver = _solver(time_limit_s / 2, workers, seed)
     first = solver.solve(m)
     if first not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise EngineError(f"the solver found no roster in time ({solver.status_name()})")
+        raise EngineError(f"the solver found no roster in time ({solver.status_name(first)})")
     gaps, at_once = int(solver.value(sum(short))), int(solver.value(worst))
     cover_bound = solver.best_objective_bound
+    m.clear_hints()  # type: ignore[no-untyped-call]
     for x in (*short, worst):
         m.add_hint(x, solver.value(x))
     for row in w:
@@ -296,7 +334,7 @@ def solve_roster(
     solver = _solver(max(0.0, deadline - time.perf_counter()), workers, seed)
     second = solver.solve(m)
     if second not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise EngineError(f"the solver found no fair roster in time ({solver.status_name()})")
+        raise EngineError(f"the solver found no fair roster in time ({solver.status_name(second)})")
     tier = p.slots + 1  # spread <= slots
     optimal = first == second == cp_model.OPTIMAL
     objective = tier * ((p.posts + 1) * gaps + at_once) + solver.objective_value
