@@ -178,6 +178,10 @@ def plan_housing(
     places = {p.id: p for p in directory.list_places(session)}
     conversion = _conversion_beds(places, convert)
     bed_rooms = [p.id for p in places.values() if p.holds_beds and (p.capacity or 0) > 0]
+    for c in people:  # a room converted before keeps the people housed there
+        room = c.assigned_place
+        if room in places and room not in bed_rooms and room not in conversion:
+            conversion[room] = (places[room].capacity or 0) // SEATS_PER_BED
     room_ids = bed_rooms + sorted(set(conversion) - set(bed_rooms))
     index = {r: i for i, r in enumerate(room_ids)}
 
@@ -210,7 +214,8 @@ def plan_housing(
     for rid in room_ids:
         free = (places[rid].capacity or 0) if rid in bed_rooms else 0
         if rid in conversion and rid in in_use and rid not in bed_rooms:
-            free = conversion[rid]  # already converted: people are housed there
+            # already converted: as many beds as it was given, at least one per occupant
+            free = max(conversion[rid], sum(1 for r in current if r == index[rid]))
         beds.append(max(0, free - held[rid]))
         conv_beds.append(max(0, conversion.get(rid, 0) - held[rid]) if rid not in in_use else 0)
     problem = HousingProblem(
@@ -255,7 +260,7 @@ def plan_housing(
             )
         )
     short = {names[c]: int(n) for c, n in enumerate(solution.unhoused_by_cohort.tolist()) if n > 0}
-    notes = _housing_notes(short, rooms, bool(conversion), convert)
+    notes = _housing_notes(short, rooms, bool(problem.convertible.any()), convert)
     for u in rooms:
         crowd = sum(1 for p, _, q in present if q == u.room and p not in planned)
         if u.convert and crowd:
