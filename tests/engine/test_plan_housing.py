@@ -175,3 +175,22 @@ def test_bad_shapes_are_refused() -> None:
 
 def test_the_examples_in_the_docstrings_hold() -> None:
     assert doctest.testmod(housing).failed == 0
+
+
+def test_out_of_time_the_plan_is_still_valid_and_reports_its_gap() -> None:
+    rng = np.random.default_rng(3)
+    rooms, people = 40, 300
+    beds = rng.integers(4, 31, rooms)
+    halls = np.arange(rooms) % 5 == 4
+    beds[halls] = 0
+    p = HousingProblem(
+        cohort=rng.choice(3, people, p=[0.5, 0.2, 0.3]),
+        current=np.where(rng.random(people) < 0.4, rng.choice(np.flatnonzero(~halls), people), -1),
+        beds=beds,
+        conversion_beds=np.where(halls, 60, 0),
+    )
+    s = solve_housing(p, time_limit_s=0.05)
+    caps = _caps(p, tuple(np.flatnonzero(s.converted)))
+    assert _valid(p, s.room.tolist(), caps)
+    assert s.bound <= s.objective + 1e-6
+    assert s.status == "optimal" or s.gap > 0

@@ -160,9 +160,9 @@ class _Model:
             *self.conv.values(),
         ]
 
-    def hint(self, problem: HousingProblem) -> None:
+    def hint(self, problem: HousingProblem) -> dict[cp_model.IntVar, int]:
         """A plan made greedily (occupants stay, then cohorts in order fill their rooms, empty
-        rooms, converted rooms), handed to the solver as a starting point."""
+        rooms, converted rooms), handed to the solver as a starting point and returned."""
         owner: dict[int, int] = {}
         load = dict.fromkeys(self.usable, 0)
         room_cap = {r: int(problem.beds[r]) for r in self.usable}
@@ -191,16 +191,14 @@ class _Model:
                     converted.add(r)
                     room_cap[r] = self.cap[r]
                 put(c, r, left[c])
-        for key, var in self.x.items():
-            self.m.add_hint(var, placed[key])
-        for key, var in self.stay.items():
-            self.m.add_hint(var, stays[key])
-        for c, var in self.u.items():
-            self.m.add_hint(var, left[c])
-        for (c, r), var in self.z.items():
-            self.m.add_hint(var, owner.get(r) == c)
-        for r, var in self.conv.items():
-            self.m.add_hint(var, r in converted and r in owner)
+        values = {var: placed[key] for key, var in self.x.items()}
+        values.update({var: stays[key] for key, var in self.stay.items()})
+        values.update({var: left[c] for c, var in self.u.items()})
+        values.update({var: int(owner.get(r) == c) for (c, r), var in self.z.items()})
+        values.update({var: int(r in converted and r in owner) for r, var in self.conv.items()})
+        for var, value in values.items():
+            self.m.add_hint(var, value)
+        return values
 
     def aims(self, top: int, val: Callable[[cp_model.IntVar], Any]) -> list[Any]:
         """The aims in order (unhoused, neglect, conversions, moves, people in converted rooms),
@@ -224,14 +222,6 @@ def _solver(time_limit_s: float, workers: int, seed: int) -> cp_model.CpSolver:
     return solver
 
 
-def _status(solver: cp_model.CpSolver, code: object) -> str:
-    if code == cp_model.OPTIMAL:
-        return "optimal"
-    if code == cp_model.FEASIBLE:
-        return "feasible"
-    raise EngineError(f"the solver found no plan in time ({solver.status_name(code)})")
-
-
 def solve_housing(
     problem: HousingProblem, *, time_limit_s: float = 10.0, workers: int = 1, seed: int = 0
 ) -> HousingSolution:
@@ -246,7 +236,7 @@ def solve_housing(
     """
     started = time.perf_counter()
     model = _Model(problem)
-    model.hint(problem)
+    values = model.hint(problem)  # the plan if the solver finds none in time
     n = len(problem.cohort)
     top = problem.cohorts - 1
     w_move = n + 1
@@ -255,7 +245,6 @@ def solve_housing(
     w_unhoused = w_neglect * (top * n + 1)
     weights = [w_unhoused, w_neglect, w_conv, w_move, 1]
     deadline = started + time_limit_s
-    values: dict[cp_model.IntVar, int] = {}
     bound = 0.0
     status = "optimal"
     for expr, weight in zip(model.aims(top, lambda v: v), weights, strict=True):
@@ -263,10 +252,9 @@ def solve_housing(
         solver = _solver(max(0.01, deadline - time.perf_counter()), workers, seed)
         code = solver.solve(model.m)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if not values:
-                _status(solver, code)
+            bound += weight * max(0.0, solver.best_objective_bound)
             status = "feasible"
-            break  # keep the plan of the aim before
+            break  # keep the plan of the aim before (or the greedy one)
         values = {v: int(solver.value(v)) for v in model.variables()}
         model.m.clear_hints()  # type: ignore[no-untyped-call]
         for v, x in values.items():
