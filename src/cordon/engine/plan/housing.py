@@ -5,10 +5,10 @@ room. Rooms have beds; some larger rooms (an auditorium) can be converted to hol
 people in rooms within capacity and never mixes two cohorts in one room. Its objective is
 lexicographic: house as many as possible; among those, house the cohorts with the lower index
 first (confirmed before exposed); then convert as few rooms as possible; then move as few current
-occupants as possible (losing one's bed counts as a move); then fill existing beds before
-converted ones. Each aim is solved in turn with the ones before held at their optimum, starting
-from a greedy plan. People of one cohort are interchangeable but for where they are now, so the
-model counts, per cohort and room, how many are placed there and how many of its current
+occupants as possible (losing one's bed counts as a move); then fill existing beds before the
+beds a conversion adds. Each aim is solved in turn with the ones before held at their optimum,
+starting from a greedy plan. People of one cohort are interchangeable but for where they are now,
+so the model counts, per cohort and room, how many are placed there and how many of its current
 occupants stay, instead of placing individuals.
 """
 
@@ -141,12 +141,16 @@ class _Model:
         }
         for key, var in self.stay.items():
             self.m.add(var <= self.x[key])
+        self.added: dict[int, cp_model.IntVar] = {}
+        """People in the beds a conversion adds."""
         for r in self.usable:
             self.m.add_at_most_one(self.z[c, r] for c in self.cohorts)
             load = sum(self.x[c, r] for c in self.cohorts)
             if r in self.conv:
                 beds = int(problem.beds[r])
                 self.m.add(load <= beds + (self.cap[r] - beds) * self.conv[r])
+                self.added[r] = self.m.new_int_var(0, self.cap[r] - beds, f"added{r}")
+                self.m.add(self.added[r] >= load - beds)
             else:
                 self.m.add(load <= self.cap[r])
 
@@ -158,6 +162,7 @@ class _Model:
             *self.stay.values(),
             *self.z.values(),
             *self.conv.values(),
+            *self.added.values(),
         ]
 
     def hint(self, problem: HousingProblem) -> dict[cp_model.IntVar, int]:
@@ -196,12 +201,15 @@ class _Model:
         values.update({var: left[c] for c, var in self.u.items()})
         values.update({var: int(owner.get(r) == c) for (c, r), var in self.z.items()})
         values.update({var: int(r in converted and r in owner) for r, var in self.conv.items()})
+        values.update(
+            {var: max(0, load[r] - int(problem.beds[r])) for r, var in self.added.items()}
+        )
         for var, value in values.items():
             self.m.add_hint(var, value)
         return values
 
     def aims(self, top: int, val: Callable[[cp_model.IntVar], Any]) -> list[Any]:
-        """The aims in order (unhoused, neglect, conversions, moves, people in converted rooms),
+        """The aims in order (unhoused, neglect, conversions, moves, people in added beds),
         as solver expressions (``val`` the identity) or as numbers (``val`` reads a solution)."""
         u = {c: val(x) for c, x in self.u.items()}
         stayed = sum(val(v) for v in self.stay.values())
@@ -210,7 +218,7 @@ class _Model:
             sum((top - c) * n for c, n in u.items()),
             sum(val(v) for v in self.conv.values()),
             sum(self.size.values()) - stayed,
-            sum(val(self.x[c, r]) for c in self.cohorts for r in self.conv),
+            sum(val(v) for v in self.added.values()),
         ]
 
 
