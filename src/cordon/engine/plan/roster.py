@@ -71,6 +71,9 @@ def roster_problem(
 ) -> RosterProblem:
     """The slot problem for ``days`` days of shifts of ``shift_hours`` (a divisor of 24).
 
+    The weekly cap holds over every 7 consecutive days (over the whole roster when it is shorter);
+    the roster starts fresh: shifts worked before its start are not counted.
+
     Examples
     --------
     >>> p = roster_problem(posts=8, guards=48, days=7)
