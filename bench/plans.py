@@ -4,9 +4,8 @@ Run: ``.venv/bin/python -m bench plans``. Roster: cordon's model (who works when
 posts interchangeable; coverage then fairness) against (a) CP-SAT on the direct model with a
 variable per guard, post and shift, and (b) HiGHS (``scipy.optimize.milp``) on cordon's model as
 one weighted MILP. Housing: cordon's counts per cohort and room against CP-SAT with a variable
-per person and room (not run on the largest instance: it does not fit the limit). Each solve has
-the same time limit; the table prints seconds, the objective and bound reached, and the peer's
-time over cordon's.
+per person and room (its time includes building the model). Each solve has the same time
+limit; the table prints seconds, the objective and bound reached, and the time over cordon's.
 """
 
 from __future__ import annotations
