@@ -5,7 +5,11 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bulk_load", "decide"]
+BENCHMARKS = [
+    "bulk_load",
+    "decide",
+    "plans",
+]
 
 
 def main(argv: list[str]) -> None:

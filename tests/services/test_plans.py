@@ -140,6 +140,20 @@ def test_without_a_conversion_the_plan_says_how_many_beds_each_cohort_is_short(
     assert any("no room may be converted" in n for n in plan.notes)
 
 
+def test_a_hall_converted_before_keeps_its_people_without_a_new_conversion(venus: Store) -> None:
+    with venus.session() as session:
+        cases.change_case(
+            session, "c11", actor=MEDIC, reason="back", at=AT, containment=Containment.ISOLATED,
+            assigned_place="hall",
+        )  # fmt: skip
+        plan = plan_housing(session, actor=MEDIC, at=AT, convert=False)
+    bed = next(b for b in plan.beds if b.person == "c11")
+    assert (bed.current, bed.room, bed.action) == ("hall", "hall", "stays")
+    assert plan.conversions == [] and plan.feasible
+    hall = next(u for u in plan.rooms if u.room == "hall")
+    assert hall.cohort == "confirmed" and hall.beds == 60 and not hall.convert
+
+
 def test_named_conversions_and_bad_ones(venus: Store) -> None:
     with venus.session() as session:
         plan = plan_housing(session, actor=MEDIC, at=AT, convert={"al-1": 3})

@@ -149,27 +149,33 @@ def _conversion_beds(
     return dict(convert)
 
 
-def plan_housing(
-    session: Session,
-    *,
-    actor: Actor,
-    at: int,
-    convert: Mapping[str, int] | bool | None = None,
-    extra: Mapping[str, int] | None = None,
-    include_missing: bool = True,
-    forecast: Sequence[float] | None = None,
-    forecast_cohort: str = "confirmed",
-    time_limit_s: float = 10.0,
-) -> HousingPlan:
-    """Beds at ``at`` for everyone isolated or quarantined (and, with ``include_missing``, the
-    missing and departed cases to bring back), one cohort per room, current occupants kept.
+@dataclass
+class _Setting:
+    """Everything the plan was built from, to name its answer."""
 
-    ``convert``: None or True lets the plan convert any hall (beds: seats / SEATS_PER_BED);
-    False forbids conversions; a mapping names the rooms that may be converted and their beds.
-    ``extra``: more people to house by cohort name (e.g. ``{"scientist": 6}``), after the cases.
-    ``forecast``: beds the ``forecast_cohort`` will need on each day from ``at``.
-    """
-    require(actor, Permission.PLAN_BEDS, Permission.READ_CLINICAL)
+    people: list[Case]
+    labels: list[str]
+    cohort_of: list[str]
+    names: list[str]
+    room_ids: list[str]
+    places: dict[str, Place]
+    current: list[int]
+    held: dict[str, int]
+    beds: list[int]
+    conv_beds: list[int]
+    present: list[tuple[str, str, str]]
+    planned: set[str]
+    problem: HousingProblem
+
+
+def _setting(
+    session: Session,
+    at: int,
+    convert: Mapping[str, int] | bool | None,
+    extra: Mapping[str, int] | None,
+    include_missing: bool,
+) -> _Setting:
+    """Who is to be housed, in which cohort, where they are now, and the rooms, as arrays."""
     states = [Containment.ISOLATED, Containment.QUARANTINED]
     if include_missing:
         states += [Containment.MISSING, Containment.DEPARTED]
@@ -178,6 +184,10 @@ def plan_housing(
     places = {p.id: p for p in directory.list_places(session)}
     conversion = _conversion_beds(places, convert)
     bed_rooms = [p.id for p in places.values() if p.holds_beds and (p.capacity or 0) > 0]
+    for c in people:  # a room converted before keeps the people housed there
+        room = c.assigned_place
+        if room in places and room not in bed_rooms and room not in conversion:
+            conversion[room] = (places[room].capacity or 0) // SEATS_PER_BED
     room_ids = bed_rooms + sorted(set(conversion) - set(bed_rooms))
     index = {r: i for i, r in enumerate(room_ids)}
 
@@ -210,7 +220,8 @@ def plan_housing(
     for rid in room_ids:
         free = (places[rid].capacity or 0) if rid in bed_rooms else 0
         if rid in conversion and rid in in_use and rid not in bed_rooms:
-            free = conversion[rid]  # already converted: people are housed there
+            # already converted: as many beds as it was given, at least one per occupant
+            free = max(conversion[rid], sum(1 for r in current if r == index[rid]))
         beds.append(max(0, free - held[rid]))
         conv_beds.append(max(0, conversion.get(rid, 0) - held[rid]) if rid not in in_use else 0)
     problem = HousingProblem(
@@ -220,42 +231,82 @@ def plan_housing(
         conversion_beds=np.array(conv_beds, dtype=np.int64),
         allow_conversion=bool(conversion),
     )
-    solution = solve_housing(problem, time_limit_s=time_limit_s)
+    return _Setting(
+        people, labels, cohort_of, names, room_ids, places, current, held, beds, conv_beds,
+        present, planned, problem,
+    )  # fmt: skip
 
-    placed = [room_ids[r] if r >= 0 else None for r in solution.room.tolist()]
+
+def _lines(t: _Setting, placed: list[str | None]) -> list[Bed]:
+    """Each person's line: where they are now, where they go, and what that means."""
     lines = []
-    for i, label in enumerate(labels):
-        now = room_ids[current[i]] if current[i] >= 0 else None
-        away = i < len(people) and people[i].containment.value in ("missing", "departed")
+    for i, label in enumerate(t.labels):
+        now = t.room_ids[t.current[i]] if t.current[i] >= 0 else None
+        case = t.people[i] if i < len(t.people) else None
         if placed[i] is None:
             action = "no bed"
-        elif away:
+        elif case is not None and case.containment in (Containment.MISSING, Containment.DEPARTED):
             action = "recover"
         elif now is None:
             action = "admit"
         else:
             action = "stays" if now == placed[i] else "moves"
-        state = people[i].containment.value if i < len(people) else "extra"
-        lines.append(Bed(label, cohort_of[i], state, now, placed[i], action))
+        state = case.containment.value if case is not None else "extra"
+        lines.append(Bed(label, t.cohort_of[i], state, now, placed[i], action))
+    return lines
 
+
+def _uses(t: _Setting, placed: list[str | None], converted: list[bool]) -> list[RoomUse]:
+    """Each room's beds, who else holds some, and the cohort it gets."""
     rooms = []
-    for r, room in enumerate(room_ids):
-        inside = [cohort_of[i] for i, q in enumerate(placed) if q == room]
-        converted = bool(solution.converted[r])
+    for r, room in enumerate(t.room_ids):
+        inside = [t.cohort_of[i] for i, q in enumerate(placed) if q == room]
+        place = t.places[room]
+        beds = t.conv_beds[r] if converted[r] else t.beds[r]
         rooms.append(
             RoomUse(
                 room,
-                places[room].name,
-                places[room].kind.value,
-                int(conv_beds[r] if converted else beds[r]) + held[room],
-                held[room],
+                place.name,
+                place.kind.value,
+                beds + t.held[room],
+                t.held[room],
                 len(inside),
                 inside[0] if inside else None,
-                converted,
+                converted[r],
             )
         )
+    return rooms
+
+
+def plan_housing(
+    session: Session,
+    *,
+    actor: Actor,
+    at: int,
+    convert: Mapping[str, int] | bool | None = None,
+    extra: Mapping[str, int] | None = None,
+    include_missing: bool = True,
+    forecast: Sequence[float] | None = None,
+    forecast_cohort: str = "confirmed",
+    time_limit_s: float = 10.0,
+) -> HousingPlan:
+    """Beds at ``at`` for everyone isolated or quarantined (and, with ``include_missing``, the
+    missing and departed cases to bring back), one cohort per room, current occupants kept.
+
+    ``convert``: None or True lets the plan convert any hall (beds: seats / SEATS_PER_BED);
+    False forbids conversions; a mapping names the rooms that may be converted and their beds.
+    ``extra``: more people to house by cohort name (e.g. ``{"scientist": 6}``), after the cases.
+    ``forecast``: beds the ``forecast_cohort`` will need on each day from ``at``.
+    """
+    require(actor, Permission.PLAN_BEDS, Permission.READ_CLINICAL)
+    t = _setting(session, at, convert, extra, include_missing)
+    solution = solve_housing(t.problem, time_limit_s=time_limit_s)
+    placed = [t.room_ids[r] if r >= 0 else None for r in solution.room.tolist()]
+    lines = _lines(t, placed)
+    rooms = _uses(t, placed, solution.converted.tolist())
+    names, present, planned, problem = t.names, t.present, t.planned, t.problem
     short = {names[c]: int(n) for c, n in enumerate(solution.unhoused_by_cohort.tolist()) if n > 0}
-    notes = _housing_notes(short, rooms, bool(conversion), convert)
+    notes = _housing_notes(short, rooms, bool(problem.convertible.any()), convert)
     for u in rooms:
         crowd = sum(1 for p, _, q in present if q == u.room and p not in planned)
         if u.convert and crowd:
@@ -286,7 +337,7 @@ def plan_housing(
             action="plan",
             entity="housing",
             entity_id=None,
-            after={"at": at, "people": len(labels), "short": short, "convert": plan.conversions},
+            after={"at": at, "people": len(lines), "short": short, "convert": plan.conversions},
         )
     return plan
 

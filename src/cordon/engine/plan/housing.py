@@ -5,15 +5,19 @@ room. Rooms have beds; some larger rooms (an auditorium) can be converted to hol
 people in rooms within capacity and never mixes two cohorts in one room. Its objective is
 lexicographic: house as many as possible; among those, house the cohorts with the lower index
 first (confirmed before exposed); then convert as few rooms as possible; then move as few current
-occupants as possible (losing one's bed counts as a move); then fill existing beds before
-converted ones. People of one cohort in one current room are interchangeable, so
-the model counts how many of each such group go to each room instead of placing individuals.
+occupants as possible (losing one's bed counts as a move); then fill existing beds before the
+beds a conversion adds. Each aim is solved in turn with the ones before held at their optimum,
+starting from a greedy plan. People of one cohort are interchangeable but for where they are now,
+so the model counts, per cohort and room, how many are placed there and how many of its current
+occupants stay, instead of placing individuals.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,19 +101,12 @@ class HousingSolution:
         return abs(self.objective - self.bound) / max(1.0, abs(self.objective))
 
 
-def _groups(problem: HousingProblem) -> tuple[list[tuple[int, int]], list[list[int]]]:
-    """People grouped by (cohort, current room), groups and members in index order."""
-    members: dict[tuple[int, int], list[int]] = {}
-    for i, (c, r) in enumerate(zip(problem.cohort.tolist(), problem.current.tolist(), strict=True)):
-        members.setdefault((c, r), []).append(i)
-    keys = sorted(members)
-    return keys, [members[k] for k in keys]
-
-
 class _Model:
-    """The CP-SAT model shared by the plan and the capacity question."""
+    """Counts per cohort and room: placed ``x``, current occupants who stay ``stay``, unhoused
+    ``u``; a room holds one cohort (``z``) and may be converted (``conv``). Any such counts are
+    realised by placing the stayers, then everyone else of the cohort in the remaining beds."""
 
-    def __init__(self, problem: HousingProblem, keys: list[tuple[int, int]], sizes: list[int]):
+    def __init__(self, problem: HousingProblem):
         self.m = cp_model.CpModel()
         rooms = len(problem.beds)
         convertible = problem.convertible
@@ -119,25 +116,110 @@ class _Model:
         ]
         self.usable = [r for r in range(rooms) if self.cap[r] > 0]
         self.conv = {r: self.m.new_bool_var(f"conv{r}") for r in self.usable if convertible[r]}
-        cohorts = sorted({c for c, _ in keys})
-        self.z = {(c, r): self.m.new_bool_var(f"z{c}_{r}") for c in cohorts for r in self.usable}
-        self.y: dict[tuple[int, int], cp_model.IntVar] = {}
-        self.u: list[cp_model.IntVar] = []
-        for g, ((c, _), size) in enumerate(zip(keys, sizes, strict=True)):
+        self.cohorts = sorted(set(problem.cohort.tolist()))
+        self.count = {c: int(np.sum(problem.cohort == c)) for c in self.cohorts}
+        self.size: dict[tuple[int, int], int] = {}
+        for c, r in zip(problem.cohort.tolist(), problem.current.tolist(), strict=True):
+            if r >= 0:
+                self.size[c, r] = self.size.get((c, r), 0) + 1
+        self.z = {
+            (c, r): self.m.new_bool_var(f"z{c}_{r}") for c in self.cohorts for r in self.usable
+        }
+        self.x: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.u: dict[int, cp_model.IntVar] = {}
+        for c in self.cohorts:
             for r in self.usable:
-                var = self.m.new_int_var(0, min(size, self.cap[r]), f"y{g}_{r}")
-                self.m.add(var <= min(size, self.cap[r]) * self.z[c, r])
-                self.y[g, r] = var
-            self.u.append(self.m.new_int_var(0, size, f"u{g}"))
-            self.m.add(sum(self.y[g, r] for r in self.usable) + self.u[g] == size)
+                top = min(self.count[c], self.cap[r])
+                self.x[c, r] = self.m.new_int_var(0, top, f"x{c}_{r}")
+                self.m.add(self.x[c, r] <= top * self.z[c, r])
+            self.u[c] = self.m.new_int_var(0, self.count[c], f"u{c}")
+            self.m.add(sum(self.x[c, r] for r in self.usable) + self.u[c] == self.count[c])
+        self.stay = {
+            (c, r): self.m.new_int_var(0, min(n, self.cap[r]), f"stay{c}_{r}")
+            for (c, r), n in self.size.items()
+            if r in self.usable
+        }
+        for key, var in self.stay.items():
+            self.m.add(var <= self.x[key])
+        self.added: dict[int, cp_model.IntVar] = {}
+        """People in the beds a conversion adds."""
         for r in self.usable:
-            self.m.add_at_most_one(self.z[c, r] for c in cohorts)
-            load = sum(self.y[g, r] for g in range(len(keys)))
+            self.m.add_at_most_one(self.z[c, r] for c in self.cohorts)
+            load = sum(self.x[c, r] for c in self.cohorts)
             if r in self.conv:
                 beds = int(problem.beds[r])
                 self.m.add(load <= beds + (self.cap[r] - beds) * self.conv[r])
+                self.added[r] = self.m.new_int_var(0, self.cap[r] - beds, f"added{r}")
+                self.m.add(self.added[r] >= load - beds)
             else:
                 self.m.add(load <= self.cap[r])
+
+    def variables(self) -> list[cp_model.IntVar]:
+        """Every decision variable, for hints and for reading a solution."""
+        return [
+            *self.x.values(),
+            *self.u.values(),
+            *self.stay.values(),
+            *self.z.values(),
+            *self.conv.values(),
+            *self.added.values(),
+        ]
+
+    def hint(self, problem: HousingProblem) -> dict[cp_model.IntVar, int]:
+        """A plan made greedily (occupants stay, then cohorts in order fill their rooms, empty
+        rooms, converted rooms), handed to the solver as a starting point and returned."""
+        owner: dict[int, int] = {}
+        load = dict.fromkeys(self.usable, 0)
+        room_cap = {r: int(problem.beds[r]) for r in self.usable}
+        converted: set[int] = set()
+        placed = dict.fromkeys(self.x, 0)
+        stays = dict.fromkeys(self.stay, 0)
+        left = dict(self.count)
+
+        def put(c: int, r: int, most: int) -> int:
+            take = min(most, room_cap[r] - load[r])
+            if take <= 0 or owner.get(r, c) != c:
+                return 0
+            owner[r] = c
+            placed[c, r] += take
+            load[r] += take
+            left[c] -= take
+            return take
+
+        for (c, r), n in sorted(self.size.items()):
+            if (c, r) in stays:
+                stays[c, r] = put(c, r, n)
+        by_size = sorted(self.usable, key=lambda r: -self.cap[r])
+        for c in self.cohorts:
+            for r in [r for r in by_size if owner.get(r) == c] + by_size:
+                if left[c] and r in self.conv and r not in converted and r not in owner:
+                    converted.add(r)
+                    room_cap[r] = self.cap[r]
+                put(c, r, left[c])
+        values = {var: placed[key] for key, var in self.x.items()}
+        values.update({var: stays[key] for key, var in self.stay.items()})
+        values.update({var: left[c] for c, var in self.u.items()})
+        values.update({var: int(owner.get(r) == c) for (c, r), var in self.z.items()})
+        values.update({var: int(r in converted and r in owner) for r, var in self.conv.items()})
+        values.update(
+            {var: max(0, load[r] - int(problem.beds[r])) for r, var in self.added.items()}
+        )
+        for var, value in values.items():
+            self.m.add_hint(var, value)
+        return values
+
+    def aims(self, top: int, val: Callable[[cp_model.IntVar], Any]) -> list[Any]:
+        """The aims in order (unhoused, neglect, conversions, moves, people in added beds),
+        as solver expressions (``val`` the identity) or as numbers (``val`` reads a solution)."""
+        u = {c: val(x) for c, x in self.u.items()}
+        stayed = sum(val(v) for v in self.stay.values())
+        return [
+            sum(u.values()),
+            sum((top - c) * n for c, n in u.items()),
+            sum(val(v) for v in self.conv.values()),
+            sum(self.size.values()) - stayed,
+            sum(val(v) for v in self.added.values()),
+        ]
 
 
 def _solver(time_limit_s: float, workers: int, seed: int) -> cp_model.CpSolver:
@@ -146,14 +228,6 @@ def _solver(time_limit_s: float, workers: int, seed: int) -> cp_model.CpSolver:
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     return solver
-
-
-def _status(solver: cp_model.CpSolver, code: object) -> str:
-    if code == cp_model.OPTIMAL:
-        return "optimal"
-    if code == cp_model.FEASIBLE:
-        return "feasible"
-    raise EngineError(f"the solver found no plan in time ({solver.status_name()})")
 
 
 def solve_housing(
@@ -169,62 +243,73 @@ def solve_housing(
     ([0, 0, 1], 0, 'optimal')
     """
     started = time.perf_counter()
-    keys, members = _groups(problem)
-    sizes = [len(m) for m in members]
-    model = _Model(problem, keys, sizes)
+    model = _Model(problem)
+    values = model.hint(problem)  # the plan if the solver finds none in time
     n = len(problem.cohort)
-    conversions = sum(model.conv.values())
-    moves = sum(
-        model.y[g, r]
-        for g, (_, cur) in enumerate(keys)
-        if cur >= 0
-        for r in model.usable
-        if r != cur
-    ) + sum(model.u[g] for g, (_, cur) in enumerate(keys) if cur >= 0)
-    in_converted = sum(model.y[g, r] for g in range(len(keys)) for r in model.conv)
     top = problem.cohorts - 1
-    neglect = sum((top - c) * model.u[g] for g, (c, _) in enumerate(keys))
     w_move = n + 1
     w_conv = w_move * (n + 1)
     w_neglect = w_conv * (len(model.conv) + 1)
     w_unhoused = w_neglect * (top * n + 1)
-    model.m.minimize(
-        w_unhoused * sum(model.u)
-        + w_neglect * neglect
-        + w_conv * conversions
-        + w_move * moves
-        + in_converted
-    )
-    solver = _solver(time_limit_s, workers, seed)
-    status = _status(solver, solver.solve(model.m))
-
-    room = np.full(n, -1, dtype=np.int64)
-    unhoused = np.zeros(problem.cohorts, dtype=np.int64)
-    move_count = 0
-    for g, ((c, cur), people) in enumerate(zip(keys, members, strict=True)):
-        counts = {r: int(solver.value(model.y[g, r])) for r in model.usable}
-        order = ([cur] if cur in counts else []) + [r for r in model.usable if r != cur]
-        queue = iter(people)
-        for r in order:
-            for _ in range(counts[r]):
-                room[next(queue)] = r
-                move_count += int(cur >= 0 and r != cur)
-        left = int(solver.value(model.u[g]))
-        unhoused[c] += left
-        move_count += left if cur >= 0 else 0
+    weights = [w_unhoused, w_neglect, w_conv, w_move, 1]
+    deadline = started + time_limit_s
+    bound = 0.0
+    status = "optimal"
+    for expr, weight in zip(model.aims(top, lambda v: v), weights, strict=True):
+        model.m.minimize(expr)
+        solver = _solver(max(0.01, deadline - time.perf_counter()), workers, seed)
+        code = solver.solve(model.m)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            bound += weight * max(0.0, solver.best_objective_bound)
+            status = "feasible"
+            break  # keep the plan of the aim before (or the greedy one)
+        values = {v: int(solver.value(v)) for v in model.variables()}
+        model.m.clear_hints()  # type: ignore[no-untyped-call]
+        for v, x in values.items():
+            model.m.add_hint(v, x)
+        best = round(solver.objective_value)
+        if code != cp_model.OPTIMAL:
+            bound += weight * solver.best_objective_bound
+            status = "feasible"
+            break
+        bound += weight * best
+        model.m.add(expr == best)
+    reached = model.aims(top, values.__getitem__)
+    objective = float(sum(w * int(x) for w, x in zip(weights, reached, strict=True)))
+    room = _realise(problem, model, values)
     converted = np.zeros(len(problem.beds), dtype=bool)
     for r, var in model.conv.items():
-        converted[r] = bool(solver.value(var)) and bool(np.any(room == r))
+        converted[r] = bool(values[var]) and bool(np.any(room == r))
+    unhoused = np.bincount(problem.cohort[room < 0], minlength=problem.cohorts)
     return HousingSolution(
         room=room,
         converted=converted,
-        unhoused_by_cohort=unhoused,
-        moves=move_count,
+        unhoused_by_cohort=unhoused.astype(np.int64),
+        moves=int(np.sum((problem.current >= 0) & (room != problem.current))),
         status=status,
-        objective=float(solver.objective_value),
-        bound=float(solver.best_objective_bound),
+        objective=objective,
+        bound=float(bound),
         wall_s=time.perf_counter() - started,
     )
+
+
+def _realise(problem: HousingProblem, model: _Model, values: dict[cp_model.IntVar, int]) -> Ints:
+    """Each person's room from the counts: stayers first, then the rest of each cohort (current
+    occupants before newcomers, by index) in the beds left, room by room."""
+    room = np.full(len(problem.cohort), -1, dtype=np.int64)
+    for c in model.cohorts:
+        members = np.flatnonzero(problem.cohort == c)
+        free = {r: values[model.x[c, r]] for r in model.usable}
+        for r in model.usable:
+            if (c, r) in model.stay:
+                here = members[problem.current[members] == r][: values[model.stay[c, r]]]
+                room[here] = r
+                free[r] -= len(here)
+        rest = members[room[members] < 0]
+        rest = rest[np.argsort(problem.current[rest] < 0, kind="stable")]
+        slots = [r for r in model.usable for _ in range(free[r])]
+        room[rest[: len(slots)]] = slots[: len(rest)]
+    return room
 
 
 def cohort_capacity(
@@ -249,20 +334,19 @@ def cohort_capacity(
         conversion_beds=problem.conversion_beds,
         allow_conversion=problem.allow_conversion,
     )
-    keys, members = _groups(others)
-    model = _Model(others, keys, [len(m) for m in members])
+    model = _Model(others)
     held = []
     for r in model.usable:
-        z = model.m.new_bool_var(f"mine{r}")
-        model.m.add(sum(model.z[c, r] for c in {k[0] for k in keys}) + z <= 1)
+        mine = model.m.new_bool_var(f"mine{r}")
+        model.m.add(sum(model.z[c, r] for c in model.cohorts) + mine <= 1)
         beds = model.m.new_int_var(0, model.cap[r], f"beds{r}")
-        model.m.add(beds <= model.cap[r] * z)
+        model.m.add(beds <= model.cap[r] * mine)
         if r in model.conv:
             base = int(problem.beds[r])
             model.m.add(beds <= base + (model.cap[r] - base) * model.conv[r])
         held.append(beds)
     total = sum(model.cap) + 1
-    model.m.maximize(sum(held) - total * sum(model.u))
+    model.m.maximize(sum(held) - total * sum(model.u.values()))
     solver = _solver(time_limit_s, workers, 0)
     code = solver.solve(model.m)
     if code != cp_model.OPTIMAL:

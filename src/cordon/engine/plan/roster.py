@@ -27,6 +27,7 @@ from cordon.errors import EngineError
 __all__ = [
     "RosterProblem",
     "RosterSolution",
+    "greedy_roster",
     "guards_lower_bound",
     "roster_problem",
     "solve_roster",
@@ -69,6 +70,9 @@ def roster_problem(
     max_hours_week: float = 48,
 ) -> RosterProblem:
     """The slot problem for ``days`` days of shifts of ``shift_hours`` (a divisor of 24).
+
+    The weekly cap holds over every 7 consecutive days (over the whole roster when it is shorter);
+    the roster starts fresh: shifts worked before its start are not counted.
 
     Examples
     --------
@@ -184,11 +188,53 @@ def _solver(time_limit_s: float, workers: int, seed: int) -> cp_model.CpSolver:
     return solver
 
 
+def greedy_roster(p: RosterProblem, guards: int) -> NDArray[np.bool_]:
+    """Who works when, shift by shift: the posts go to the guards free to work (rested, under
+    the weekly cap) with the fewest shifts so far, the longest rested first. A starting point
+    for the solver, rows sorted by load as the model orders them.
+
+    Examples
+    --------
+    >>> greedy_roster(roster_problem(posts=1, guards=2, days=1, shift_hours=12), 2).astype(int)
+    array([[1, 0],
+           [0, 1]])
+    """
+    width = min(p.window_slots, p.slots)
+    worked = np.zeros((guards, p.slots), dtype=bool)
+    last = np.full(guards, -(10**9), dtype=np.int64)
+    for s in range(p.slots):
+        start = min(max(0, s - width + 1), p.slots - width)
+        recent = worked[:, start:s].sum(axis=1)
+        free = np.flatnonzero((s - last > p.rest_slots) & (recent < p.max_shifts_window))
+        order = np.lexsort((last[free], worked[free].sum(axis=1)))
+        chosen = free[order[: p.posts]]
+        worked[chosen, s] = True
+        last[chosen] = s
+    return worked[np.argsort(-worked.sum(axis=1), kind="stable")]
+
+
+def _read(
+    solver: cp_model.CpSolver, w: list[list[cp_model.IntVar]], p: RosterProblem
+) -> NDArray[np.bool_]:
+    values = [[bool(solver.value(x)) for x in row] for row in w]
+    return np.array(values, dtype=bool).reshape(p.guards, p.slots)
+
+
+def _hint(m: cp_model.CpModel, w: list[list[cp_model.IntVar]], worked: NDArray[np.bool_]) -> None:
+    for row, values in zip(w, worked.tolist(), strict=True):
+        for x, v in zip(row, values, strict=True):
+            m.add_hint(x, v)
+
+
 def _covers(p: RosterProblem, guards: int, time_limit_s: float, workers: int) -> bool | None:
     """Whether ``guards`` guards can cover every post (None: not decided in time)."""
     if guards < guards_lower_bound(p):
         return False
-    m, _, _ = _model(p, guards, full_cover=True)
+    start = greedy_roster(p, guards)
+    if start.sum() == p.posts * p.slots:
+        return True
+    m, w, _ = _model(p, guards, full_cover=True)
+    _hint(m, w, start)
     code = _solver(time_limit_s, workers, 0).solve(m)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True
@@ -263,47 +309,50 @@ def solve_roster(
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
+    done = (cp_model.OPTIMAL, cp_model.FEASIBLE)
     m, w, short = _model(p, p.guards, full_cover=False)
     worst = m.new_int_var(0, p.posts, "worst")
     for x in short:
         m.add(worst >= x)
+    working = greedy_roster(p, p.guards)  # the roster if the solver finds none in time
+    _hint(m, w, working)
     # phase 1: coverage (fewest uncovered, then fewest at once)
     m.minimize((p.posts + 1) * sum(short) + worst)
     solver = _solver(time_limit_s / 2, workers, seed)
     first = solver.solve(m)
-    if first not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise EngineError(f"the solver found no roster in time ({solver.status_name()})")
-    gaps, at_once = int(solver.value(sum(short))), int(solver.value(worst))
-    cover_bound = solver.best_objective_bound
-    for x in (*short, worst):
-        m.add_hint(x, solver.value(x))
-    for row in w:
-        for x in row:
-            m.add_hint(x, solver.value(x))
-    # phase 2: fairness, with coverage held at what phase 1 reached
-    m.add(sum(short) <= gaps)
-    m.add(worst <= at_once)
-    totals = [sum(row) for row in w]
-    spread = m.new_int_var(0, p.slots, "spread")
-    if p.guards:
-        m.add(spread >= totals[0] - totals[-1])  # the model orders guards by load
-        if first == cp_model.OPTIMAL:
-            m.add(sum(short) == gaps)
-            work = p.posts * p.slots - gaps
-            m.add(totals[0] >= -(-work // p.guards))
-            m.add(totals[-1] <= work // p.guards)
-    m.minimize(spread)
-    solver = _solver(max(0.0, deadline - time.perf_counter()), workers, seed)
-    second = solver.solve(m)
-    if second not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise EngineError(f"the solver found no fair roster in time ({solver.status_name()})")
+    cover_bound = max(0.0, solver.best_objective_bound)
+    second, fair_bound = cp_model.UNKNOWN, 0.0
+    if first in done:
+        working = _read(solver, w, p)
+        gaps, at_once = int(solver.value(sum(short))), int(solver.value(worst))
+        m.clear_hints()  # type: ignore[no-untyped-call]
+        _hint(m, w, working)
+        # phase 2: fairness, with coverage held at what phase 1 reached
+        m.add(sum(short) <= gaps)
+        m.add(worst <= at_once)
+        totals = [sum(row) for row in w]
+        spread = m.new_int_var(0, p.slots, "spread")
+        if p.guards:
+            m.add(spread >= totals[0] - totals[-1])  # the model orders guards by load
+            if first == cp_model.OPTIMAL:
+                m.add(sum(short) == gaps)
+                work = p.posts * p.slots - gaps
+                m.add(totals[0] >= -(-work // p.guards))
+                m.add(totals[-1] <= work // p.guards)
+        m.minimize(spread)
+        solver = _solver(max(0.01, deadline - time.perf_counter()), workers, seed)
+        second = solver.solve(m)
+        if second in done:
+            working = _read(solver, w, p)
+            fair_bound = solver.best_objective_bound if first == cp_model.OPTIMAL else 0.0
     tier = p.slots + 1  # spread <= slots
     optimal = first == second == cp_model.OPTIMAL
-    objective = tier * ((p.posts + 1) * gaps + at_once) + solver.objective_value
-    bound = tier * cover_bound + (solver.best_objective_bound if first == cp_model.OPTIMAL else 0)
-    working = np.array([[bool(solver.value(x)) for x in row] for row in w], dtype=bool).reshape(
-        p.guards, p.slots
-    )
+    on_duty = working.sum(axis=0)
+    loads = working.sum(axis=1)
+    objective = tier * ((p.posts + 1) * int((p.posts - on_duty).sum()))
+    objective += tier * int((p.posts - on_duty).max(initial=0))
+    objective += int(loads.max() - loads.min()) if p.guards else 0
+    bound = tier * cover_bound + fair_bound
     post = _hand_out_posts(working, p.posts)
     uncovered = np.ones((p.posts, p.slots), dtype=bool)
     for g, s in zip(*np.nonzero(post >= 0), strict=True):
