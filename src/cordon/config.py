@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,6 +11,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cordon.errors import ConfigError
+from cordon.times import parse_time
 
 __all__ = ["Settings", "default_actor", "get_settings"]
 
@@ -33,6 +35,11 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(default="UTC", description="Station time zone for display and 'today'.")
     actor: str = Field(default_factory=default_actor, description="Name written to the audit log.")
+    clock: str | None = Field(
+        default=None,
+        description="A fixed station time (ISO-8601 or epoch seconds) that 'now' means, for "
+        "replaying recorded days such as the demo; default: the wall clock.",
+    )
     retention_days: int | None = Field(
         default=None,
         ge=1,
@@ -47,6 +54,19 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'UTC')") from exc
         return value
+
+    @field_validator("clock")
+    @classmethod
+    def _valid_clock(cls, value: str | None) -> str | None:
+        if value:
+            parse_time(value, ZoneInfo("UTC"))
+        return value or None
+
+    def now(self) -> int:
+        """Station time now: the fixed clock when one is set, else the wall clock."""
+        if self.clock:
+            return parse_time(self.clock, self.zone)
+        return int(time.time())
 
     @property
     def zone(self) -> ZoneInfo:

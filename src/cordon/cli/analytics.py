@@ -17,7 +17,6 @@ from cordon.engine.growth import Growth
 from cordon.errors import InvalidValue
 from cordon.services import analytics
 from cordon.services.scenarios import load_scenarios
-from cordon.times import parse_time
 
 __all__ = ["register"]
 
@@ -95,7 +94,9 @@ def incidence(ctx: typer.Context, by: BY = "confirmation", as_json: JSON = False
     """Daily new cases from the store, zero days included; today is marked incomplete."""
     rt = runtime(ctx)
     with rt.session() as session:
-        report = analytics.incidence(session, actor=rt.actor, by=by, zone=rt.settings.zone)
+        report = analytics.incidence(
+            session, actor=rt.actor, by=by, now=rt.now(), zone=rt.settings.zone
+        )
     if as_json:
         emit_json(report.to_dict())
         return
@@ -129,7 +130,7 @@ def estimate(
         with rt.session() as session:
             report = analytics.estimate(
                 session, actor=rt.actor, window=window, si_mean=si_mean, si_sd=si_sd, si=si,
-                by=by, zone=rt.settings.zone,
+                by=by, now=rt.now(), zone=rt.settings.zone,
             )  # fmt: skip
     if as_json:
         emit_json(report.to_dict())
@@ -175,7 +176,7 @@ def forecast(
     """Forecast cases, isolated persons and beds under each scenario, with 50%/90% bands."""
     rt = runtime(ctx)
     zone = rt.settings.zone
-    at = parse_time(now, zone) if now else None
+    at = rt.when(now)
     with rt.session() as session, LazyProgress(enabled=not as_json) as progress:
         today = analytics.today_start(at, zone)
         chosen = load_scenarios(scenario, zone=zone, today=today) if scenario else None

@@ -64,6 +64,14 @@ def root(
         str | None,
         typer.Option("--tz", help="Station time zone (default: CORDON_TIMEZONE or UTC)."),
     ] = None,
+    clock: Annotated[
+        str | None,
+        typer.Option(
+            "--clock",
+            help="What 'now' means, for replaying recorded days (default: CORDON_CLOCK or the "
+            "wall clock).",
+        ),
+    ] = None,
 ) -> None:
     """Outbreak containment for closed facilities: records, contacts, tracing, forecasts, orders."""
     base = get_settings()
@@ -72,6 +80,8 @@ def root(
         overrides["database_url"] = db
     if tz:
         overrides["timezone"] = tz
+    if clock:
+        overrides["clock"] = clock
     try:
         settings = Settings(**{**base.model_dump(), **overrides}) if overrides else base
     except ValueError as exc:

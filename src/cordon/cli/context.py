@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from cordon.config import Settings, get_settings
 from cordon.domain.roles import Actor, UserRole
 from cordon.store.db import Store
+from cordon.times import parse_time
 
 __all__ = ["Runtime", "runtime"]
 
@@ -32,6 +33,14 @@ class Runtime:
     def actor(self) -> Actor:
         """Whoever runs the command line acts with the command role: they hold the store itself."""
         return Actor(self.settings.actor, UserRole.COMMAND)
+
+    def now(self) -> int:
+        """Station time now (the fixed ``--clock`` when given)."""
+        return self.settings.now()
+
+    def when(self, text: str | None) -> int:
+        """Epoch seconds of a time given on the command line, or now."""
+        return parse_time(text, self.settings.zone) if text else self.now()
 
     def session(self) -> Session:
         """A session on a store that exists and whose schema is current."""

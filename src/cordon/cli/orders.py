@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 import typer
@@ -13,7 +12,7 @@ from cordon.domain.orders import Order, OrderKind, OrderStatus
 from cordon.domain.vocab import choice
 from cordon.services import access, orders
 from cordon.store.containment import OrderView
-from cordon.times import format_time, parse_duration, parse_time
+from cordon.times import format_time, parse_duration
 
 __all__ = ["register", "when"]
 
@@ -24,7 +23,7 @@ JSON = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 def when(rt: Runtime, text: str | None) -> int:
     """Epoch seconds of a time given on the command line (now when not given)."""
-    return parse_time(text, rt.settings.zone) if text else int(time.time())
+    return rt.when(text)
 
 
 def order_json(order: Order, rt: Runtime, view: OrderView | None = None) -> dict[str, Any]:

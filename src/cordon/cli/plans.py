@@ -3,7 +3,6 @@ every exit."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import tzinfo
 from typing import Annotated, Any
@@ -74,7 +73,7 @@ def housing(
     per room, current occupants kept, a hall converted when the wards are full."""
     rt = runtime(ctx)
     zone = rt.settings.zone
-    when = parse_time(at, zone) if at else int(time.time())
+    when = rt.when(at)
     rooms: dict[str, int] | bool | None = _pairs(convert, "--convert") if convert else None
     if no_convert:
         rooms = False
@@ -155,7 +154,7 @@ def roster(
     or the post-hours left uncovered and how many more guards would cover them."""
     rt = runtime(ctx)
     zone = rt.settings.zone
-    first = parse_time(start, zone) if start else int(time.time()) // 3600 * 3600
+    first = parse_time(start, zone) if start else rt.now() // 3600 * 3600
     with rt.session() as session:
         plan = plans.plan_roster(
             session,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from cordon.api.deps import Needs, current_actor
+from cordon.api.deps import Needs, SettingsDep, current_actor
 from cordon.api.doors import Doors
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, Permission, require
@@ -109,11 +108,13 @@ def decision_read(d: Decision) -> DecisionRead:
     response_model=DecisionRead,
     dependencies=[Depends(DoorNeeds(Permission.DECIDE_ACCESS))],
 )
-def decide(body: DecideCreate, actor: DoorActorDep, service: DoorsDep) -> DecisionRead:
+def decide(
+    body: DecideCreate, actor: DoorActorDep, service: DoorsDep, cfg: SettingsDep
+) -> DecisionRead:
     """Allow or deny ``person`` through ``door``: holds, quarantine, isolation and moratoria,
     answered from memory (no database on this path). Denies at exits raise an alert."""
     require(actor, Permission.DECIDE_ACCESS)
-    at = body.at if body.at is not None else int(time.time())
+    at = body.at if body.at is not None else cfg.now()
     return decision_read(
         service.index.decide(body.person, body.door, body.direction, at, credential=body.credential)
     )
@@ -124,10 +125,12 @@ def decide(body: DecideCreate, actor: DoorActorDep, service: DoorsDep) -> Decisi
     response_model=DecisionRead,
     dependencies=[Depends(DoorNeeds(Permission.OVERRIDE_ACCESS))],
 )
-def override(body: OverrideCreate, actor: DoorActorDep, service: DoorsDep) -> DecisionRead:
+def override(
+    body: OverrideCreate, actor: DoorActorDep, service: DoorsDep, cfg: SettingsDep
+) -> DecisionRead:
     """A guard overrides a deny on the spot; recorded with who and why, and alerted."""
     require(actor, Permission.OVERRIDE_ACCESS)
-    at = body.at if body.at is not None else int(time.time())
+    at = body.at if body.at is not None else cfg.now()
     denied = service.index.decide(
         body.person, body.door, body.direction, at, credential=body.credential
     )

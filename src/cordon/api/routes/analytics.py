@@ -31,7 +31,9 @@ def incidence(
     now: EpochQuery = None,
 ) -> dict[str, Any]:
     """Daily new cases, zero days included; the last day is marked incomplete."""
-    return analytics.incidence(session, actor=actor, by=by, now=now, zone=cfg.zone).to_dict()
+    return analytics.incidence(
+        session, actor=actor, by=by, now=now if now is not None else cfg.now(), zone=cfg.zone
+    ).to_dict()
 
 
 @router.get(
@@ -55,7 +57,7 @@ def estimate(
         si_mean=si_mean,
         si_sd=si_sd,
         by=by,
-        now=now,
+        now=now if now is not None else cfg.now(),
         zone=cfg.zone,
     ).to_dict()
 
@@ -91,7 +93,7 @@ def forecast(
                 runs=body.runs,
                 seed=body.seed,
                 capacity=body.capacity,
-                now=body.now,
+                now=body.now if body.now is not None else cfg.now(),
                 zone=cfg.zone,
                 progress=progress,
             ).to_dict()

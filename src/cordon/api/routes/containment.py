@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from cordon.api.deps import ActorDep, SessionDep, SettingsDep, needs
 from cordon.api.schemas import EpochQuery
+from cordon.api.settings import ServiceSettings
 from cordon.domain.records import Route
 from cordon.domain.roles import Actor, Permission
 from cordon.services import access, containment, missing, moratoria
@@ -24,8 +24,8 @@ router = APIRouter(tags=["containment"])
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")]
 
 
-def _now(at: int | None) -> int:
-    return at if at is not None else int(time.time())
+def _now(at: int | None, cfg: ServiceSettings) -> int:
+    return at if at is not None else cfg.now()
 
 
 def _masked(case: missing.MissingCase, actor: Actor) -> dict[str, Any]:
@@ -38,10 +38,12 @@ def _masked(case: missing.MissingCase, actor: Actor) -> dict[str, Any]:
     response_model=list[dict[str, Any]],
     dependencies=[needs(Permission.READ_LOCATIONS, Permission.READ_ORDERS)],
 )
-def list_missing(session: SessionDep, actor: ActorDep, at: EpochQuery = None) -> list[Any]:
+def list_missing(
+    session: SessionDep, actor: ActorDep, cfg: SettingsDep, at: EpochQuery = None
+) -> list[Any]:
     """Everyone under quarantine or isolation who is not in their place at ``at`` (default now):
     last presence and passage, companions, co-located persons, and any exit egress."""
-    found = missing.find_missing(session, actor=actor, at=_now(at), record=False)
+    found = missing.find_missing(session, actor=actor, at=_now(at, cfg), record=False)
     return [_masked(m, actor) for m in found]
 
 
@@ -50,10 +52,12 @@ def list_missing(session: SessionDep, actor: ActorDep, at: EpochQuery = None) ->
     response_model=dict[str, Any],
     dependencies=[needs(Permission.ORDER_MEDICAL)],
 )
-def apply_rules(session: SessionDep, actor: ActorDep, at: EpochQuery = None) -> dict[str, Any]:
+def apply_rules(
+    session: SessionDep, actor: ActorDep, cfg: SettingsDep, at: EpochQuery = None
+) -> dict[str, Any]:
     """Act on every exposure and result not yet seen: quarantine, isolation, clearance, breaches,
     exit alerts and expiries; then mark the missing and departed."""
-    now = _now(at)
+    now = _now(at, cfg)
     report = containment.apply_rules(session, actor=actor, now=now)
     gone = missing.find_missing(session, actor=actor, at=now, record=True)
     return {
@@ -94,7 +98,7 @@ def issue_moratorium(
     order, suspended = moratoria.issue_moratorium(
         session,
         actor=actor,
-        start=_now(body.start),
+        start=_now(body.start, cfg),
         reason=body.reason,
         expiry=body.expiry,
         today=body.just_for_today,
@@ -123,13 +127,15 @@ class EmergencyCreate(BaseModel):
     status_code=status.HTTP_201_CREATED,
     dependencies=[needs(Permission.DECLARE_EMERGENCY)],
 )
-def declare(body: EmergencyCreate, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def declare(
+    body: EmergencyCreate, session: SessionDep, actor: ActorDep, cfg: SettingsDep
+) -> dict[str, Any]:
     """Declare an emergency (no places: every exit)."""
     found = access.declare_emergency(
         session,
         actor=actor,
         kind=body.kind,
-        start=_now(body.start),
+        start=_now(body.start, cfg),
         reason=body.reason,
         places=body.places,
     )
@@ -146,10 +152,11 @@ def end(
     emergency_id: Annotated[int, Path(ge=1, le=2**31)],
     session: SessionDep,
     actor: ActorDep,
+    cfg: SettingsDep,
     at: Annotated[int | None, Query(ge=0, le=10**11)] = None,
 ) -> dict[str, Any]:
     """End an emergency: exits enforce holds again."""
     result: dict[str, Any] = jsonable_encoder(
-        access.end_emergency(session, emergency_id, actor=actor, at=_now(at))
+        access.end_emergency(session, emergency_id, actor=actor, at=_now(at, cfg))
     )
     return result

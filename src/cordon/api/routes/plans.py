@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from cordon.api.deps import ActorDep, SessionDep, needs
+from cordon.api.deps import ActorDep, SessionDep, SettingsDep, needs
 from cordon.api.schemas import EpochQuery
 from cordon.domain.roles import Permission
 from cordon.services.plans import plan_housing
@@ -22,6 +21,7 @@ router = APIRouter(prefix="/plans", tags=["plans"])
 def housing(
     session: SessionDep,
     actor: ActorDep,
+    cfg: SettingsDep,
     at: EpochQuery = None,
     convert: Annotated[bool, Query(description="May convert a larger room.")] = True,
     include_missing: bool = True,
@@ -31,7 +31,7 @@ def housing(
     return plan_housing(
         session,
         actor=actor,
-        at=at if at is not None else int(time.time()),
+        at=at if at is not None else cfg.now(),
         convert=convert,
         include_missing=include_missing,
         time_limit_s=10.0,
@@ -42,6 +42,7 @@ def housing(
 def roster(
     session: SessionDep,
     actor: ActorDep,
+    cfg: SettingsDep,
     start: EpochQuery = None,
     days: Annotated[int, Query(ge=1, le=28)] = 7,
     shift_hours: Annotated[int, Query(ge=4, le=12)] = 8,
@@ -53,7 +54,7 @@ def roster(
     return plan_roster(
         session,
         actor=actor,
-        start=start if start is not None else int(time.time()) // 3600 * 3600,
+        start=start if start is not None else cfg.now() // 3600 * 3600,
         days=days,
         shift_hours=shift_hours,
         min_rest_hours=min_rest_hours,
