@@ -112,7 +112,7 @@ def _flu(shared: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def test_rt_on_baltimore_1918_matches_the_closed_form(shared: Path) -> None:
     cases, si = _flu(shared)
-    est = estimate_rt(cases, si, window=7, prior_mean=5, prior_sd=5, min_cases=0)
+    est = estimate_rt(cases, si, window=7, prior_mean=5, prior_sd=5, cv_posterior=None)
     n_days = len(cases)
     # closed form written out independently: EpiEstim windows t_start = 2..T-6 (1-based days)
     for k, t_end in enumerate(range(8, n_days + 1)):
@@ -134,12 +134,16 @@ def test_rt_on_baltimore_1918_matches_the_closed_form(shared: Path) -> None:
 def test_rt_refuses_where_there_are_too_few_cases(shared: Path) -> None:
     cases, si = _flu(shared)
     est = estimate_rt(cases, si, window=7)
-    before = np.cumsum(cases)[est.end_day - 7]
+    in_window = np.array([cases[e - 6 : e + 1].sum() for e in est.end_day])
     refused = est.refusal == Refusal.TOO_FEW_CASES
-    assert np.array_equal(refused, before < 12)
+    # EpiEstim: ceil(1 / cv_posterior^2 - a_prior) = ceil(1 / 0.09 - 1) = 11 cases in the window
+    assert np.array_equal(refused, in_window < 11)
+    venus = estimate_rt(np.array([1, 1, 2, 4, 8]), si, window=3)
+    assert venus.refusal.tolist() == [Refusal.TOO_FEW_CASES, Refusal.NONE]  # 7 cases, then 14
+    assert venus.mean[1] > 1
     assert np.isnan(est.mean[refused]).all() and not np.isnan(est.mean[~refused]).any()
     assert "too few" in Refusal.TOO_FEW_CASES.reason
-    quiet = estimate_rt(np.array([0, 0, 0, 0, 3, 0, 0, 0, 0]), si, window=3, min_cases=0)
+    quiet = estimate_rt(np.array([0, 0, 0, 0, 3, 0, 0, 0, 0]), si, window=3, cv_posterior=None)
     assert Refusal.NO_PRESSURE in quiet.refusal.tolist()
 
 

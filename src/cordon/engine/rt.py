@@ -12,6 +12,7 @@ integers plus a, so one inverse per distinct shape serves every series and day.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -22,10 +23,20 @@ from scipy.stats import gamma
 
 from cordon.errors import EngineError
 
-__all__ = ["MIN_CASES", "Refusal", "RtEstimate", "discretise_si", "estimate_rt"]
+__all__ = ["CV_POSTERIOR", "Refusal", "RtEstimate", "discretise_si", "estimate_rt", "min_cases"]
 
-MIN_CASES = 12
-"""Cumulative cases before a window's start below which Cori et al. advise against estimating."""
+CV_POSTERIOR = 0.3
+"""The largest posterior coefficient of variation reported (EpiEstim's ``cv_posterior``)."""
+
+
+def min_cases(prior_mean: float = 5.0, prior_sd: float = 5.0, cv: float = CV_POSTERIOR) -> int:
+    """Cases a window needs for a posterior CV of at most ``cv``: the posterior shape is
+    a + (cases in the window) and CV = 1/sqrt(shape), so ceil(1/cv^2 - a), as in EpiEstim.
+
+    >>> min_cases()
+    11
+    """
+    return max(0, math.ceil(1 / cv**2 - (prior_mean / prior_sd) ** 2))
 
 
 class Refusal(IntEnum):
@@ -33,7 +44,7 @@ class Refusal(IntEnum):
 
     NONE = 0
     TOO_FEW_CASES = 1
-    """Fewer than ``min_cases`` cases before the window starts."""
+    """Too few cases in the window for the posterior CV (see ``min_cases``)."""
     NO_PRESSURE = 2
     """No infectious pressure in the window (nobody earlier could have infected anyone)."""
 
@@ -45,7 +56,10 @@ class Refusal(IntEnum):
 
 _REASONS = {
     Refusal.NONE: "",
-    Refusal.TOO_FEW_CASES: f"fewer than {MIN_CASES} cases before the window: too few to estimate",
+    Refusal.TOO_FEW_CASES: (
+        f"too few cases in the window for a posterior CV under {CV_POSTERIOR} "
+        "(Cori et al. 2013): widen the window"
+    ),
     Refusal.NO_PRESSURE: "no infectious cases before or in the window",
 }
 
@@ -120,17 +134,18 @@ def estimate_rt(
     window: int = 7,
     prior_mean: float = 5.0,
     prior_sd: float = 5.0,
-    min_cases: int = MIN_CASES,
+    cv_posterior: float | None = CV_POSTERIOR,
 ) -> RtEstimate:
     """Cori et al. R for each window of ``window`` days ending on day t = window .. T-1.
 
     ``incidence`` is one series (days) or a batch (series x days); the result has the same
-    leading shape. The first window starts on day 1, as in EpiEstim's default.
+    leading shape. The first window starts on day 1, as in EpiEstim's default. Windows with
+    fewer cases than ``min_cases(prior_mean, prior_sd, cv_posterior)`` are refused (None: none).
 
     Examples
     --------
     >>> est = estimate_rt(np.array([5, 10, 20, 40, 80, 160]), np.array([0, 1.0]), window=2,
-    ...                   min_cases=0)
+    ...                   cv_posterior=None)
     >>> est.mean.round(2).tolist()
     [2.04, 2.02, 2.01, 2.0]
     """
@@ -150,13 +165,14 @@ def estimate_rt(
     if window >= n_days:
         raise EngineError(f"a {window}-day window needs more than {window} days of incidence")
     end = np.arange(window, n_days)
-    sum_i, sum_l, before = _window_sums(np.ascontiguousarray(series), w, window)
+    sum_i, sum_l = _window_sums(np.ascontiguousarray(series), w, window)
     a0 = (prior_mean / prior_sd) ** 2
     scale0 = prior_sd**2 / prior_mean
     shape = a0 + sum_i
     rate = 1 / scale0 + sum_l
     refusal = np.zeros(shape.shape, dtype=np.int8)
-    refusal[before < min_cases] = Refusal.TOO_FEW_CASES
+    if cv_posterior is not None:
+        refusal[sum_i < min_cases(prior_mean, prior_sd, cv_posterior)] = Refusal.TOO_FEW_CASES
     refusal[sum_l <= 0] = Refusal.NO_PRESSURE
     quantiles = _gamma_quantiles(shape, (0.025, 0.5, 0.975))
     ok = refusal == 0
@@ -177,13 +193,12 @@ def estimate_rt(
 @numba.njit(parallel=True, cache=True)
 def _window_sums(
     series: np.ndarray, w: np.ndarray, window: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per series and window end: cases in the window, pressure in it, and cases before it."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per series and window end: cases in the window and the infectious pressure in it."""
     n_series, n_days = series.shape
     n_out = n_days - window
     sum_i = np.zeros((n_series, n_out))
     sum_l = np.zeros((n_series, n_out))
-    before = np.zeros((n_series, n_out))
     for s in numba.prange(n_series):
         x = series[s]
         pressure = np.zeros(n_days)
@@ -192,9 +207,7 @@ def _window_sums(
             for k in range(1, min(len(w), t + 1)):
                 acc += w[k] * x[t - k]
             pressure[t] = acc
-        cum_i = 0.0
         for t in range(window, n_days):
-            cum_i += x[t - window]
             win_i = 0.0
             win_l = 0.0
             for u in range(t - window + 1, t + 1):
@@ -202,8 +215,7 @@ def _window_sums(
                 win_l += pressure[u]
             sum_i[s, t - window] = win_i
             sum_l[s, t - window] = win_l
-            before[s, t - window] = cum_i
-    return sum_i, sum_l, before
+    return sum_i, sum_l
 
 
 def _gamma_quantiles(shape: np.ndarray, probabilities: tuple[float, ...]) -> list[np.ndarray]:

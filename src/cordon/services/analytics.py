@@ -20,7 +20,7 @@ from cordon.domain.roles import Actor, Permission, require
 from cordon.engine import forecast as fc
 from cordon.engine.growth import Growth, fit_growth
 from cordon.engine.incidence import DAY_S, daily_incidence
-from cordon.engine.rt import MIN_CASES, Refusal, discretise_si, estimate_rt
+from cordon.engine.rt import Refusal, discretise_si, estimate_rt
 from cordon.engine.simulate.interventions import Intervention
 from cordon.errors import EngineError, InvalidValue
 from cordon.services.outbreak_model import build_setup
@@ -186,7 +186,7 @@ def estimate_counts(
     rt: list[RtDay] = []
     rt_refused = ""
     try:
-        est = estimate_rt(used, w, window=window, min_cases=MIN_CASES)
+        est = estimate_rt(used, w, window=window)
         for k, end in enumerate(est.end_day):
             ok = est.refusal[k] == Refusal.NONE
             rt.append(
