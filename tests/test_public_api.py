@@ -20,6 +20,7 @@ def test_public_names_are_exactly_the_curated_list() -> None:
         "engine",
         "errors",
         "formats",
+        "scenarios",
         "services",
         "store",
         "times",

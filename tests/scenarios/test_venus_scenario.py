@@ -122,6 +122,10 @@ def test_gatherings_and_exposures(scenario: venus.Scenario) -> None:
     session = g.loc[t.westworld_session]
     assert session["place"] == "suite-westworld"
     assert set(session["participants"].split()) >= set(t.tourists) - set(t.turned_back)
+    today = g[g["start"] >= t.day1 + 5 * DAY + 6 * 3600]
+    with_crew = {i for i, members in today["participants"].items() if set(members.split()) & crew}
+    assert with_crew == {*t.shows_tonight, t.westworld_session}
+    assert set(today["kind"]) == {"show", "session", "meeting"}
     past = g[g["end"] <= t.day1 + 5 * DAY + 6 * 3600]
     assert set(past["kind"]) == {"show", "private"}
     e = scenario.exposures
