@@ -12,10 +12,10 @@ import numpy as np
 
 __all__ = [
     "AIRLOCKS",
-    "MIN_POPULATION",
     "GROUPS",
     "ISOLATION_BEDS",
     "ISOLATION_WARD",
+    "MIN_POPULATION",
     "Member",
     "PlaceSpec",
     "build_people",
