@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from cordon.domain.pathogen import DAY, ContainmentRules, PathogenProfile
 from cordon.domain.records import Route
@@ -212,7 +214,10 @@ def write_files(scenario: Scenario, folder: Path) -> dict[str, Path]:
         for column in times.get(kind, ()):
             out[column] = _iso(out[column].to_numpy())
         path = folder / f"{kind}.csv"
-        out.to_csv(path, index=False)
+        table = pa.Table.from_pandas(out, preserve_index=False)
+        with path.open("wb") as handle:
+            handle.write((",".join(out.columns) + "\n").encode())
+            pacsv.write_csv(table, handle, pacsv.WriteOptions(include_header=False))
         paths[kind] = path
     profile = folder / "profile.json"
     profile.write_text(json.dumps(profile_record(scenario.profile), indent=2) + "\n")
