@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -137,6 +138,14 @@ def test_gatherings_and_exposures(scenario: venus.Scenario) -> None:
         assert source in crew
     for woman, crew_member in t.bridges:
         assert ((e["a"] == woman) & (e["b"] == crew_member)).any()
+    for woman in t.infected:
+        chain = t.chain(woman)
+        assert chain[0] in crew and chain[-1] == woman and len(chain) in (2, 4)
+        steps = [e[(e["a"] == a) & (e["b"] == b)] for a, b in itertools.pairwise(chain)]
+        assert all(len(step) for step in steps), chain
+        times = [int(step["start"].min()) for step in steps]
+        assert times == sorted(times), chain
+    assert sum(len(t.chain(w)) == 4 for w in t.infected) == 2
     exposed = set(e["b"]) - crew
     assert exposed == set(t.infected) | set(t.exposed_only)
     assert ((e["start"] >= t.day1 + 5 * DAY) & (e["start"] < t.data_end)).any()

@@ -124,6 +124,17 @@ class Truth:
     data_end: int = END
     confirmed_at: dict[str, int] = field(default_factory=dict)
 
+    def chain(self, person: str) -> tuple[str, ...]:
+        """The recorded chain of an infected woman, from the crew member it starts with:
+        ``("war-22", "perf-085", "war-38", "perf-141")`` reads war-22 infected perf-085, who met
+        war-38, who infected perf-141."""
+        infected_by_woman = {crew: woman for woman, crew in self.bridges}
+        out = [person, self.infector[person]]
+        while out[-1] in infected_by_woman:
+            woman = infected_by_woman[out[-1]]
+            out += [woman, self.infector[woman]]
+        return tuple(reversed(out))
+
 
 @dataclass
 class Scenario:
