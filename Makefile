@@ -22,10 +22,10 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 env: $(VENV)/.synced
 
 run: env
-	$(VENV)/bin/cordon init
-	$(VENV)/bin/cordon import sociopatterns $(SHARED)/data/sociopatterns/hospital --t0 2010-12-06T13:00:00+01:00
-	$(VENV)/bin/cordon people --role patient --limit 10
-	$(VENV)/bin/cordon person 1157 --last 10
+	$(VENV)/bin/cordon demo
+	$(VENV)/bin/cordon cases
+	$(VENV)/bin/cordon people --role visiting_crew --limit 8
+	$(VENV)/bin/cordon person stephanie --last 8
 
 lint: env
 	$(VENV)/bin/ruff check src tests bench scripts

@@ -9,6 +9,7 @@ BENCHMARKS = [
     "bulk_load",
     "decide",
     "plans",
+    "venus_demo",
 ]
 
 

@@ -98,3 +98,11 @@ def test_written_csv_does_not_carry_formulas(tmp_path: Path) -> None:
 
     path = write_table(pd.DataFrame({"name": ['=HYPERLINK("x")', "Ann"]}), tmp_path / "out.csv")
     assert path.read_text().splitlines()[1].startswith("\"'=HYPERLINK")
+
+
+def test_quoted_header_names_are_read_as_text_columns(tmp_path: Path) -> None:
+    path = tmp_path / "presence.csv"
+    path.write_text('"person","place","start","end"\n"p1","hub",1,2\n', encoding="utf-8")
+    table = read_table(path, Format.CSV)
+    assert list(table.frame.columns) == ["person", "place", "start", "end"]
+    assert table.frame["start"].tolist() == ["1"]

@@ -29,7 +29,7 @@ from cordon.store.models import (
     PresenceRow,
 )
 
-SMALL = 950
+SMALL = 500
 ACTOR = Actor("test")
 TABLES = (PlaceRow, PersonRow, PresenceRow, PassageRow, ExposureRow, LabResultRow, GatheringRow)
 
@@ -80,7 +80,7 @@ def test_export_round_trip_through_cordon_import(tmp_path: Path) -> None:
     folder = tmp_path / "export"
     result = runner.invoke(
         app,
-        ["demo", "--db", demo_db, "--export", str(folder), "--population", "950", "--json"],
+        ["demo", "--db", demo_db, "--export", str(folder), "--population", "500", "--json"],
     )
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
@@ -93,7 +93,7 @@ def test_export_round_trip_through_cordon_import(tmp_path: Path) -> None:
     demo_counts, other_counts = counts(Store(demo_db)), counts(Store(other_db))
     demo_counts.pop("case_state"), other_counts.pop("case_state")
     assert demo_counts == other_counts
-    scenario = venus.generate(venus.DEFAULT_SEED, population=950)
+    scenario = venus.generate(venus.DEFAULT_SEED, population=500)
     presence = pd.read_csv(folder / "presence.csv")
     for column in ("start", "end"):
         stamps = pd.to_datetime(presence[column], utc=True)

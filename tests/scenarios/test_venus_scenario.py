@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -122,6 +123,10 @@ def test_gatherings_and_exposures(scenario: venus.Scenario) -> None:
     session = g.loc[t.westworld_session]
     assert session["place"] == "suite-westworld"
     assert set(session["participants"].split()) >= set(t.tourists) - set(t.turned_back)
+    today = g[g["start"] >= t.day1 + 5 * DAY + 6 * 3600]
+    with_crew = {i for i, members in today["participants"].items() if set(members.split()) & crew}
+    assert with_crew == {*t.shows_tonight, t.westworld_session}
+    assert set(today["kind"]) == {"show", "session", "meeting"}
     past = g[g["end"] <= t.day1 + 5 * DAY + 6 * 3600]
     assert set(past["kind"]) == {"show", "private"}
     e = scenario.exposures
@@ -133,6 +138,14 @@ def test_gatherings_and_exposures(scenario: venus.Scenario) -> None:
         assert source in crew
     for woman, crew_member in t.bridges:
         assert ((e["a"] == woman) & (e["b"] == crew_member)).any()
+    for woman in t.infected:
+        chain = t.chain(woman)
+        assert chain[0] in crew and chain[-1] == woman and len(chain) in (2, 4)
+        steps = [e[(e["a"] == a) & (e["b"] == b)] for a, b in itertools.pairwise(chain)]
+        assert all(len(step) for step in steps), chain
+        times = [int(step["start"].min()) for step in steps]
+        assert times == sorted(times), chain
+    assert sum(len(t.chain(w)) == 4 for w in t.infected) == 2
     exposed = set(e["b"]) - crew
     assert exposed == set(t.infected) | set(t.exposed_only)
     assert ((e["start"] >= t.day1 + 5 * DAY) & (e["start"] < t.data_end)).any()
@@ -162,10 +175,10 @@ def test_nights_are_spent_in_quarters(scenario: venus.Scenario) -> None:
 
 
 def test_same_seed_same_records_other_seed_other_story() -> None:
-    one, two = venus.generate(11, population=950), venus.generate(11, population=950)
+    one, two = venus.generate(11, population=500), venus.generate(11, population=500)
     for kind in venus.FILES:
         pd.testing.assert_frame_equal(one.tables()[kind], two.tables()[kind])
-    other = venus.generate(12, population=950)
+    other = venus.generate(12, population=500)
     assert other.truth.infected != one.truth.infected
     assert len(other.truth.infected) == 16 and len(other.truth.missing) == 6
     assert presence_problems(other) == [] and passage_problems(other) == []
@@ -204,3 +217,16 @@ def test_the_checks_catch_broken_records(scenario: venus.Scenario) -> None:
     broken.presence = scenario.presence
     broken.passages = scenario.passages.drop(scenario.passages.index[100])
     assert passage_problems(broken)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_seed_tells_the_same_story(seed: int) -> None:
+    s = venus.generate(seed, population=500)
+    t = s.truth
+    positive = s.lab[s.lab["result"] == "positive"].groupby("person")["collected_at"].min()
+    days = ((positive - t.day1) // DAY + 1).value_counts().sort_index().to_dict()
+    assert days == {1: 1, 2: 1, 3: 2, 4: 4, 5: 8}
+    assert (len(t.isolated), len(t.missing), len(t.egress), len(t.turned_back)) == (10, 6, 6, 6)
+    assert presence_problems(s) == [] and passage_problems(s) == []
+    foreign = s.passages[s.passages["credential"] == "foreign"]
+    assert set(foreign["person"]) == set(t.missing) | {e.escort for e in t.egress}

@@ -28,7 +28,7 @@ def run(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the scenario.")] = venus.DEFAULT_SEED,
     population: Annotated[
-        int, typer.Option(min=946, max=1600, help="Station residents, staff and performers.")
+        int, typer.Option(min=500, max=1600, help="Station residents, staff and performers.")
     ] = venus.POPULATION,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

@@ -36,6 +36,7 @@ MISSING = -1
 """The pk written for an optional reference that was left empty."""
 
 _AWARE = re.compile(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
+_LIST_SEPARATORS = re.compile(r"[\s,;|]+")
 _TRUE = {"1", "true", "t", "yes", "y", "exit"}
 _FALSE = {"0", "false", "f", "no", "n", ""}
 
@@ -285,7 +286,10 @@ def id_lists(
     unknown = np.zeros(len(values), dtype=bool)
     reasons = np.empty(len(values), dtype=object)
     for row, cell in enumerate(values.tolist()):
-        items = [item for item in re.split(r"[\s,;|]+", cell) if item]
+        if not cell:
+            out.append([])
+            continue
+        items = [item for item in _LIST_SEPARATORS.split(cell) if item]
         missing = [item for item in items if item not in ids]
         if missing:
             unknown[row] = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -108,7 +109,7 @@ def _read_csv(path: Path) -> RawTable:
     if not header.strip():
         raise ImportRefused(str(path), [], problem="is empty (no header line)")
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
-    names = [n.strip() for n in header.rstrip("\r\n").split(delimiter)]
+    names = [n.strip() for n in next(csv.reader([header.rstrip("\r\n")], delimiter=delimiter))]
     broken: list[RowError] = []
 
     def invalid(row: pacsv.InvalidRow) -> str:

@@ -47,7 +47,7 @@ def insert_ignore(
 
 def _python_column(table: Table, name: str, values: Any) -> list[Any]:
     if isinstance(table.c[name].type, JSON):
-        return [json.dumps(v) for v in values]
+        return ["[]" if isinstance(v, list) and not v else json.dumps(v) for v in values]
     if isinstance(values, np.ndarray):
         if values.dtype.kind == "f":
             return [None if np.isnan(v) else float(v) for v in values.tolist()]

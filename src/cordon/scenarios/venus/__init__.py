@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from cordon.domain.pathogen import DAY, ContainmentRules, PathogenProfile
 from cordon.domain.records import Route
@@ -122,6 +124,17 @@ class Truth:
     data_end: int = END
     confirmed_at: dict[str, int] = field(default_factory=dict)
 
+    def chain(self, person: str) -> tuple[str, ...]:
+        """The recorded chain of an infected woman, from the crew member it starts with:
+        ``("war-22", "perf-085", "war-38", "perf-141")`` reads war-22 infected perf-085, who met
+        war-38, who infected perf-141."""
+        infected_by_woman = {crew: woman for woman, crew in self.bridges}
+        out = [person, self.infector[person]]
+        while out[-1] in infected_by_woman:
+            woman = infected_by_woman[out[-1]]
+            out += [woman, self.infector[woman]]
+        return tuple(reversed(out))
+
 
 @dataclass
 class Scenario:
@@ -212,7 +225,10 @@ def write_files(scenario: Scenario, folder: Path) -> dict[str, Path]:
         for column in times.get(kind, ()):
             out[column] = _iso(out[column].to_numpy())
         path = folder / f"{kind}.csv"
-        out.to_csv(path, index=False)
+        table = pa.Table.from_pandas(out, preserve_index=False)
+        with path.open("wb") as handle:
+            handle.write((",".join(out.columns) + "\n").encode())
+            pacsv.write_csv(table, handle, pacsv.WriteOptions(include_header=False))
         paths[kind] = path
     profile = folder / "profile.json"
     profile.write_text(json.dumps(profile_record(scenario.profile), indent=2) + "\n")

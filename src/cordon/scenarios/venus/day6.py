@@ -85,18 +85,6 @@ def plan_day6(rng: np.random.Generator, story: Story, people: list[Member]) -> D
     )
     add(Appointment("john", "auditorium", clock(6, 8.5), clock(6, 9.5)))
     talks = ["john", "dominic", "bahati"]
-    day.meetings.append(
-        Show(
-            "talks-d6",
-            "Director and commander: the moratorium",
-            "admin",
-            clock(6, 10),
-            clock(6, 11.5),
-            6,
-            "M",
-            performers=talks,
-        )
-    )
     stop(("bahati", Stop(clock(6, 9.25), "arrive", "berth", keep=True)))
     for who in talks:
         add(Appointment(who, "admin", clock(6, 10), clock(6, 11.5)))

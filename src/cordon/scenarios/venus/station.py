@@ -15,10 +15,12 @@ __all__ = [
     "GROUPS",
     "ISOLATION_BEDS",
     "ISOLATION_WARD",
+    "MIN_POPULATION",
     "Member",
     "PlaceSpec",
     "build_people",
     "build_places",
+    "group_sizes",
 ]
 
 ISOLATION_WARD = "ward-iso"
@@ -152,6 +154,21 @@ GROUPS: dict[str, tuple[str, str, int, float]] = {
 """The station's groups besides the named persons; residents fill up to the population."""
 
 
+SCALED = ("hospitality", "engineering")
+"""Groups whose size follows the population (the others are what the story needs)."""
+MIN_POPULATION = 500
+
+
+def group_sizes(population: int) -> dict[str, int]:
+    """How many people of each group a station of ``population`` has (named persons aside)."""
+    sizes = {
+        g: round(n * population / 1500) if g in SCALED else n
+        for g, (_r, _a, n, _w) in GROUPS.items()
+    }
+    sizes["resident"] = population - 3 - sum(sizes.values())
+    return sizes
+
+
 @dataclass
 class Member:
     """One person as the generator sees them: the file's columns and what drives their days."""
@@ -174,10 +191,10 @@ def _name(rng: np.random.Generator, female: bool) -> str:
 def build_people(rng: np.random.Generator, population: int) -> list[Member]:
     """Station people (``population`` of them, homes in quarters), the visiting crew and the
     day-6 arrivals."""
-    fixed = sum(n for _r, _a, n, _w in GROUPS.values()) + 3
+    sizes = group_sizes(population)
     beds = len(RINGS) * QUARTERS_PER_RING * QUARTERS_BEDS
-    if not fixed + 50 <= population <= beds:
-        raise ValueError(f"population must be between {fixed + 50} and {beds}")
+    if not MIN_POPULATION <= population <= beds:
+        raise ValueError(f"population must be between {MIN_POPULATION} and {beds}")
     people = [
         Member("john", "John Mercer", "staff", "administration", "director", False),
         Member("dominic", "Dominic Reyes", "security", "police", "security", False),
@@ -185,9 +202,10 @@ def build_people(rng: np.random.Generator, population: int) -> list[Member]:
     ]
     prefixes = {"admin": "adm", "security": "sec", "medical": "med", "scientist": "sci"}
     prefixes |= {"performer": "perf", "hospitality": "hos", "engineering": "eng", "patient": "pat"}
-    groups = {**GROUPS, "resident": ("resident", "residents", population - fixed, 0.5)}
+    groups = {**GROUPS, "resident": ("resident", "residents", 0, 0.5)}
     prefixes["resident"] = "res"
-    for group, (role, affiliation, count, women) in groups.items():
+    for group, (role, affiliation, _n, women) in groups.items():
+        count = sizes[group]
         for k in range(1, count + 1):
             female = bool(rng.random() < women)
             people.append(

@@ -456,7 +456,7 @@ def _egresses(
         story.escort_nights.add((escort, day))
         home = by_id[woman].home
         assert home is not None
-        meet = clock(day, SLOTS["E"][0] + 0.3 * (k % 3))
+        meet = clock(day, SLOTS["E"][0] + 0.3 * (k % 3)) + int(rng.integers(0, 600))
         go = meet + 2700
         out = go + EGRESS_WALK
         for who in (woman, escort):
