@@ -32,8 +32,7 @@ CREW = [f"v{k}" for k in range(1, 6)]
 def venus(folder: Path) -> dict[str, Path]:
     places = "id,name,kind,capacity,parent,exit\nward-1,Ward,ward,10,,\nsuite,Suite,suite,4,,\n"
     people = "id,name,role,affiliation,home\n" + "".join(
-        f"{p},{p},{'performer' if p.startswith('w') else 'visiting crew'},,\n"
-        for p in WOMEN + CREW
+        f"{p},{p},{'performer' if p.startswith('w') else 'visiting crew'},,\n" for p in WOMEN + CREW
     )
     rows = ["a,b,place,start,end,duration_s,route,source"]
     for day in range(5):

@@ -191,9 +191,7 @@ def estimate_rt(
 
 
 @numba.njit(parallel=True, cache=True)
-def _window_sums(
-    series: np.ndarray, w: np.ndarray, window: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _window_sums(series: np.ndarray, w: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Per series and window end: cases in the window and the infectious pressure in it."""
     n_series, n_days = series.shape
     n_out = n_days - window

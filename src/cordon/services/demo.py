@@ -16,17 +16,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from cordon.domain.cases import Case, Clinical, Containment
 from cordon.domain.roles import Actor, Permission, require
 from cordon.formats.schemas import Kind
 from cordon.scenarios import venus
-from cordon.services import cases
+from cordon.services import containment, missing
 from cordon.services.admin import init_store
 from cordon.services.imports import ImportReport, import_file
 from cordon.services.profile_import import import_profile
 from cordon.services.progress import NO_PROGRESS, Progress
-from cordon.store import cases as case_store
-from cordon.store import directory
 from cordon.store.db import Store
 
 __all__ = ["DemoReport", "run_demo", "stage_situation"]
@@ -95,45 +92,10 @@ def run_demo(
 
 
 def stage_situation(session: Session, truth: venus.Truth, *, actor: Actor) -> int:
-    """Set the cases of the story through the case transitions: the 16 confirmed (10 isolated in
-    the isolation ward, 6 missing) and the women exposed but not yet confirmed. Returns how many
-    cases changed (none on a re-run).
-
-    This is the demo's stand-in for the containment rules (``services.containment.apply_rules``),
-    which derive the same states from the records.
-    """
-    wanted: list[tuple[str, Clinical, Containment, str | None, int]] = []
-    for person in truth.infected:
-        at = truth.confirmed_at[person]
-        if person in truth.missing:
-            wanted.append(
-                (person, Clinical.CONFIRMED, Containment.MISSING, truth.isolation_ward, at)
-            )
-        else:
-            wanted.append(
-                (person, Clinical.CONFIRMED, Containment.ISOLATED, truth.isolation_ward, at)
-            )
-    changed = 0
-    for person, clinical, containment, place, at in wanted:
-        if _already(session, person, clinical, containment, place):
-            continue
-        cases.change_case(
-            session,
-            person,
-            actor=actor,
-            reason="Venus demo: the situation on the morning of day 6",
-            at=at,
-            clinical=clinical,
-            containment=containment,
-            assigned_place=place,
-        )
-        changed += 1
-    return changed
-
-
-def _already(
-    session: Session, person: str, clinical: Clinical, containment: Containment, place: str | None
-) -> bool:
-    pk, _ = directory.get_person(session, person)
-    case: Case = case_store.get_case(session, pk, person)
-    return (case.clinical, case.containment, case.assigned_place) == (clinical, containment, place)
+    """Apply the containment rules to the loaded records as of the data's end (noon of day 6),
+    as an outbreak team would: positives confirmed and isolated, the exposed quarantined, then
+    everyone under order who is not in their place marked missing or departed. Returns how many
+    orders that issued (none on a re-run)."""
+    report = containment.apply_rules(session, actor=actor, now=truth.data_end)
+    missing.find_missing(session, actor=actor, at=truth.data_end, record=True)
+    return len(report.orders)
