@@ -1,0 +1,207 @@
+"""The Venus station story end to end, through cordon's public interfaces only: the CLI and the API.
+
+The expected answers come from the scenario generator's own record of who is who (``truth``),
+never from cordon's answers; the store is loaded by ``cordon demo`` exactly as a facility would.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cordon.api import create_app
+from cordon.api.settings import ServiceSettings
+from cordon.cli.app import app as cli
+from cordon.scenarios import venus
+from cordon.times import parse_time
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+NOON_DAY6 = "2026-11-24T12:00:00Z"
+MIDNIGHT_END_DAY6 = parse_time("2026-11-25T00:00:00Z")
+DAY = 86_400
+
+
+class Station:
+    """The demo store and a way to run commands on it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.url = f"sqlite:///{folder / 'venus.db'}"
+        self.env = {"CORDON_DATABASE_URL": self.url, "CORDON_CLOCK": NOON_DAY6}
+        self.runner = CliRunner()
+        self.truth = venus.generate(venus.DEFAULT_SEED).truth
+
+    def run(self, *args: str) -> str:
+        result = self.runner.invoke(cli, list(args), env=self.env)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.run(*args, "--json"))
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory: pytest.TempPathFactory) -> Station:
+    station = Station(tmp_path_factory.mktemp("venus"))
+    shown = station.json("demo")
+    assert shown["key"]["commander"] == "bahati"
+    return station
+
+
+@pytest.fixture(scope="module")
+def api(station: Station) -> Iterator[TestClient]:
+    station.run("user", "add", "lead", "--role", "command", "--no-password")
+    secret = station.json("token", "create", "lead", "--name", "acceptance")["secret"]
+    settings = ServiceSettings(database_url=station.url, clock=NOON_DAY6, cookie_secure=False)
+    with TestClient(create_app(settings)) as client:
+        client.headers["Authorization"] = f"Bearer {secret}"
+        yield client
+
+
+def test_1_sixteen_infected_ten_isolated_six_missing(station: Station) -> None:
+    truth = station.truth
+    cases = {c["person"]: c for c in station.json("cases")}
+    confirmed = {p for p, c in cases.items() if c["clinical"] == "confirmed"}
+    assert confirmed == set(truth.infected) and len(confirmed) == 16
+    isolated = {p for p in confirmed if cases[p]["containment"] == "isolated"}
+    assert isolated == set(truth.isolated) and len(isolated) == 10
+    gone = {p for p in confirmed if cases[p]["containment"] in ("missing", "departed")}
+    assert gone == set(truth.missing) and len(gone) == 6
+    people = station.json("people", "--limit", "2000")["items"]
+    homes = {p["id"]: p for p in people}
+    assert all(homes[p]["role"] != "visiting_crew" for p in confirmed)
+
+
+def test_2_the_six_egress_events_with_escort_and_foreign_credential(station: Station) -> None:
+    found = {m["person"]: m for m in station.json("missing")}
+    for egress in station.truth.egress:
+        case = found[egress.person]
+        assert case["status"] == "departed"
+        out = case["egress"]
+        assert out["place"] == egress.airlock and out["place"] in station.truth.airlocks
+        assert parse_time(str(out["at"])) == egress.time
+        assert out["credential"] == "foreign" and out["camera"] == egress.camera
+        assert egress.escort in {c["person"] for c in out["companions"]}
+
+
+def test_3_forward_from_the_crew_and_backward_from_stephanie(station: Station) -> None:
+    truth = station.truth
+    forward = station.json("trace", *truth.crew, "--direction", "forward", "--limit", "0")
+    reached = {p["person"]: p for p in forward["forward"]}
+    assert set(truth.infected) <= set(reached)
+    for woman in truth.infected:
+        assert reached[woman]["link"] == truth.chain(woman)[-2], woman  # the recorded infector
+    longest = max(truth.infected, key=lambda w: len(truth.chain(w)))
+    chain = truth.chain(longest)
+    assert len(chain) >= 4  # crew -> woman -> crew -> woman: transmission both ways
+    alone = station.json("trace", chain[0], "--direction", "forward", "--limit", "0")
+    found = {p["person"]: p for p in alone["forward"]}
+    assert found[longest]["generation"] == len(chain) - 1
+    assert [step if isinstance(step, str) else step["person"] for step in found[longest]["path"]][
+        -len(chain) :
+    ] == list(chain)
+    backward = station.json("trace", truth.index_patient, "--direction", "backward")
+    sources = {p["person"]: p for p in backward["backward"]}
+    infector = truth.infector[truth.index_patient]
+    assert infector in sources and sources[infector]["link"] == truth.index_patient
+
+
+def test_4_doubling_about_a_day_and_rt_above_one(station: Station) -> None:
+    report = station.json("estimate", "--window", "3")
+    assert report["cases"][:5] == list(venus.CONFIRMED_PER_DAY)
+    growth = report["growth"]
+    assert growth["doubling_low"] <= 1 <= growth["doubling_high"]
+    assert 0.5 < growth["doubling"] < 2
+    latest = [r for r in report["rt"] if r["mean"] is not None][-1]
+    assert latest["mean"] > 1 and latest["low"] > 1
+
+
+@pytest.mark.xfail(reason="the forecast does not yet carry the observed growth", strict=True)
+def test_5_forecast_exceeds_capacity_without_action_and_grows_less_with_it(
+    api: TestClient,
+) -> None:
+    job = api.post("/api/v1/forecast", json={"days": 7, "runs": 300, "seed": 1}).json()
+    for _ in range(600):
+        job = api.get(f"/api/v1/jobs/{job['id']}").json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    assert job["status"] == "done", job
+    report = job["result"]
+    rows = {s["name"]: s for s in report["scenarios"]}
+    nothing, everything = rows["no action"], rows["all"]
+    first = nothing["capacity"]["first_day"]
+    assert first is not None and report["days"][first] in ("2026-11-24", "2026-11-25")
+    cases_nothing = nothing["bands"]["cases"]["median"]
+    cases_all = everything["bands"]["cases"]["median"]
+    assert cases_all[-1] < cases_nothing[-1]
+    quarantine = rows["quarantine"]["bands"]["cases"]["median"]
+    assert quarantine[-1] < cases_nothing[-1]
+
+
+def test_6_housing_fits_the_isolated_women_and_the_scientists(station: Station) -> None:
+    scientists = len(station.truth.arrived_scientists)
+    plan = station.json("plan", "housing", "--extra", f"scientist={scientists}")
+    assert plan["feasible"] and plan["short"] == {}
+    assert plan["conversions"], "the hospital alone cannot hold them: a larger room is converted"
+    housed = {b["person"] for b in plan["beds"] if b["room"]}
+    assert set(station.truth.infected) <= housed
+    assert sum(1 for b in plan["beds"] if b["cohort"] == "scientist" and b["room"]) == scientists
+    no_conversion = station.json(
+        "plan", "housing", "--extra", f"scientist={scientists}", "--no-convert"
+    )
+    assert no_conversion["short"]
+
+
+def test_7_roster_covers_every_airlock_around_the_clock(station: Station) -> None:
+    plan = station.json("plan", "roster", "--days", "7")
+    assert plan["covered"] and plan["uncovered_post_hours"] == 0
+    assert set(station.truth.airlocks) <= set(plan["exits"])
+    guards = {g["guard"] for g in plan["guards"]}
+    assert guards <= set(station.truth.security)
+    covered = {(s["exit"], s["start"]) for s in plan["shifts"]}
+    assert len(covered) == len(plan["exits"]) * 7 * 24 // plan["shift_hours"]
+
+
+def test_8_moratorium_suspends_tonight_and_lapses_at_midnight(api: TestClient) -> None:
+    answer = api.post(
+        "/api/v1/moratoria",
+        json={"reason": "the commander's 'just for today'", "just_for_today": True},
+    )
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    truth = venus.generate(venus.DEFAULT_SEED).truth
+    suspended = {g["gathering"]["id"] for g in body["suspended"]}
+    assert suspended == {*truth.shows_tonight, truth.westworld_session}
+    assert body["order"]["expiry"] == MIDNIGHT_END_DAY6
+    before = api.get("/api/v1/gatherings", params={"limit": 500}).json()["items"]
+    assert {g["id"] for g in before if g["status"] == "suspended"} == suspended
+
+
+def test_9_a_held_woman_at_an_airlock_is_denied_and_alerted_within_a_second(
+    api: TestClient, station: Station
+) -> None:
+    woman = station.truth.isolated[0]
+    newest = api.get("/api/v1/alerts", params={"limit": 1}).json()["items"]
+    after = newest[0]["id"] if newest else 0
+    began = time.monotonic()
+    decision = api.post(
+        "/api/v1/access/decide",
+        json={"person": woman, "door": station.truth.airlocks[0], "direction": "out"},
+    ).json()
+    assert decision["allowed"] is False and "isolation" in decision["reason"]
+    seen: list[dict[str, Any]] = []
+    while time.monotonic() - began < 1.0 and not seen:
+        items = api.get("/api/v1/alerts", params={"limit": 20}).json()["items"]
+        seen = [a for a in items if a["id"] > after and a.get("person") == woman]
+        time.sleep(0.05)
+    assert seen, "no alert within a second"
