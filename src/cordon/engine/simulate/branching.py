@@ -83,22 +83,22 @@ def _run(seed, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, 
          clear_s, iso, quar, quar_s, mor, hold, share, g_share):  # fmt: skip
     np.random.seed(seed)
     n = population
-    t_inf = np.full(n, np.inf)
-    t_ie = np.full(n, np.inf)
-    found = np.full(n, np.inf)
-    quarantined = np.full(n, np.inf)
-    left = np.full(n, np.inf)
-    cap = 4 * n + len(s_time) + 16
+    room = min(n, 256 + 4 * len(s_time))
+    people = np.full((5, room), np.inf)  # infected, recovered, found, quarantined, left
+    cap = 1024 + len(s_time)
     ht = np.empty(cap)
     hv = np.empty(cap, np.int64)
+    queue_parent = np.full(cap, -1, np.int64)
     size = 0
     count = 0
-    queue_parent = np.full(cap, -1, np.int64)
     n_events = 0
     for i in range(min(len(s_time), n)):
         size = _push(ht, hv, size, s_time[i], -1 - i)
+    horizon = t0 + n_days * 86_400.0
     while size > 0 and count < n:
         t, tag, size = _pop(ht, hv, size)
+        if t >= horizon:
+            break
         if tag < 0:
             parent = -1
             seed_i = -1 - tag
@@ -109,6 +109,12 @@ def _run(seed, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, 
                 continue
         j = count
         count += 1
+        if j >= people.shape[1]:
+            bigger = np.full((5, min(n, 2 * people.shape[1])), np.inf)
+            bigger[:, : people.shape[1]] = people
+            people = bigger
+        t_inf, t_ie, found = people[0], people[1], people[2]
+        quarantined, left = people[3], people[4]
         from_found = found[parent] if parent >= 0 else np.inf
         d_lat, d_inf = _durations(lat, inf, shape)
         t_is, t_ie[j], found[j], quarantined[j], left[j] = course(
@@ -127,14 +133,16 @@ def _run(seed, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, 
             tc = t_is + np.random.random() * d_inf
             if tc < t0 or tc >= stop or not _kept(tc, mor, share, g_share):
                 continue
-            if size >= cap or n_events >= cap:
-                break
+            if size >= len(ht) or n_events >= len(queue_parent):
+                ht = _grown(ht)
+                hv = _grown(hv)
+                queue_parent = _grown(queue_parent)
             queue_parent[n_events] = j
             size = _push(ht, hv, size, tc, n_events)
             n_events += 1
     out = np.zeros((N_SERIES, n_days), np.int32)
-    daily_counts(out, t0, t_inf[:count], t_ie[:count], found[:count], quarantined[:count],
-                 left[:count], quar_s, clear_s)  # fmt: skip
+    daily_counts(out, t0, people[0, :count], people[1, :count], people[2, :count],
+                 people[3, :count], people[4, :count], quar_s, clear_s)  # fmt: skip
     return out
 
 
@@ -144,3 +152,10 @@ def _durations(lat, inf, shape):
         return lat, inf
     d_lat = np.random.gamma(shape, lat / shape) if lat > 0 else 0.0
     return d_lat, np.random.gamma(shape, inf / shape)
+
+
+@numba.njit(cache=True)
+def _grown(a):  # type: ignore[no-untyped-def]
+    bigger = np.empty(2 * len(a), a.dtype)
+    bigger[: len(a)] = a
+    return bigger
