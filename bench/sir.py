@@ -47,8 +47,16 @@ def main() -> None:
     cap = os.environ.get("BENCH_EON_RUNS")
     threads = numba.get_num_threads()
     print(f"tau {TAU}, gamma {GAMMA}, mean degree {DEGREE}, 10 initial; {threads} threads")
-    header = ("nodes", "runs us/eon", "cordon ms/run", "eon ms/run", "ratio", "ensemble runs/s",
-              "mean size us/eon", "KS p")  # fmt: skip
+    header = (
+        "nodes",
+        "runs us/eon",
+        "cordon ms/run",
+        "eon ms/run",
+        "ratio",
+        "ensemble runs/s",
+        "mean size us/eon",
+        "KS p",
+    )
     print("{:>9} {:>12} {:>14} {:>11} {:>7} {:>16} {:>18} {:>7}".format(*header))
     for n in SIZES:
         a, b = network(n)

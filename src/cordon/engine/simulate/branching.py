@@ -45,22 +45,80 @@ class BranchingModel:
         _, infected_at, found_at, departed_at = self.seeds.arrays()
         h, c = self.history, self.controls
         out: np.ndarray = _ensemble(
-            np.asarray(seeds, np.int64), self.r, self.k, self.population, self.t0, self.days,
-            infected_at, found_at, departed_at, h.latent_s, h.infectious_s, h.shape,
-            h.egress_probability, h.clearance_s, c.isolation, c.quarantine, c.quarantine_s,
-            c.moratorium, c.hold, share.astype(np.float64), float(self.gathering_share),
-        )  # fmt: skip
+            np.asarray(seeds, np.int64),
+            self.r,
+            self.k,
+            self.population,
+            self.t0,
+            self.days,
+            infected_at,
+            found_at,
+            departed_at,
+            h.latent_s,
+            h.infectious_s,
+            h.shape,
+            h.egress_probability,
+            h.clearance_s,
+            c.isolation,
+            c.quarantine,
+            c.quarantine_s,
+            c.moratorium,
+            c.hold,
+            share.astype(np.float64),
+            float(self.gathering_share),
+        )
         return out
 
 
 @numba.njit(parallel=True, cache=True)
-def _ensemble(seeds, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, shape,
-              egress_p, clear_s, iso, quar, quar_s, mor, hold, share, g_share):  # fmt: skip
+def _ensemble(
+    seeds,
+    r,
+    k,
+    population,
+    t0,
+    n_days,
+    s_time,
+    s_found,
+    s_left,
+    lat,
+    inf,
+    shape,
+    egress_p,
+    clear_s,
+    iso,
+    quar,
+    quar_s,
+    mor,
+    hold,
+    share,
+    g_share,
+):
     out = np.zeros((len(seeds), N_SERIES, n_days), np.int32)
     for i in numba.prange(len(seeds)):
-        out[i] = _run(seeds[i], r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf,
-                      shape, egress_p, clear_s, iso, quar, quar_s, mor, hold, share,
-                      g_share)  # fmt: skip
+        out[i] = _run(
+            seeds[i],
+            r,
+            k,
+            population,
+            t0,
+            n_days,
+            s_time,
+            s_found,
+            s_left,
+            lat,
+            inf,
+            shape,
+            egress_p,
+            clear_s,
+            iso,
+            quar,
+            quar_s,
+            mor,
+            hold,
+            share,
+            g_share,
+        )
     return out
 
 
@@ -70,8 +128,9 @@ def _kept(t, mor, share, g_share):
     suspended = 0.0
     for m in range(mor.shape[0]):
         if mor[m, 0] <= t < mor[m, 1]:
-            part = 1.0 if mor[m, 2] < 0 else (share[int(mor[m, 2])] if mor[m, 2] < len(share)
-                                              else 0.0)  # fmt: skip
+            part = (
+                1.0 if mor[m, 2] < 0 else (share[int(mor[m, 2])] if mor[m, 2] < len(share) else 0.0)
+            )
             if mor[m, 3] > 0:
                 part *= g_share
             suspended += part
@@ -79,8 +138,29 @@ def _kept(t, mor, share, g_share):
 
 
 @numba.njit(cache=True)
-def _run(seed, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, shape, egress_p,
-         clear_s, iso, quar, quar_s, mor, hold, share, g_share):  # fmt: skip
+def _run(
+    seed,
+    r,
+    k,
+    population,
+    t0,
+    n_days,
+    s_time,
+    s_found,
+    s_left,
+    lat,
+    inf,
+    shape,
+    egress_p,
+    clear_s,
+    iso,
+    quar,
+    quar_s,
+    mor,
+    hold,
+    share,
+    g_share,
+):
     np.random.seed(seed)
     n = population
     room = min(n, 256 + 4 * len(s_time))
@@ -118,9 +198,19 @@ def _run(seed, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, 
         from_found = found[parent] if parent >= 0 else np.inf
         d_lat, d_inf = _durations(lat, inf, shape)
         t_is, t_ie[j], found[j], quarantined[j], left[j] = course(
-            t, d_lat, d_inf, np.random.random(), np.random.random(), np.random.random(),
-            np.random.random(), from_found, egress_p, iso, quar, hold,
-        )  # fmt: skip
+            t,
+            d_lat,
+            d_inf,
+            np.random.random(),
+            np.random.random(),
+            np.random.random(),
+            np.random.random(),
+            from_found,
+            egress_p,
+            iso,
+            quar,
+            hold,
+        )
         t_inf[j] = t
         if seed_i >= 0:
             if not np.isnan(s_found[seed_i]):
@@ -141,8 +231,17 @@ def _run(seed, r, k, population, t0, n_days, s_time, s_found, s_left, lat, inf, 
             size = _push(ht, hv, size, tc, n_events)
             n_events += 1
     out = np.zeros((N_SERIES, n_days), np.int32)
-    daily_counts(out, t0, people[0, :count], people[1, :count], people[2, :count],
-                 people[3, :count], people[4, :count], quar_s, clear_s)  # fmt: skip
+    daily_counts(
+        out,
+        t0,
+        people[0, :count],
+        people[1, :count],
+        people[2, :count],
+        people[3, :count],
+        people[4, :count],
+        quar_s,
+        clear_s,
+    )
     return out
 
 
@@ -155,7 +254,7 @@ def _durations(lat, inf, shape):
 
 
 @numba.njit(cache=True)
-def _grown(a):  # type: ignore[no-untyped-def]
+def _grown(a):
     bigger = np.empty(2 * len(a), a.dtype)
     bigger[: len(a)] = a
     return bigger

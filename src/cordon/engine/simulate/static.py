@@ -70,11 +70,20 @@ class StaticModel:
             raise EngineError("tau >= 0 and gamma > 0 are required")
         windows = _merged_windows(self.controls.moratorium)
         sizes, series = _ensemble(
-            np.asarray(seeds, np.int64), self.indptr, self.indices, self.weights, self.tau,
-            self.gamma, self.latent_s, np.asarray(self.initial, np.int64),
-            self.controls.isolation, self.controls.quarantine, self.controls.quarantine_s,
-            windows, self.days,
-        )  # fmt: skip
+            np.asarray(seeds, np.int64),
+            self.indptr,
+            self.indices,
+            self.weights,
+            self.tau,
+            self.gamma,
+            self.latent_s,
+            np.asarray(self.initial, np.int64),
+            self.controls.isolation,
+            self.controls.quarantine,
+            self.controls.quarantine_s,
+            windows,
+            self.days,
+        )
         out: np.ndarray = sizes if self.days == 0 else series
         return out
 
@@ -128,7 +137,7 @@ def _pop(ht, hv, size):
 
 
 @numba.njit(cache=True)
-def _exponential(rate):  # type: ignore[no-untyped-def]
+def _exponential(rate):
     """An exponential draw by inversion (Numba's own exponential is ten times slower)."""
     return -np.log(1.0 - np.random.random()) / rate
 
@@ -151,20 +160,35 @@ def _advance(start, delay, windows):
 
 
 @numba.njit(parallel=True, cache=True)
-def _ensemble(seeds, indptr, indices, weights, tau, gamma, latent, initial, iso, quar, quar_s,
-              windows, n_days):  # fmt: skip
+def _ensemble(
+    seeds, indptr, indices, weights, tau, gamma, latent, initial, iso, quar, quar_s, windows, n_days
+):
     runs = len(seeds)
     sizes = np.zeros(runs, np.int64)
     series = np.zeros((runs, N_SERIES, n_days), np.int32)
     for r in numba.prange(runs):
-        sizes[r] = _run(seeds[r], indptr, indices, weights, tau, gamma, latent, initial, iso,
-                        quar, quar_s, windows, series[r])  # fmt: skip
+        sizes[r] = _run(
+            seeds[r],
+            indptr,
+            indices,
+            weights,
+            tau,
+            gamma,
+            latent,
+            initial,
+            iso,
+            quar,
+            quar_s,
+            windows,
+            series[r],
+        )
     return sizes, series
 
 
 @numba.njit(cache=True)
-def _run(seed, indptr, indices, weights, tau, gamma, latent, initial, iso, quar, quar_s,
-         windows, out):  # fmt: skip
+def _run(
+    seed, indptr, indices, weights, tau, gamma, latent, initial, iso, quar, quar_s, windows, out
+):
     np.random.seed(seed)
     n = len(indptr) - 1
     pred = np.full(n, np.inf)

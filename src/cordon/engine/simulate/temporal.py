@@ -92,9 +92,17 @@ class TemporalContacts:
         day_ptr = np.zeros(n_days + 1, np.int64)
         np.cumsum(np.bincount(day, minlength=n_days), out=day_ptr[1:])
         return cls(
-            a[order], b[order], start[order], end[order], weight[order], route[order],
-            gathering[order], day_ptr, float(origin), int(n_nodes),
-        )  # fmt: skip
+            a[order],
+            b[order],
+            start[order],
+            end[order],
+            weight[order],
+            route[order],
+            gathering[order],
+            day_ptr,
+            float(origin),
+            int(n_nodes),
+        )
 
     @property
     def n_days(self) -> int:
@@ -128,12 +136,35 @@ class TemporalModel:
         if len(node) and (node.min() < 0 or node.max() >= c.n_nodes):
             raise EngineError("a seed names a node that is not in the contact network")
         out: np.ndarray = _ensemble(
-            np.asarray(seeds, np.int64), c.n_nodes, c.a, c.b, c.start, c.end, prob, c.route,
-            c.gathering, c.day_ptr, c.origin, float(self.t0), int(self.days), self.resample,
-            node, infected_at, found_at, departed_at, h.latent_s, h.infectious_s, h.shape,
-            h.egress_probability, h.clearance_s, k.isolation, k.quarantine, k.quarantine_s,
-            k.moratorium, k.hold,
-        )  # fmt: skip
+            np.asarray(seeds, np.int64),
+            c.n_nodes,
+            c.a,
+            c.b,
+            c.start,
+            c.end,
+            prob,
+            c.route,
+            c.gathering,
+            c.day_ptr,
+            c.origin,
+            float(self.t0),
+            int(self.days),
+            self.resample,
+            node,
+            infected_at,
+            found_at,
+            departed_at,
+            h.latent_s,
+            h.infectious_s,
+            h.shape,
+            h.egress_probability,
+            h.clearance_s,
+            k.isolation,
+            k.quarantine,
+            k.quarantine_s,
+            k.moratorium,
+            k.hold,
+        )
         return out
 
 
@@ -159,26 +190,101 @@ def _suspended(s: float, route: int, gathering: bool, mor: np.ndarray) -> bool:
 
 @numba.njit(parallel=True, cache=True)
 def _ensemble(
-    seeds, n, ca, cb, cs, ce, cp, cr, cg, day_ptr, origin, t0, n_days, resample,
-    s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, clear_s, iso, quar, quar_s, mor,
+    seeds,
+    n,
+    ca,
+    cb,
+    cs,
+    ce,
+    cp,
+    cr,
+    cg,
+    day_ptr,
+    origin,
+    t0,
+    n_days,
+    resample,
+    s_node,
+    s_time,
+    s_found,
+    s_left,
+    lat,
+    inf,
+    shape,
+    egress_p,
+    clear_s,
+    iso,
+    quar,
+    quar_s,
+    mor,
     hold,
-):  # fmt: skip
+):
     out = np.zeros((len(seeds), N_SERIES, n_days), np.int32)
     for r in numba.prange(len(seeds)):
         out[r] = _run(
-            seeds[r], n, ca, cb, cs, ce, cp, cr, cg, day_ptr, origin, t0, n_days, resample,
-            s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, clear_s, iso, quar, quar_s,
-            mor, hold,
-        )  # fmt: skip
+            seeds[r],
+            n,
+            ca,
+            cb,
+            cs,
+            ce,
+            cp,
+            cr,
+            cg,
+            day_ptr,
+            origin,
+            t0,
+            n_days,
+            resample,
+            s_node,
+            s_time,
+            s_found,
+            s_left,
+            lat,
+            inf,
+            shape,
+            egress_p,
+            clear_s,
+            iso,
+            quar,
+            quar_s,
+            mor,
+            hold,
+        )
     return out
 
 
 @numba.njit(cache=True)
 def _run(
-    seed, n, ca, cb, cs, ce, cp, cr, cg, day_ptr, origin, t0, n_days, resample,
-    s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, clear_s, iso, quar, quar_s, mor,
+    seed,
+    n,
+    ca,
+    cb,
+    cs,
+    ce,
+    cp,
+    cr,
+    cg,
+    day_ptr,
+    origin,
+    t0,
+    n_days,
+    resample,
+    s_node,
+    s_time,
+    s_found,
+    s_left,
+    lat,
+    inf,
+    shape,
+    egress_p,
+    clear_s,
+    iso,
+    quar,
+    quar_s,
+    mor,
     hold,
-):  # fmt: skip
+):
     np.random.seed(seed)
     t_inf = np.full(n, np.inf)
     t_is = np.full(n, np.inf)
@@ -190,8 +296,26 @@ def _run(
     draws = np.full((n, 6), np.nan)
     for i in range(len(s_node)):
         u = s_node[i]
-        _infect(u, s_time[i], np.inf, draws, lat, inf, shape, egress_p, iso, quar, hold,
-                t_inf, t_is, t_ie, found, quarantined, left, blocked)  # fmt: skip
+        _infect(
+            u,
+            s_time[i],
+            np.inf,
+            draws,
+            lat,
+            inf,
+            shape,
+            egress_p,
+            iso,
+            quar,
+            hold,
+            t_inf,
+            t_is,
+            t_ie,
+            found,
+            quarantined,
+            left,
+            blocked,
+        )
         if not np.isnan(s_found[i]):
             found[u] = s_found[i]
         if not np.isnan(s_left[i]):
@@ -222,8 +346,26 @@ def _run(
                 t = max(s, t_is[v])
                 open_ = t < e and t < t_ie[v] and t < blocked[v] and t < t_inf[u]
                 if open_ and np.random.random() < cp[c]:
-                    _infect(u, t, found[v], draws, lat, inf, shape, egress_p, iso, quar, hold,
-                            t_inf, t_is, t_ie, found, quarantined, left, blocked)  # fmt: skip
+                    _infect(
+                        u,
+                        t,
+                        found[v],
+                        draws,
+                        lat,
+                        inf,
+                        shape,
+                        egress_p,
+                        iso,
+                        quar,
+                        hold,
+                        t_inf,
+                        t_is,
+                        t_ie,
+                        found,
+                        quarantined,
+                        left,
+                        blocked,
+                    )
     out = np.zeros((N_SERIES, n_days), np.int32)
     daily_counts(out, t0, t_inf, t_ie, found, quarantined, left, quar_s, clear_s)
     return out
@@ -231,9 +373,25 @@ def _run(
 
 @numba.njit(cache=True)
 def _infect(
-    u, t, infector_found, draws, lat, inf, shape, egress_p, iso, quar, hold,
-    t_inf, t_is, t_ie, found, quarantined, left, blocked,
-):  # fmt: skip
+    u,
+    t,
+    infector_found,
+    draws,
+    lat,
+    inf,
+    shape,
+    egress_p,
+    iso,
+    quar,
+    hold,
+    t_inf,
+    t_is,
+    t_ie,
+    found,
+    quarantined,
+    left,
+    blocked,
+):
     if np.isnan(draws[u, 0]):
         d_lat, d_inf = draw_person(lat, inf, shape)
         draws[u, 0] = d_lat
@@ -242,7 +400,17 @@ def _infect(
             draws[u, j] = np.random.random()
     t_inf[u] = t
     t_is[u], t_ie[u], found[u], quarantined[u], left[u] = course(
-        t, draws[u, 0], draws[u, 1], draws[u, 2], draws[u, 3], draws[u, 4], draws[u, 5],
-        infector_found, egress_p, iso, quar, hold,
-    )  # fmt: skip
+        t,
+        draws[u, 0],
+        draws[u, 1],
+        draws[u, 2],
+        draws[u, 3],
+        draws[u, 4],
+        draws[u, 5],
+        infector_found,
+        egress_p,
+        iso,
+        quar,
+        hold,
+    )
     blocked[u] = min(found[u], quarantined[u], left[u])
