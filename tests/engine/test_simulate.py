@@ -305,6 +305,30 @@ def test_interventions_reduce_spread_and_fill_beds() -> None:
     assert holds[:, 4].sum() == 0
 
 
+def test_tracing_quarantines_every_contact_in_the_look_back() -> None:
+    # case 0 isolated at 12 h; it met 1..5 before (6 at 1 h, outside a 10 h look-back), 7 after
+    a = np.zeros(7, np.int64)
+    b = np.array([1, 2, 3, 4, 5, 6, 7])
+    start = np.array([3, 4, 5, 6, 7, 1, 20]) * HOUR
+    contacts = TemporalContacts.build(a, b, start, start + 600, origin=0.0, n_nodes=8)
+    history = NaturalHistory(
+        latent_s=2 * HOUR, infectious_s=5 * DAY, shape=0, transmission=np.array([0.0])
+    )
+    controls = compile_controls(
+        [
+            Isolation(1.0, 10 * HOUR),
+            Quarantine(1.0, 2 * HOUR, duration_s=2 * DAY, lookback_s=10 * HOUR),
+        ]
+    )
+    model = TemporalModel(
+        contacts, history, controls, Seeds(np.array([0]), np.array([0.0])), 0.0, 4, resample=False
+    )
+    out = model.simulate(run_seeds(0, 1))[0]
+    assert out[3].tolist() == [5, 5, 0, 0]  # quarantined from 14 h for 2 days
+    assert out[2].tolist() == [1, 1, 1, 1]  # the case, isolated until recovered
+    assert out[0].tolist() == [1, 0, 0, 0]
+
+
 def test_interventions_refuse_nonsense() -> None:
     with pytest.raises(EngineError, match="needs isolation"):
         compile_controls([Quarantine()])

@@ -5,9 +5,11 @@ Contacts are parallel arrays ``a, b, start, end, weight, route`` (and optionally
 the contacts cordon derived or recorded. A contact passes infection from an infectious person
 v to a susceptible u at ``t = max(start, v's infectious start)`` if ``t`` falls before the
 contact ends, before v recovers and before v is isolated, quarantined or gone, with probability
-``1 - (1 - p_route) ** weight``. Contacts are visited in time order once each; an earlier
-infection replaces a later one, which makes the result exact when every contact is shorter than
-the latent period (contacts are minutes to hours, latency is days).
+``1 - (1 - p_route) ** weight``. With quarantine on, each contact of a case in the look-back
+before its isolation is traced (the partner quarantined unless already), and nobody transmits or
+is infected while quarantined. Contacts are visited in time order once each; an earlier infection
+replaces a later one, which makes the result exact when every contact is shorter than the latent
+period (contacts are minutes to hours, latency is days).
 
 Beyond the observed days the network is extended by replaying observed days drawn at random
 (``resample=True``), each day's contacts shifted to the simulated day.
@@ -321,6 +323,8 @@ def _run(
         if not np.isnan(s_left[i]):
             left[u] = s_left[i]
         blocked[u] = min(found[u], quarantined[u], left[u])
+    traced = np.full(n, np.inf)
+    tracing = quar[0] > 0
     n_src = len(day_ptr) - 1
     first_day = int(np.floor((t0 - origin) / DAY))
     for k in range(n_days):
@@ -343,8 +347,14 @@ def _run(
                 u = cb[c] if direction == 0 else ca[c]
                 if t_inf[v] == np.inf:
                     continue
+                if tracing and found[v] - quar[4] <= s < found[v]:
+                    tq = found[v] + quar[1]
+                    if quar[2] <= tq < quar[3] and tq < traced[u] and np.random.random() < quar[0]:
+                        traced[u] = tq
                 t = max(s, t_is[v])
                 open_ = t < e and t < t_ie[v] and t < blocked[v] and t < t_inf[u]
+                open_ = open_ and not (traced[v] <= t < traced[v] + quar_s)
+                open_ = open_ and not (traced[u] <= t < traced[u] + quar_s)
                 if open_ and np.random.random() < cp[c]:
                     _infect(
                         u,
@@ -367,6 +377,7 @@ def _run(
                         blocked,
                     )
     out = np.zeros((N_SERIES, n_days), np.int32)
+    quarantined = np.minimum(quarantined, traced)
     daily_counts(out, t0, t_inf, t_ie, found, quarantined, left, quar_s, clear_s)
     return out
 
