@@ -10,6 +10,9 @@ BENCHMARKS = [
     "decide",
     "plans",
     "venus_demo",
+    "sir",
+    "temporal_seir",
+    "rt_batch",
 ]
 
 

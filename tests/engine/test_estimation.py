@@ -36,8 +36,9 @@ def test_incidence_matches_brute_force(times: list[int], now: int) -> None:
         expected = sum(1 for t in times if day * DAY_S <= t < (day + 1) * DAY_S and t <= now)
         assert inc.cases[day] == expected
         assert inc.complete[day] == ((day + 1) * DAY_S <= now)
-    assert inc.complete_cases.sum() == sum(1 for t in times if t < n_days * DAY_S and
-                                           t < (now // DAY_S) * DAY_S)  # fmt: skip
+    assert inc.complete_cases.sum() == sum(
+        1 for t in times if t < n_days * DAY_S and t < (now // DAY_S) * DAY_S
+    )
 
 
 def test_incidence_keeps_zero_days_and_marks_the_last_day() -> None:

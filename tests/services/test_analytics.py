@@ -54,6 +54,12 @@ def venus(folder: Path) -> dict[str, Path]:
 
 @pytest.fixture
 def station(store: Store, tmp_path: Path) -> Store:
+    populate(store, tmp_path)
+    return store
+
+
+def populate(store: Store, tmp_path: Path) -> None:
+    """Load the small Venus into ``store``: files, cases, the nanite profile."""
     files = venus(tmp_path)
     with store.session() as session:
         for kind, path in files.items():
@@ -61,21 +67,29 @@ def station(store: Store, tmp_path: Path) -> Store:
         for k, (w, day) in enumerate(zip(WOMEN, CONFIRMED_ON, strict=False)):
             missing = k >= 10
             cases.change_case(
-                session, w, actor=LEAD, reason="positive", at=DAY1 + (day - 1) * DAY + 12 * 3600,
+                session,
+                w,
+                actor=LEAD,
+                reason="positive",
+                at=DAY1 + (day - 1) * DAY + 12 * 3600,
                 clinical=Clinical.CONFIRMED,
                 containment=Containment.MISSING if missing else Containment.ISOLATED,
                 assigned_place=None if missing else "ward-1",
-            )  # fmt: skip
+            )
         for v in CREW:  # the visitors carry it; nobody has tested them
-            cases.change_case(session, v, actor=LEAD, reason="source", at=DAY1,
-                              clinical=Clinical.SUSPECTED)  # fmt: skip
+            cases.change_case(
+                session, v, actor=LEAD, reason="source", at=DAY1, clinical=Clinical.SUSPECTED
+            )
         profile = PathogenProfile(
-            name="nanite", transmission={Route.FLUID: 0.6}, latent_s=DAY // 2,
-            infectious_s=3 * DAY, serial_interval_mean_days=1.5, serial_interval_sd_days=0.8,
-        )  # fmt: skip
+            name="nanite",
+            transmission={Route.FLUID: 0.6},
+            latent_s=DAY // 2,
+            infectious_s=3 * DAY,
+            serial_interval_mean_days=1.5,
+            serial_interval_sd_days=0.8,
+        )
         profiles.save_profile(session, profile, actor="test", activate=True)
         session.commit()
-    return store
 
 
 def test_incidence_counts_confirmations_per_day(station: Store) -> None:
@@ -103,16 +117,22 @@ def test_forecast_compares_the_standard_scenarios(station: Store) -> None:
         again = analytics.forecast(session, actor=LEAD, days=7, runs=60, seed=3, now=NOW, zone=UTC)
     rows = {s.name: s.row for s in report.scenarios}
     assert list(rows) == [
-        "no action", "quarantine", "moratorium one day", "moratorium until cured", "all"
-    ]  # fmt: skip
+        "no action",
+        "quarantine",
+        "moratorium one day",
+        "moratorium until cured",
+        "all",
+    ]
     assert report.model.startswith("temporal network") and report.capacity == 10
     assert report.known_cases == 21
     assert rows["moratorium until cured"].infections_median == 0  # fluid is the only route
     assert rows["no action"].infections_median > rows["moratorium one day"].infections_median
     assert rows["no action"].infections_median > 0
     cases_band = report.scenarios[0].bands["cases"]
-    assert all(lo <= m <= hi for lo, m, hi in
-               zip(cases_band.low90, cases_band.median, cases_band.high90, strict=True))  # fmt: skip
+    assert all(
+        lo <= m <= hi
+        for lo, m, hi in zip(cases_band.low90, cases_band.median, cases_band.high90, strict=True)
+    )
     assert report.to_dict()["scenarios"] == again.to_dict()["scenarios"]
     assert report.days[0] == "2026-11-25"
 

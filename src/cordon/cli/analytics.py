@@ -81,13 +81,19 @@ def _doubling_line(g: Growth) -> str:
         return "never" if math.isinf(x) else f"{abs(x):.2f}"
 
     if g.rate_low > 0:
-        return f"doubling time {days(g.doubling)} days (95% {days(g.doubling_low)} to " \
-            f"{days(g.doubling_high)})"  # fmt: skip
+        return (
+            f"doubling time {days(g.doubling)} days (95% {days(g.doubling_low)} to "
+            f"{days(g.doubling_high)})"
+        )
     if g.rate_high < 0:
-        return f"shrinking: halving time {days(g.doubling)} days (95% {days(g.doubling_low)} " \
-            f"to {days(g.doubling_high)})"  # fmt: skip
-    return f"no clear growth or decline (doubling time {days(g.doubling)} days if anything; " \
-        f"95% interval from {days(g.doubling_low)} days to never)"  # fmt: skip
+        return (
+            f"shrinking: halving time {days(g.doubling)} days (95% {days(g.doubling_low)} "
+            f"to {days(g.doubling_high)})"
+        )
+    return (
+        f"no clear growth or decline (doubling time {days(g.doubling)} days if anything; "
+        f"95% interval from {days(g.doubling_low)} days to never)"
+    )
 
 
 def incidence(ctx: typer.Context, by: BY = "confirmation", as_json: JSON = False) -> None:
@@ -100,8 +106,10 @@ def incidence(ctx: typer.Context, by: BY = "confirmation", as_json: JSON = False
     if as_json:
         emit_json(report.to_dict())
         return
-    rows = [(d, c, "" if ok else "incomplete") for d, c, ok in
-            zip(report.days, report.cases, report.complete, strict=True)]  # fmt: skip
+    rows = [
+        (d, c, "" if ok else "incomplete")
+        for d, c, ok in zip(report.days, report.cases, report.complete, strict=True)
+    ]
     table(f"new cases by {report.by} date", ["day", "cases", ""], rows)
 
 
@@ -129,9 +137,16 @@ def estimate(
     else:
         with rt.session() as session:
             report = analytics.estimate(
-                session, actor=rt.actor, window=window, si_mean=si_mean, si_sd=si_sd, si=si,
-                by=by, now=rt.now(), zone=rt.settings.zone,
-            )  # fmt: skip
+                session,
+                actor=rt.actor,
+                window=window,
+                si_mean=si_mean,
+                si_sd=si_sd,
+                si=si,
+                by=by,
+                now=rt.now(),
+                zone=rt.settings.zone,
+            )
     if as_json:
         emit_json(report.to_dict())
         return
@@ -181,9 +196,18 @@ def forecast(
         today = analytics.today_start(at, zone)
         chosen = load_scenarios(scenario, zone=zone, today=today) if scenario else None
         report = analytics.forecast(
-            session, actor=rt.actor, days=days, runs=runs, scenarios=chosen, scheduler=scheduler,
-            seed=seed, capacity=capacity, now=at, zone=zone, progress=progress,
-        )  # fmt: skip
+            session,
+            actor=rt.actor,
+            days=days,
+            runs=runs,
+            scenarios=chosen,
+            scheduler=scheduler,
+            seed=seed,
+            capacity=capacity,
+            now=at,
+            zone=zone,
+            progress=progress,
+        )
     if plot is not None:
         _plot(report, plot)
     if as_json:
@@ -198,19 +222,30 @@ def forecast(
     for s in report.scenarios:
         cap = s.row.capacity
         first = "" if cap is None or cap.first_day is None else report.days[cap.first_day]
-        rows.append((
-            s.name, f"{s.row.infections_median:.0f}",
-            f"{s.row.infections_low90:.0f}-{s.row.infections_high90:.0f}",
-            f"{s.row.peak_beds_median:.0f}", first or "not within horizon",
-            "" if cap is None else f"{cap.probability:.0%}",
-            "" if cap is None else f"{cap.ever:.0%}",
-        ))  # fmt: skip
+        rows.append(
+            (
+                s.name,
+                f"{s.row.infections_median:.0f}",
+                f"{s.row.infections_low90:.0f}-{s.row.infections_high90:.0f}",
+                f"{s.row.peak_beds_median:.0f}",
+                first or "not within horizon",
+                "" if cap is None else f"{cap.probability:.0%}",
+                "" if cap is None else f"{cap.ever:.0%}",
+            )
+        )
     table(
         f"scenarios over {days} days from {report.days[0]}",
-        ["scenario", "new infections", "90% band", "peak beds", "beds exceeded on",
-         "P(that day)", "P(ever)"],
+        [
+            "scenario",
+            "new infections",
+            "90% band",
+            "peak beds",
+            "beds exceeded on",
+            "P(that day)",
+            "P(ever)",
+        ],
         rows,
-    )  # fmt: skip
+    )
     if plot is not None:
         console.print(f"chart written to {plot}")
 

@@ -38,8 +38,10 @@ class Growth:
 
     def to_dict(self) -> dict[str, float | int | None]:
         """Plain values for JSON (infinities as None)."""
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                for k, v in self.__dict__.items()}  # fmt: skip
+        return {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in self.__dict__.items()
+        }
 
 
 def _doubling(rate: float) -> float:

@@ -252,8 +252,11 @@ class ScenarioForecast:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values."""
-        return {"name": self.name, "bands": {k: b.to_dict() for k, b in self.bands.items()},
-                **self.row.to_dict()}  # fmt: skip
+        return {
+            "name": self.name,
+            "bands": {k: b.to_dict() for k, b in self.bands.items()},
+            **self.row.to_dict(),
+        }
 
 
 @dataclass(frozen=True)
@@ -271,8 +274,10 @@ class ForecastReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values."""
-        return {**{k: v for k, v in self.__dict__.items() if k != "scenarios"},
-                "scenarios": [s.to_dict() for s in self.scenarios]}  # fmt: skip
+        return {
+            **{k: v for k, v in self.__dict__.items() if k != "scenarios"},
+            "scenarios": [s.to_dict() for s in self.scenarios],
+        }
 
 
 def forecast(
@@ -307,9 +312,12 @@ def forecast(
     results = []
     for name, items in chosen.items():
         ensemble = fc.run_ensemble(
-            setup.make(items), runs=runs, seed=seed, scheduler=scheduler,
+            setup.make(items),
+            runs=runs,
+            seed=seed,
+            scheduler=scheduler,
             on_batch=progress.advance,
-        )  # fmt: skip
+        )
         results.append(
             ScenarioForecast(
                 name, dict(fc.summary(ensemble)), fc.scenario_row(name, ensemble, limit)

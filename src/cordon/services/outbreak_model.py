@@ -70,8 +70,11 @@ def build_setup(
     infected_at = np.where(np.isnan(cases.exposed), guess, cases.exposed)
     infected_at = np.where(np.isnan(infected_at), float(now - profile.latent_s), infected_at)
     isolated = np.array([k == Containment.ISOLATED.value for k in cases.containment])
-    found = np.where(isolated, np.where(np.isnan(cases.confirmed), cases.since, cases.confirmed),
-                     np.where(gone, np.inf, np.nan))  # fmt: skip
+    found = np.where(
+        isolated,
+        np.where(np.isnan(cases.confirmed), cases.since, cases.confirmed),
+        np.where(gone, np.inf, np.nan),
+    )
     left = np.where(gone, cases.since, np.nan)
     node = np.searchsorted(keys, cases.person)
     seeds = Seeds(node[infected], infected_at[infected], found[infected], left[infected])
@@ -79,10 +82,14 @@ def build_setup(
     if len(exposures) > 0:
         flag = _at_gatherings(exposures, epidemic.gathering_windows(session))
         contacts = TemporalContacts.build(
-            np.searchsorted(keys, exposures.a), np.searchsorted(keys, exposures.b),
-            exposures.start, exposures.end, route=exposures.route.astype(np.int64),
-            gathering=flag, n_nodes=len(keys),
-        )  # fmt: skip
+            np.searchsorted(keys, exposures.a),
+            np.searchsorted(keys, exposures.b),
+            exposures.start,
+            exposures.end,
+            route=exposures.route.astype(np.int64),
+            gathering=flag,
+            n_nodes=len(keys),
+        )
 
         def temporal(items: list[Intervention]) -> Model:
             return TemporalModel(contacts, history, compile_controls(items), seeds, t0, days)
@@ -92,8 +99,17 @@ def build_setup(
     share = history.transmission / max(float(history.transmission.sum()), 1e-12)
 
     def branching(items: list[Intervention]) -> Model:
-        return BranchingModel(r, history, compile_controls(items), seeds, len(keys), t0, days,
-                              k=0.5, route_share=share)  # fmt: skip
+        return BranchingModel(
+            r,
+            history,
+            compile_controls(items),
+            seeds,
+            len(keys),
+            t0,
+            days,
+            k=0.5,
+            route_share=share,
+        )
 
     return Setup(f"branching process (R = {r:.2f} from the growth rate)", branching, n_inf)
 

@@ -59,12 +59,17 @@ def _intervention(item: dict[str, Any], zone: Any, today: int, where: str) -> In
     start = _time(item.get("start"), today, zone)
     end = _time(item.get("end"), FOREVER, zone)
     if kind == "isolation":
-        return Isolation(float(item.get("probability", 0.9)),
-                         parse_duration(item.get("delay", DAY)), start, end)  # fmt: skip
+        return Isolation(
+            float(item.get("probability", 0.9)), parse_duration(item.get("delay", DAY)), start, end
+        )
     if kind == "quarantine":
-        return Quarantine(float(item.get("probability", 0.8)),
-                          parse_duration(item.get("delay", DAY)), start, end,
-                          parse_duration(item.get("duration", 14 * DAY)))  # fmt: skip
+        return Quarantine(
+            float(item.get("probability", 0.8)),
+            parse_duration(item.get("delay", DAY)),
+            start,
+            end,
+            parse_duration(item.get("duration", 14 * DAY)),
+        )
     if kind == "moratorium":
         if item.get("just_for_today"):
             end = start + DAY

@@ -54,13 +54,21 @@ def case_times(session: Session) -> CaseTimes:
     )
     rows = session.execute(
         select(
-            CaseRow.person_pk, CaseRow.clinical, CaseRow.containment, CaseRow.since,
-            CaseRow.exposed_at, CaseRow.onset_at, CaseRow.confirmed_at,
+            CaseRow.person_pk,
+            CaseRow.clinical,
+            CaseRow.containment,
+            CaseRow.since,
+            CaseRow.exposed_at,
+            CaseRow.onset_at,
+            CaseRow.confirmed_at,
         ).order_by(CaseRow.person_pk)
-    ).all()  # fmt: skip
+    ).all()
     seen = {r[0] for r in rows}
-    extra = [(pk, None, "free", t, None, None, None) for pk, t in first_positive.items()
-             if pk not in seen]  # fmt: skip
+    extra = [
+        (pk, None, "free", t, None, None, None)
+        for pk, t in first_positive.items()
+        if pk not in seen
+    ]
     everything: list[tuple[Any, ...]] = [tuple(r) for r in rows] + extra
 
     def col(k: int) -> np.ndarray:

@@ -159,7 +159,7 @@ def daily_counts(
     """Fill ``out`` (N_SERIES x days) from per-person times; occupancy is counted at day end."""
     n_days = out.shape[1]
     for u in range(len(t_inf)):
-        if t_inf[u] == np.inf:
+        if t_inf[u] == np.inf and quarantined[u] == np.inf:
             continue
         for row, t in ((0, t_inf[u]), (1, found[u]), (4, left[u])):
             if t < np.inf:

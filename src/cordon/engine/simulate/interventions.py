@@ -44,14 +44,16 @@ class Isolation:
 
 @dataclass(frozen=True, slots=True)
 class Quarantine:
-    """Whom an isolated case infected is traced with ``probability`` and quarantined after
-    ``delay_s`` from the index case's isolation (tracing needs isolation to find index cases)."""
+    """Each contact of an isolated case in the ``lookback_s`` before isolation (and whoever the
+    case infected) is traced with ``probability`` and quarantined ``delay_s`` after the case's
+    isolation for ``duration_s`` (tracing needs isolation to find the index cases)."""
 
     probability: float = 0.8
     delay_s: float = DAY
     start: float = -FOREVER
     end: float = FOREVER
     duration_s: float = 14 * DAY
+    lookback_s: float = 7 * DAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +87,9 @@ Intervention = Isolation | Quarantine | Moratorium | EgressHold
 
 @dataclass(frozen=True)
 class Controls:
-    """Interventions as arrays for the kernels: isolation and quarantine as 4 numbers each
-    (probability, delay, start, end; probability 0 when off), moratoria and holds as windows."""
+    """Interventions as arrays for the kernels: isolation and quarantine as (probability, delay,
+    start, end), probability 0 when off, and the tracing look-back last for quarantine; moratoria
+    and holds as windows."""
 
     isolation: np.ndarray
     quarantine: np.ndarray
@@ -107,7 +110,7 @@ def compile_controls(interventions: Iterable[Intervention]) -> Controls:
     ([1.0, 3600.0, -inf, inf], [[0.0, 86400.0, 0.0, 0.0]])
     """
     isolation = np.array([0.0, 0.0, -FOREVER, FOREVER])
-    quarantine = np.array([0.0, 0.0, -FOREVER, FOREVER])
+    quarantine = np.array([0.0, 0.0, -FOREVER, FOREVER, 0.0])
     quarantine_s = 14.0 * DAY
     moratoria: list[tuple[float, float, float, float]] = []
     holds: list[tuple[float, float]] = []
@@ -121,11 +124,12 @@ def compile_controls(interventions: Iterable[Intervention]) -> Controls:
             seen.add(type(item))
             if not 0 <= item.probability <= 1 or item.delay_s < 0:
                 raise EngineError(f"{type(item).__name__}: probability in [0, 1], delay >= 0")
-            row = np.array([item.probability, item.delay_s, item.start, item.end], np.float64)
+            row = [item.probability, item.delay_s, item.start, item.end]
             if isinstance(item, Isolation):
-                isolation = row
+                isolation = np.array(row, np.float64)
             else:
-                quarantine, quarantine_s = row, float(item.duration_s)
+                quarantine = np.array([*row, item.lookback_s], np.float64)
+                quarantine_s = float(item.duration_s)
         elif isinstance(item, Moratorium):
             for route in item.routes or (ALL_ROUTES,):
                 moratoria.append((item.start, item.end, route, float(item.gatherings_only)))

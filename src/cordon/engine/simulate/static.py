@@ -70,11 +70,20 @@ class StaticModel:
             raise EngineError("tau >= 0 and gamma > 0 are required")
         windows = _merged_windows(self.controls.moratorium)
         sizes, series = _ensemble(
-            np.asarray(seeds, np.int64), self.indptr, self.indices, self.weights, self.tau,
-            self.gamma, self.latent_s, np.asarray(self.initial, np.int64),
-            self.controls.isolation, self.controls.quarantine, self.controls.quarantine_s,
-            windows, self.days,
-        )  # fmt: skip
+            np.asarray(seeds, np.int64),
+            self.indptr,
+            self.indices,
+            self.weights,
+            self.tau,
+            self.gamma,
+            self.latent_s,
+            np.asarray(self.initial, np.int64),
+            self.controls.isolation,
+            self.controls.quarantine,
+            self.controls.quarantine_s,
+            windows,
+            self.days,
+        )
         out: np.ndarray = sizes if self.days == 0 else series
         return out
 
@@ -128,6 +137,12 @@ def _pop(ht, hv, size):
 
 
 @numba.njit(cache=True)
+def _exponential(rate):
+    """An exponential draw by inversion (Numba's own exponential is ten times slower)."""
+    return -np.log(1.0 - np.random.random()) / rate
+
+
+@numba.njit(cache=True)
 def _advance(start, delay, windows):
     """The time at which ``delay`` seconds of running clock have passed since ``start``."""
     cur = start
@@ -145,20 +160,35 @@ def _advance(start, delay, windows):
 
 
 @numba.njit(parallel=True, cache=True)
-def _ensemble(seeds, indptr, indices, weights, tau, gamma, latent, initial, iso, quar, quar_s,
-              windows, n_days):  # fmt: skip
+def _ensemble(
+    seeds, indptr, indices, weights, tau, gamma, latent, initial, iso, quar, quar_s, windows, n_days
+):
     runs = len(seeds)
     sizes = np.zeros(runs, np.int64)
     series = np.zeros((runs, N_SERIES, n_days), np.int32)
     for r in numba.prange(runs):
-        sizes[r] = _run(seeds[r], indptr, indices, weights, tau, gamma, latent, initial, iso,
-                        quar, quar_s, windows, series[r])  # fmt: skip
+        sizes[r] = _run(
+            seeds[r],
+            indptr,
+            indices,
+            weights,
+            tau,
+            gamma,
+            latent,
+            initial,
+            iso,
+            quar,
+            quar_s,
+            windows,
+            series[r],
+        )
     return sizes, series
 
 
 @numba.njit(cache=True)
-def _run(seed, indptr, indices, weights, tau, gamma, latent, initial, iso, quar, quar_s,
-         windows, out):  # fmt: skip
+def _run(
+    seed, indptr, indices, weights, tau, gamma, latent, initial, iso, quar, quar_s, windows, out
+):
     np.random.seed(seed)
     n = len(indptr) - 1
     pred = np.full(n, np.inf)
@@ -185,7 +215,7 @@ def _run(seed, indptr, indices, weights, tau, gamma, latent, initial, iso, quar,
         infected += 1
         t_inf[u] = t
         t_is = t + latent
-        rec = t_is + np.random.exponential(1.0 / gamma)
+        rec = t_is + _exponential(gamma)
         t_rec[u] = rec
         stop = rec
         if isolating and np.random.random() < iso[0]:
@@ -204,7 +234,7 @@ def _run(seed, indptr, indices, weights, tau, gamma, latent, initial, iso, quar,
             v = indices[k]
             if t_inf[v] < np.inf:
                 continue
-            delay = np.random.exponential(1.0 / (tau * weights[k]))
+            delay = _exponential(tau * weights[k])
             ttx = t_is + delay if windows.shape[0] == 0 else _advance(t_is, delay, windows)
             if ttx < stop and ttx < pred[v]:
                 pred[v] = ttx

@@ -5,9 +5,11 @@ Contacts are parallel arrays ``a, b, start, end, weight, route`` (and optionally
 the contacts cordon derived or recorded. A contact passes infection from an infectious person
 v to a susceptible u at ``t = max(start, v's infectious start)`` if ``t`` falls before the
 contact ends, before v recovers and before v is isolated, quarantined or gone, with probability
-``1 - (1 - p_route) ** weight``. Contacts are visited in time order once each; an earlier
-infection replaces a later one, which makes the result exact when every contact is shorter than
-the latent period (contacts are minutes to hours, latency is days).
+``1 - (1 - p_route) ** weight``. With quarantine on, each contact of a case in the look-back
+before its isolation is traced (the partner quarantined unless already), and nobody transmits or
+is infected while quarantined. Contacts are visited in time order once each; an earlier infection
+replaces a later one, which makes the result exact when every contact is shorter than the latent
+period (contacts are minutes to hours, latency is days).
 
 Beyond the observed days the network is extended by replaying observed days drawn at random
 (``resample=True``), each day's contacts shifted to the simulated day.
@@ -92,9 +94,17 @@ class TemporalContacts:
         day_ptr = np.zeros(n_days + 1, np.int64)
         np.cumsum(np.bincount(day, minlength=n_days), out=day_ptr[1:])
         return cls(
-            a[order], b[order], start[order], end[order], weight[order], route[order],
-            gathering[order], day_ptr, float(origin), int(n_nodes),
-        )  # fmt: skip
+            a[order],
+            b[order],
+            start[order],
+            end[order],
+            weight[order],
+            route[order],
+            gathering[order],
+            day_ptr,
+            float(origin),
+            int(n_nodes),
+        )
 
     @property
     def n_days(self) -> int:
@@ -128,12 +138,35 @@ class TemporalModel:
         if len(node) and (node.min() < 0 or node.max() >= c.n_nodes):
             raise EngineError("a seed names a node that is not in the contact network")
         out: np.ndarray = _ensemble(
-            np.asarray(seeds, np.int64), c.n_nodes, c.a, c.b, c.start, c.end, prob, c.route,
-            c.gathering, c.day_ptr, c.origin, float(self.t0), int(self.days), self.resample,
-            node, infected_at, found_at, departed_at, h.latent_s, h.infectious_s, h.shape,
-            h.egress_probability, h.clearance_s, k.isolation, k.quarantine, k.quarantine_s,
-            k.moratorium, k.hold,
-        )  # fmt: skip
+            np.asarray(seeds, np.int64),
+            c.n_nodes,
+            c.a,
+            c.b,
+            c.start,
+            c.end,
+            prob,
+            c.route,
+            c.gathering,
+            c.day_ptr,
+            c.origin,
+            float(self.t0),
+            int(self.days),
+            self.resample,
+            node,
+            infected_at,
+            found_at,
+            departed_at,
+            h.latent_s,
+            h.infectious_s,
+            h.shape,
+            h.egress_probability,
+            h.clearance_s,
+            k.isolation,
+            k.quarantine,
+            k.quarantine_s,
+            k.moratorium,
+            k.hold,
+        )
         return out
 
 
@@ -159,26 +192,101 @@ def _suspended(s: float, route: int, gathering: bool, mor: np.ndarray) -> bool:
 
 @numba.njit(parallel=True, cache=True)
 def _ensemble(
-    seeds, n, ca, cb, cs, ce, cp, cr, cg, day_ptr, origin, t0, n_days, resample,
-    s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, clear_s, iso, quar, quar_s, mor,
+    seeds,
+    n,
+    ca,
+    cb,
+    cs,
+    ce,
+    cp,
+    cr,
+    cg,
+    day_ptr,
+    origin,
+    t0,
+    n_days,
+    resample,
+    s_node,
+    s_time,
+    s_found,
+    s_left,
+    lat,
+    inf,
+    shape,
+    egress_p,
+    clear_s,
+    iso,
+    quar,
+    quar_s,
+    mor,
     hold,
-):  # fmt: skip
+):
     out = np.zeros((len(seeds), N_SERIES, n_days), np.int32)
     for r in numba.prange(len(seeds)):
         out[r] = _run(
-            seeds[r], n, ca, cb, cs, ce, cp, cr, cg, day_ptr, origin, t0, n_days, resample,
-            s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, clear_s, iso, quar, quar_s,
-            mor, hold,
-        )  # fmt: skip
+            seeds[r],
+            n,
+            ca,
+            cb,
+            cs,
+            ce,
+            cp,
+            cr,
+            cg,
+            day_ptr,
+            origin,
+            t0,
+            n_days,
+            resample,
+            s_node,
+            s_time,
+            s_found,
+            s_left,
+            lat,
+            inf,
+            shape,
+            egress_p,
+            clear_s,
+            iso,
+            quar,
+            quar_s,
+            mor,
+            hold,
+        )
     return out
 
 
 @numba.njit(cache=True)
 def _run(
-    seed, n, ca, cb, cs, ce, cp, cr, cg, day_ptr, origin, t0, n_days, resample,
-    s_node, s_time, s_found, s_left, lat, inf, shape, egress_p, clear_s, iso, quar, quar_s, mor,
+    seed,
+    n,
+    ca,
+    cb,
+    cs,
+    ce,
+    cp,
+    cr,
+    cg,
+    day_ptr,
+    origin,
+    t0,
+    n_days,
+    resample,
+    s_node,
+    s_time,
+    s_found,
+    s_left,
+    lat,
+    inf,
+    shape,
+    egress_p,
+    clear_s,
+    iso,
+    quar,
+    quar_s,
+    mor,
     hold,
-):  # fmt: skip
+):
     np.random.seed(seed)
     t_inf = np.full(n, np.inf)
     t_is = np.full(n, np.inf)
@@ -190,13 +298,33 @@ def _run(
     draws = np.full((n, 6), np.nan)
     for i in range(len(s_node)):
         u = s_node[i]
-        _infect(u, s_time[i], np.inf, draws, lat, inf, shape, egress_p, iso, quar, hold,
-                t_inf, t_is, t_ie, found, quarantined, left, blocked)  # fmt: skip
+        _infect(
+            u,
+            s_time[i],
+            np.inf,
+            draws,
+            lat,
+            inf,
+            shape,
+            egress_p,
+            iso,
+            quar,
+            hold,
+            t_inf,
+            t_is,
+            t_ie,
+            found,
+            quarantined,
+            left,
+            blocked,
+        )
         if not np.isnan(s_found[i]):
             found[u] = s_found[i]
         if not np.isnan(s_left[i]):
             left[u] = s_left[i]
         blocked[u] = min(found[u], quarantined[u], left[u])
+    traced = np.full(n, np.inf)
+    tracing = quar[0] > 0
     n_src = len(day_ptr) - 1
     first_day = int(np.floor((t0 - origin) / DAY))
     for k in range(n_days):
@@ -219,21 +347,62 @@ def _run(
                 u = cb[c] if direction == 0 else ca[c]
                 if t_inf[v] == np.inf:
                     continue
+                if tracing and found[v] - quar[4] <= s < found[v]:
+                    tq = found[v] + quar[1]
+                    if quar[2] <= tq < quar[3] and tq < traced[u] and np.random.random() < quar[0]:
+                        traced[u] = tq
                 t = max(s, t_is[v])
                 open_ = t < e and t < t_ie[v] and t < blocked[v] and t < t_inf[u]
+                open_ = open_ and not (traced[v] <= t < traced[v] + quar_s)
+                open_ = open_ and not (traced[u] <= t < traced[u] + quar_s)
                 if open_ and np.random.random() < cp[c]:
-                    _infect(u, t, found[v], draws, lat, inf, shape, egress_p, iso, quar, hold,
-                            t_inf, t_is, t_ie, found, quarantined, left, blocked)  # fmt: skip
+                    _infect(
+                        u,
+                        t,
+                        found[v],
+                        draws,
+                        lat,
+                        inf,
+                        shape,
+                        egress_p,
+                        iso,
+                        quar,
+                        hold,
+                        t_inf,
+                        t_is,
+                        t_ie,
+                        found,
+                        quarantined,
+                        left,
+                        blocked,
+                    )
     out = np.zeros((N_SERIES, n_days), np.int32)
+    quarantined = np.minimum(quarantined, traced)
     daily_counts(out, t0, t_inf, t_ie, found, quarantined, left, quar_s, clear_s)
     return out
 
 
 @numba.njit(cache=True)
 def _infect(
-    u, t, infector_found, draws, lat, inf, shape, egress_p, iso, quar, hold,
-    t_inf, t_is, t_ie, found, quarantined, left, blocked,
-):  # fmt: skip
+    u,
+    t,
+    infector_found,
+    draws,
+    lat,
+    inf,
+    shape,
+    egress_p,
+    iso,
+    quar,
+    hold,
+    t_inf,
+    t_is,
+    t_ie,
+    found,
+    quarantined,
+    left,
+    blocked,
+):
     if np.isnan(draws[u, 0]):
         d_lat, d_inf = draw_person(lat, inf, shape)
         draws[u, 0] = d_lat
@@ -242,7 +411,17 @@ def _infect(
             draws[u, j] = np.random.random()
     t_inf[u] = t
     t_is[u], t_ie[u], found[u], quarantined[u], left[u] = course(
-        t, draws[u, 0], draws[u, 1], draws[u, 2], draws[u, 3], draws[u, 4], draws[u, 5],
-        infector_found, egress_p, iso, quar, hold,
-    )  # fmt: skip
+        t,
+        draws[u, 0],
+        draws[u, 1],
+        draws[u, 2],
+        draws[u, 3],
+        draws[u, 4],
+        draws[u, 5],
+        infector_found,
+        egress_p,
+        iso,
+        quar,
+        hold,
+    )
     blocked[u] = min(found[u], quarantined[u], left[u])
