@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from cordon.domain import moratoria as morat_rules
 from cordon.domain.alerts import AlertKind
+from cordon.domain.cases import Clinical, Containment
 from cordon.domain.gatherings import GatheringStatus
 from cordon.domain.orders import Order, OrderKind, Scope
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, UserRole
+from cordon.domain.rules import held_by_case
 from cordon.errors import InvalidValue, PermissionDenied
 from cordon.services import access, alerts, cases, containment, moratoria, orders
 from cordon.store import gatherings
@@ -46,28 +48,39 @@ def reference(
         lineage.add(row.id)
         row = session.get(PlaceRow, row.parent_pk) if row.parent_pk else None
     me = session.scalar(select(PersonRow).where(PersonRow.id == person))
-    binding = []
+    binding: list[tuple[int, int, str, int | None]] = []  # (start, rank, kind, order)
+    case = session.scalar(select(CaseRow).where(CaseRow.person_pk == me.pk)) if me else None
     if me is not None:
-        binding = list(
+        active = list(
             session.scalars(
                 select(OrderRow)
                 .where(OrderRow.person_pk == me.pk, OrderRow.status == "active")
-                .where(OrderRow.start_time <= at)
-                .where((OrderRow.expiry.is_(None)) | (OrderRow.expiry > at))
                 .order_by(OrderRow.start_time, OrderRow.pk)
             )
         )
+        binding = [
+            (o.start_time, 0, o.kind, o.pk)
+            for o in active
+            if o.start_time <= at and (o.expiry is None or at < o.expiry)
+        ]
+        confined = any(o.kind in ("quarantine", "isolation") for o in active)
+        if case is not None and not confined and case.since <= at:
+            implied = held_by_case(
+                Clinical(case.clinical) if case.clinical else None, Containment(case.containment)
+            )
+            if implied is not None:
+                binding.append((case.since, 1, implied.value, None))
+        binding.sort(key=lambda b: (b[0], b[1]))
     verdict: tuple[bool, int | None, int | None] | None = None
-    for o in binding:
-        if o.kind == OrderKind.EGRESS_HOLD.value:
+    for _start, _rank, kind, order_pk in binding:
+        if kind == OrderKind.EGRESS_HOLD.value:
             if place.exit:
-                verdict = (False, o.pk, None)
+                verdict = (False, order_pk, None)
                 break
             continue
-        case = session.scalar(select(CaseRow).where(CaseRow.person_pk == me.pk)) if me else None
         if case is not None and case.assigned_place_pk is not None:
             allowed = {session.get(PlaceRow, case.assigned_place_pk).id}  # type: ignore[union-attr]
-        elif o.kind == OrderKind.QUARANTINE.value and me is not None and me.home_pk is not None:
+        elif kind == OrderKind.QUARANTINE.value and me is not None and me.home_pk is not None:
             allowed = {session.get(PlaceRow, me.home_pk).id}  # type: ignore[union-attr]
         else:
             allowed = set(
@@ -76,7 +89,7 @@ def reference(
                 )
             )
         if not (direction is Direction.IN and not place.exit and lineage & allowed):
-            verdict = (False, o.pk, None)
+            verdict = (False, order_pk, None)
             break
     if place.exit:
         for e in session.scalars(select(EmergencyRow).order_by(EmergencyRow.start_time)):
@@ -154,6 +167,19 @@ def scene(store: Store, tmp_path: Path) -> Store:
             reason="director stays",
         )
         cases.change_case(s, "w2", actor=LEAD, reason="bed", at=NOW, assigned_place="ward-1a")
+        # States set by hand, with no order behind them: the doors must still hold these people.
+        cases.change_case(
+            s, "g3", actor=LEAD, reason="fever", at=NOW + 300, containment=Containment.ISOLATED
+        )
+        cases.change_case(
+            s,
+            "m1",
+            actor=LEAD,
+            reason="contact",
+            at=NOW - 300,
+            clinical=Clinical.EXPOSED,
+            containment=Containment.MISSING,
+        )
         moratoria.issue_moratorium(
             s,
             actor=LEAD,
@@ -184,6 +210,7 @@ def _instants(session: Session) -> list[int]:
         marks.add(o.start_time)
         if o.expiry is not None:
             marks.add(o.expiry)
+    marks.update(session.scalars(select(CaseRow.since)))
     for e in session.scalars(select(EmergencyRow)):
         marks.add(e.start_time)
         if e.end_time is not None:
@@ -265,6 +292,10 @@ def test_quarantine_and_isolation_keep_people_to_their_place(scene: Store) -> No
         assert index.decide("w7", "q-3", Direction.IN, at).allowed  # quarantine at home
         assert not index.decide("w7", "q-3", Direction.OUT, at).allowed
         assert not index.decide("w7", "dock", Direction.OUT, at).allowed
+        by_case = index.decide("g3", "al-1", Direction.OUT, NOW + 300)
+        assert not by_case.allowed and by_case.order is None and "no order" in by_case.reason
+        assert index.decide("g3", "al-1", Direction.OUT, NOW + 299).allowed
+        assert not index.decide("m1", "dock", Direction.OUT, at).allowed
 
 
 def test_exits_fail_open_in_an_emergency_and_every_passage_is_logged(scene: Store) -> None:

@@ -20,11 +20,13 @@ from sqlalchemy.orm import Session, aliased
 
 from cordon.domain import moratoria as rules
 from cordon.domain.alerts import Alert, AlertKind, Severity
+from cordon.domain.cases import Clinical, Containment
 from cordon.domain.gatherings import Gathering, GatheringStatus
 from cordon.domain.orders import Order, OrderKind, OrderStatus
 from cordon.domain.places import PlaceKind
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, Permission, require
+from cordon.domain.rules import held_by_case
 from cordon.errors import CordonError, InvalidValue
 from cordon.services.transaction import unit_of_work
 from cordon.store import containment as records
@@ -45,6 +47,7 @@ __all__ = [
 ]
 
 _WATCHERS: weakref.WeakSet[AccessIndex] = weakref.WeakSet()
+_CONFINING = (OrderKind.QUARANTINE, OrderKind.ISOLATION)
 
 
 def watch(index: AccessIndex) -> None:
@@ -64,7 +67,8 @@ def orders_changed(session: Session) -> None:
 class Hold:
     """One order binding a person at doors, with the places they may still enter under it."""
 
-    order: int
+    order: int | None
+    """The order, or None for a hold implied by the case state alone."""
     kind: OrderKind
     start: int
     expiry: int | None
@@ -117,6 +121,7 @@ class AccessIndex:
 
     url: str | None = None
     holds: dict[str, tuple[Hold, ...]] = field(default_factory=dict)
+    """Person id -> the holds on them, in start order."""
     roles: dict[str, str] = field(default_factory=dict)
     homes: dict[str, str] = field(default_factory=dict)
     doors: dict[str, tuple[bool, frozenset[str]]] = field(default_factory=dict)
@@ -196,6 +201,18 @@ class AccessIndex:
                 holds.setdefault(o.person, []).append(
                     Hold(o.id, o.kind, o.start, o.expiry, allowed, label)
                 )
+        for person, clinical, state, since in session.execute(
+            select(PersonRow.id, CaseRow.clinical, CaseRow.containment, CaseRow.since)
+            .join(CaseRow, CaseRow.person_pk == PersonRow.pk)
+            .where(CaseRow.containment != Containment.FREE.value)
+        ):
+            kind = held_by_case(Clinical(clinical) if clinical else None, Containment(state))
+            mine = holds.get(person, [])
+            if kind is None or any(h.kind in _CONFINING for h in mine):
+                continue
+            allowed = allowed_places(kind, assigned.get(person), self.homes.get(person), beds)
+            label = f"{_kind_label(kind)} (case {state} since {format_time(since)}, no order)"
+            holds.setdefault(person, []).append(Hold(None, kind, since, None, allowed, label))
         all_gatherings = gatherings.list_gatherings(session) if morats else []
         emergencies = tuple(e for e in records.list_emergencies(session))
         self.holds = {p: tuple(sorted(h, key=lambda x: x.start)) for p, h in holds.items()}
