@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ from cordon.store.models import (
     PlaceRow,
 )
 from cordon.times import parse_time
-from tests.services.containment_fixtures import LEAD, load_venus
+from tests.services.containment_fixtures import LEAD, load_venus, sqlite_store
 
 NOW = parse_time("2026-11-25T06:00:00Z")
 GUARD = Actor("dominic", UserRole.SECURITY)
@@ -145,7 +146,21 @@ def _ancestors(session: Session) -> dict[str, list[str]]:
 
 @pytest.fixture
 def scene(store: Store, tmp_path: Path) -> Store:
-    """Venus after the rules, with a hold, an assigned place, a moratorium and an emergency."""
+    """Venus after the rules, with a hold, an assigned place, a moratorium and an emergency,
+    on SQLite and PostgreSQL."""
+    return build_scene(store, tmp_path)
+
+
+@pytest.fixture
+def lite(sqlite_url: str, tmp_path: Path) -> Iterator[Store]:
+    """The same scene on SQLite only (the twin test runs it on both databases)."""
+    store = build_scene(sqlite_store(sqlite_url), tmp_path)
+    yield store
+    store.dispose()
+
+
+def build_scene(store: Store, tmp_path: Path) -> Store:
+    """Load the scene into ``store``."""
     load_venus(store, tmp_path)
     with store.session() as s:
         containment.apply_rules(s, actor=LEAD, now=NOW)
@@ -262,8 +277,8 @@ def test_decide_agrees_with_the_store_on_thousands_of_random_cases(scene: Store)
         assert denied > n // 10 and allowed > n // 10
 
 
-def test_a_new_order_binds_every_door_at_once_and_lifting_frees(scene: Store) -> None:
-    with scene.session() as s:
+def test_a_new_order_binds_every_door_at_once_and_lifting_frees(lite: Store) -> None:
+    with lite.session() as s:
         index = access.AccessIndex.from_store(s)
         assert index.decide("g1", "al-1", Direction.OUT, NOW + 60).allowed
         hold = orders.issue_order(
@@ -282,8 +297,8 @@ def test_a_new_order_binds_every_door_at_once_and_lifting_frees(scene: Store) ->
         assert index.decide("g1", "al-1", Direction.OUT, NOW + 60).allowed
 
 
-def test_quarantine_and_isolation_keep_people_to_their_place(scene: Store) -> None:
-    with scene.session() as s:
+def test_quarantine_and_isolation_keep_people_to_their_place(lite: Store) -> None:
+    with lite.session() as s:
         index = access.AccessIndex.from_store(s)
         at = NOW + 60
         assert index.decide("w2", "ward-1a", Direction.IN, at).allowed  # her assigned bay
@@ -298,8 +313,8 @@ def test_quarantine_and_isolation_keep_people_to_their_place(scene: Store) -> No
         assert not index.decide("m1", "dock", Direction.OUT, at).allowed
 
 
-def test_exits_fail_open_in_an_emergency_and_every_passage_is_logged(scene: Store) -> None:
-    with scene.session() as s:
+def test_exits_fail_open_in_an_emergency_and_every_passage_is_logged(lite: Store) -> None:
+    with lite.session() as s:
         index = access.AccessIndex.from_store(s)
         during = NOW + 2000
         d = index.decide("w1", "al-2", Direction.OUT, during)
@@ -316,9 +331,9 @@ def test_exits_fail_open_in_an_emergency_and_every_passage_is_logged(scene: Stor
 
 
 def test_denies_at_exits_and_foreign_devices_raise_alerts_and_guards_may_override(
-    scene: Store,
+    lite: Store,
 ) -> None:
-    with scene.session() as s:
+    with lite.session() as s:
         index = access.AccessIndex.from_store(s)
         d = index.decide("w3", "al-1", Direction.OUT, NOW, credential=Credential.FOREIGN)
         assert not d.allowed
@@ -346,8 +361,8 @@ def test_denies_at_exits_and_foreign_devices_raise_alerts_and_guards_may_overrid
         assert (row.person, row.override_why, row.allowed) == ("w3", "escorted to the ward", True)
 
 
-def test_the_moratorium_closes_covered_doors_to_the_crew_only(scene: Store) -> None:
-    with scene.session() as s:
+def test_the_moratorium_closes_covered_doors_to_the_crew_only(lite: Store) -> None:
+    with lite.session() as s:
         index = access.AccessIndex.from_store(s)
         show = parse_time("2026-11-25T21:30:00Z")
         d = index.decide("v4", "hall", Direction.IN, show)
@@ -358,9 +373,9 @@ def test_the_moratorium_closes_covered_doors_to_the_crew_only(scene: Store) -> N
         assert index.decide("v4", "suite-w", Direction.IN, NOW + 3600).allowed
 
 
-def test_with_the_store_away_held_persons_stay_denied(scene: Store, tmp_path: Path) -> None:
+def test_with_the_store_away_held_persons_stay_denied(lite: Store, tmp_path: Path) -> None:
     assert not access.AccessIndex().decide("g1", "al-1", Direction.OUT, NOW).allowed
-    with scene.session() as s:
+    with lite.session() as s:
         index = access.AccessIndex.from_store(s)
     gone = Store(f"sqlite:///{tmp_path / 'nowhere' / 'missing.db'}")
     with gone.session() as broken:
@@ -370,7 +385,7 @@ def test_with_the_store_away_held_persons_stay_denied(scene: Store, tmp_path: Pa
         assert not d.allowed and d.stale and "last known holds" in d.reason
         assert index.decide("g1", "al-1", Direction.OUT, NOW).allowed
         assert index.flush(broken) == 0 and index.pending
-    with scene.session() as s:
+    with lite.session() as s:
         index.refresh(s)
         assert not index.stale
         assert index.flush(s) > 0 and not index.pending
