@@ -115,3 +115,15 @@ def test_security_may_search_but_observers_may_not(lite: Store) -> None:
         with pytest.raises(Exception, match="may not"):
             missing.find_missing(s, actor=Actor("press", UserRole.OBSERVER), at=NOW)
         assert orders.list_orders(s, actor=Actor("dominic", UserRole.SECURITY))
+
+
+def test_a_case_state_set_without_an_order_is_searched_too(lite: Store) -> None:
+    from cordon.services import cases as case_service
+
+    with lite.session() as s:
+        case_service.change_case(
+            s, "g2", actor=LEAD, reason="fever", at=NOW - 600, containment=Containment.ISOLATED
+        )
+        found = {m.person: m for m in missing.find_missing(s, actor=LEAD, at=NOW)}
+        assert found["g2"].order.id is None and found["g2"].order.kind is OrderKind.ISOLATION
+        assert found["g2"].status is Containment.MISSING

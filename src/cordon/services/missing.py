@@ -19,6 +19,7 @@ from cordon.domain.orders import Order, OrderKind, OrderStatus
 from cordon.domain.places import PlaceKind
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, Permission, require
+from cordon.domain.rules import held_by_case
 from cordon.errors import TransitionError
 from cordon.services import orders
 from cordon.services.access import allowed_places
@@ -137,7 +138,8 @@ def _co_located(
 
 
 def _binding(session: Session, at: int) -> dict[str, Order]:
-    """The quarantine or isolation order binding each person at ``at`` (isolation first)."""
+    """The quarantine or isolation order binding each person at ``at`` (isolation first); for a
+    case whose state implies one with no order on record, an order with no id standing for it."""
     out: dict[str, Order] = {}
     views = records.order_views(
         session, kinds=(OrderKind.QUARANTINE, OrderKind.ISOLATION), status=OrderStatus.ACTIVE
@@ -148,6 +150,13 @@ def _binding(session: Session, at: int) -> dict[str, Order]:
             continue
         if o.person not in out or o.kind is OrderKind.ISOLATION:
             out[o.person] = o
+    ordered = {v.order.person for v in views}
+    for c in cases.list_cases(session):
+        kind = held_by_case(c.clinical, c.containment)
+        if kind is None or c.person in ordered or c.since > at:
+            continue
+        reason = f"case {c.containment.value} since {c.since}, no order on record"
+        out[c.person] = Order(None, kind, c.person, c.since, None, "case state", reason)
     return out
 
 
