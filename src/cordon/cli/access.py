@@ -107,11 +107,17 @@ def end(
     ctx: typer.Context,
     emergency_id: Annotated[int, typer.Argument(help="The emergency to end.")],
     at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
+    as_json: JSON = False,
 ) -> None:
     """End a declared emergency: exits refuse held persons again."""
     rt = runtime(ctx)
     with rt.session() as session:
-        access.end_emergency(session, emergency_id, actor=rt.actor, at=when(rt, at))
+        ended = access.end_emergency(session, emergency_id, actor=rt.actor, at=when(rt, at))
+    if as_json:
+        emit_json(
+            {"id": ended.id, "kind": ended.kind, "end": format_time(ended.end, rt.settings.zone)}
+        )
+        return
     console.print(f"emergency {emergency_id} ended")
 
 
@@ -279,11 +285,17 @@ def lift(
     order_id: Annotated[int, typer.Argument(help="The moratorium to lift.")],
     reason: Annotated[str, typer.Option(help="Why it is lifted (recorded).")],
     at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
+    as_json: JSON = False,
 ) -> None:
     """Lift a moratorium early; its gatherings go back on schedule."""
     rt = runtime(ctx)
     with rt.session() as session:
-        orders.lift_order(session, order_id, actor=rt.actor, at=when(rt, at), reason=reason)
+        lifted = orders.lift_order(
+            session, order_id, actor=rt.actor, at=when(rt, at), reason=reason
+        )
+    if as_json:
+        emit_json(order_json(lifted, rt))
+        return
     console.print(f"moratorium {order_id} lifted")
 
 

@@ -31,6 +31,8 @@ from cordon.store.observations import PassageView, PresenceView
 
 __all__ = ["Companion", "Egress", "MissingCase", "check_exit_passages", "find_missing"]
 
+_PLACE = aliased(PlaceRow)
+
 TOGETHER_S = 120
 """Passages of the same door this close in time count as passing together."""
 
@@ -120,7 +122,7 @@ def _together(
 def _co_located(
     session: Session, person_pk: int, seen: PresenceView, people: dict[str, tuple[str, str]]
 ) -> list[Companion]:
-    place = aliased(PlaceRow)
+    place = _PLACE
     query = (
         select(PersonRow.id)
         .join(PresenceRow, PresenceRow.person_pk == PersonRow.pk)
