@@ -127,3 +127,33 @@ def test_a_case_state_set_without_an_order_is_searched_too(lite: Store) -> None:
         found = {m.person: m for m in missing.find_missing(s, actor=LEAD, at=NOW)}
         assert found["g2"].order.id is None and found["g2"].order.kind is OrderKind.ISOLATION
         assert found["g2"].status is Containment.MISSING
+
+
+def test_someone_named_only_as_a_companion_at_an_exit_has_departed(
+    lite: Store, tmp_path: Path
+) -> None:
+    carried = factory.write(
+        tmp_path,
+        "carried.csv",
+        "person,place,time,direction,credential,companions,camera\n"
+        "v4,dock,2026-11-25T04:00:00Z,out,foreign,w8,cam-dock\n",
+    )
+    with lite.session() as s:
+        imports.import_file(
+            s, carried, kind=parse_kind("passages"), actor=LEAD, zone=ZoneInfo("UTC")
+        )
+        orders.issue_order(
+            s,
+            actor=LEAD,
+            kind=OrderKind.QUARANTINE,
+            person="w8",
+            start=NOW - 86_400,
+            reason="contact of w3",
+        )
+        found = {m.person: m for m in missing.find_missing(s, actor=LEAD, at=NOW)}
+        w8 = found["w8"]
+        assert w8.status is Containment.DEPARTED and w8.egress is not None
+        assert (w8.egress.place, w8.egress.credential) == ("dock", "foreign")
+        assert [c.person for c in w8.egress.companions] == ["v4"]
+        # The women with passages of their own are not counted twice.
+        assert found["w3"].egress is not None and found["w3"].egress.credential == "foreign"
