@@ -14,6 +14,7 @@ from cordon.domain.people import ROLE_ALIASES
 from cordon.domain.records import CREDENTIAL_ALIASES, ROUTE_ALIASES, Credential, Direction, Route
 from cordon.domain.roles import Actor, UserRole
 from cordon.domain.vocab import choice, normalise_word
+from cordon.errors import InvalidValue
 from cordon.services import access, moratoria, orders
 from cordon.services.moratoria import GatheringView
 from cordon.times import format_time
@@ -290,6 +291,11 @@ def lift(
     """Lift a moratorium early; its gatherings go back on schedule."""
     rt = runtime(ctx)
     with rt.session() as session:
+        found = orders.list_orders(session, actor=rt.actor, kinds=(OrderKind.MORATORIUM,))
+        if order_id not in {v.order.id for v in found}:
+            raise InvalidValue(
+                f"order {order_id} is not a moratorium (see `cordon moratorium list`)"
+            )
         lifted = orders.lift_order(
             session, order_id, actor=rt.actor, at=when(rt, at), reason=reason
         )

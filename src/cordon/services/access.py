@@ -10,6 +10,7 @@ store is away the index keeps the last holds it knew (fail closed for held perso
 from __future__ import annotations
 
 import weakref
+from contextlib import suppress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -166,7 +167,8 @@ class AccessIndex:
         try:
             self._read_orders(session)
         except (SQLAlchemyError, CordonError):
-            session.rollback()
+            with suppress(SQLAlchemyError):
+                session.rollback()
             self.stale = True
             return
         self.loaded, self.stale = True, False
