@@ -10,8 +10,8 @@ store is away the index keeps the last holds it knew (fail closed for held perso
 from __future__ import annotations
 
 import weakref
-from contextlib import suppress
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
