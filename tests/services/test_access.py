@@ -237,7 +237,7 @@ def test_decide_agrees_with_the_store_on_thousands_of_random_cases(scene: Store)
     rng = random.Random(5)
     n = 3000 if scene.is_sqlite else 600
     with scene.session() as s:
-        index = access.AccessIndex.from_store(s)
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         people = [*s.scalars(select(PersonRow.id)), "nobody"]
         doors = [*s.scalars(select(PlaceRow.id)), "no-door"]
         for _ in range(12):  # random orders written after the index was built
@@ -279,7 +279,7 @@ def test_decide_agrees_with_the_store_on_thousands_of_random_cases(scene: Store)
 
 def test_a_new_order_binds_every_door_at_once_and_lifting_frees(lite: Store) -> None:
     with lite.session() as s:
-        index = access.AccessIndex.from_store(s)
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         assert index.decide("g1", "al-1", Direction.OUT, NOW + 60).allowed
         hold = orders.issue_order(
             s,
@@ -299,7 +299,7 @@ def test_a_new_order_binds_every_door_at_once_and_lifting_frees(lite: Store) -> 
 
 def test_quarantine_and_isolation_keep_people_to_their_place(lite: Store) -> None:
     with lite.session() as s:
-        index = access.AccessIndex.from_store(s)
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         at = NOW + 60
         assert index.decide("w2", "ward-1a", Direction.IN, at).allowed  # her assigned bay
         assert not index.decide("w2", "ward-1", Direction.OUT, at).allowed
@@ -315,7 +315,7 @@ def test_quarantine_and_isolation_keep_people_to_their_place(lite: Store) -> Non
 
 def test_exits_fail_open_in_an_emergency_and_every_passage_is_logged(lite: Store) -> None:
     with lite.session() as s:
-        index = access.AccessIndex.from_store(s)
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         during = NOW + 2000
         d = index.decide("w1", "al-2", Direction.OUT, during)
         assert d.allowed and d.emergency is not None and "fire" in d.reason
@@ -334,7 +334,7 @@ def test_denies_at_exits_and_foreign_devices_raise_alerts_and_guards_may_overrid
     lite: Store,
 ) -> None:
     with lite.session() as s:
-        index = access.AccessIndex.from_store(s)
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         d = index.decide("w3", "al-1", Direction.OUT, NOW, credential=Credential.FOREIGN)
         assert not d.allowed
         with pytest.raises(PermissionDenied):
@@ -363,7 +363,7 @@ def test_denies_at_exits_and_foreign_devices_raise_alerts_and_guards_may_overrid
 
 def test_the_moratorium_closes_covered_doors_to_the_crew_only(lite: Store) -> None:
     with lite.session() as s:
-        index = access.AccessIndex.from_store(s)
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         show = parse_time("2026-11-25T21:30:00Z")
         d = index.decide("v4", "hall", Direction.IN, show)
         assert not d.allowed and "moratorium" in d.reason
@@ -376,7 +376,7 @@ def test_the_moratorium_closes_covered_doors_to_the_crew_only(lite: Store) -> No
 def test_with_the_store_away_held_persons_stay_denied(lite: Store, tmp_path: Path) -> None:
     assert not access.AccessIndex().decide("g1", "al-1", Direction.OUT, NOW).allowed
     with lite.session() as s:
-        index = access.AccessIndex.from_store(s)
+        index = access.AccessIndex.from_store(s, actor=LEAD)
     gone = Store(f"sqlite:///{tmp_path / 'nowhere' / 'missing.db'}")
     with gone.session() as broken:
         index.refresh(broken)
@@ -389,3 +389,11 @@ def test_with_the_store_away_held_persons_stay_denied(lite: Store, tmp_path: Pat
         index.refresh(s)
         assert not index.stale
         assert index.flush(s) > 0 and not index.pending
+
+
+def test_only_roles_that_decide_access_may_load_the_index(lite: Store) -> None:
+    with lite.session() as s:
+        door = access.AccessIndex.from_store(s, actor=Actor("door-3", UserRole.DOOR))
+        assert not door.decide("w1", "al-1", Direction.OUT, NOW).allowed
+        with pytest.raises(PermissionDenied):
+            access.AccessIndex.from_store(s, actor=Actor("nurse", UserRole.MEDICAL))

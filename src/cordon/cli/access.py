@@ -41,7 +41,7 @@ def decide(
     """Allow or deny one passage, with the reason; the decision and any alert are recorded."""
     rt = runtime(ctx)
     with rt.session() as session:
-        index = access.AccessIndex.from_store(session)
+        index = access.AccessIndex.from_store(session, actor=rt.actor)
         decision = index.decide(
             person,
             door,

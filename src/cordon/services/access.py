@@ -135,8 +135,10 @@ class AccessIndex:
     alerts: list[Alert] = field(default_factory=list)
 
     @classmethod
-    def from_store(cls, session: Session) -> AccessIndex:
-        """A loaded index, watched so that order writes keep it current."""
+    def from_store(cls, session: Session, *, actor: Actor) -> AccessIndex:
+        """A loaded index, watched so that order writes keep it current (for an actor that may
+        decide access: a door controller, security, command)."""
+        require(actor, Permission.DECIDE_ACCESS)
         index = cls(url=str(session.get_bind().engine.url))
         index.load(session)
         watch(index)
