@@ -74,10 +74,12 @@ def reference(
         binding.sort(key=lambda b: (b[0], b[1]))
     verdict: tuple[bool, int | None, int | None] | None = None
     for _start, _rank, kind, order_pk in binding:
-        if kind == OrderKind.EGRESS_HOLD.value:
-            if place.exit:
+        if place.exit:
+            if direction is Direction.OUT:
                 verdict = (False, order_pk, None)
                 break
+            continue  # coming back aboard
+        if kind == OrderKind.EGRESS_HOLD.value:
             continue
         if case is not None and case.assigned_place_pk is not None:
             allowed = {session.get(PlaceRow, case.assigned_place_pk).id}  # type: ignore[union-attr]
@@ -89,7 +91,7 @@ def reference(
                     select(PlaceRow.id).where(PlaceRow.kind.in_(["ward", "isolation_room"]))
                 )
             )
-        if not (direction is Direction.IN and not place.exit and lineage & allowed):
+        if not (direction is Direction.IN and lineage & allowed):
             verdict = (False, order_pk, None)
             break
     if place.exit:
@@ -128,6 +130,8 @@ def reference(
                     and morat_rules.covers_gathering(order, g, roles, chain, needs_restricted=True)
                 ):
                     return False, m.pk, None
+    if place.exit and binding:
+        return True, binding[0][3], None  # a held person coming back aboard
     return True, None, None
 
 
@@ -397,3 +401,17 @@ def test_only_roles_that_decide_access_may_load_the_index(lite: Store) -> None:
         assert not door.decide("w1", "al-1", Direction.OUT, NOW).allowed
         with pytest.raises(PermissionDenied):
             access.AccessIndex.from_store(s, actor=Actor("nurse", UserRole.MEDICAL))
+
+
+def test_a_held_person_coming_back_aboard_is_let_in_and_security_alerted(lite: Store) -> None:
+    with lite.session() as s:
+        index = access.AccessIndex.from_store(s, actor=LEAD)
+        back = index.decide("w3", "al-1", Direction.IN, NOW)
+        assert back.allowed and back.order is not None and "coming back aboard" in back.reason
+        assert not index.decide("w3", "al-1", Direction.OUT, NOW).allowed
+        index.flush(s)
+        seen = alerts.list_alerts(s, actor=LEAD, kind=AlertKind.HELD_AT_EXIT, since=NOW)
+        assert {(a.alert.severity.value, a.alert.message.split(" at ")[0]) for a in seen} == {
+            ("warning", "w3 let through"),
+            ("critical", "w3 denied"),
+        }

@@ -257,17 +257,16 @@ class AccessIndex:
             why = "no hold list loaded: fail closed" if not self.loaded else f"unknown door {door}"
             return self._log(Decision(False, why, person, door, direction, at, credential))
         is_exit, lineage = info
-        held = False
+        held: Hold | None = None
         verdict: Decision | None = None
         for hold in self.holds.get(person, ()):
             if not hold.in_force(at):
                 continue
-            held = True
+            held = held or hold
             if verdict is None and (is_exit or hold.kind is not OrderKind.EGRESS_HOLD):
-                entering_own = (
-                    direction is Direction.IN and not is_exit and bool(lineage & hold.allowed)
-                )
-                if not entering_own:
+                # At an exit only leaving is refused: a held person coming back aboard is let in.
+                keeps_in = direction is Direction.IN and (is_exit or bool(lineage & hold.allowed))
+                if not keeps_in:
                     verdict = Decision(
                         False,
                         hold.label,
@@ -294,11 +293,22 @@ class AccessIndex:
                     break
         if verdict is None and direction is Direction.IN:
             verdict = self._moratorium_verdict(person, door, lineage, direction, at, credential)
+        if verdict is None and is_exit and held is not None:
+            verdict = Decision(
+                True,
+                f"coming back aboard under {held.label}",
+                person,
+                door,
+                direction,
+                at,
+                credential,
+                order=held.order,
+            )
         if verdict is None:
             verdict = Decision(True, "no order binds", person, door, direction, at, credential)
         if self.stale:
             verdict = replace(verdict, stale=True, reason=f"{verdict.reason} (last known holds)")
-        return self._log(verdict, is_exit=is_exit, held=held)
+        return self._log(verdict, is_exit=is_exit, held=held is not None)
 
     def _moratorium_verdict(
         self,
@@ -332,13 +342,14 @@ class AccessIndex:
     def _log(self, d: Decision, *, is_exit: bool = False, held: bool = False) -> Decision:
         if is_exit or not d.allowed or d.emergency is not None:
             self.pending.append(_row(d))
-        if is_exit and not d.allowed:
+        if is_exit and (held or not d.allowed):
+            verb = "denied" if not d.allowed else "let through"
             self.alerts.append(
                 Alert(
                     AlertKind.HELD_AT_EXIT,
                     d.at,
-                    f"{d.person} denied at exit {d.door}: {d.reason}",
-                    Severity.CRITICAL,
+                    f"{d.person} {verb} at exit {d.door}: {d.reason}",
+                    Severity.CRITICAL if not d.allowed else Severity.WARNING,
                     d.person,
                     d.door,
                     _evidence(d),
