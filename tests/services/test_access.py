@@ -19,7 +19,7 @@ from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, UserRole
 from cordon.domain.rules import held_by_case
 from cordon.errors import InvalidValue, PermissionDenied
-from cordon.services import access, alerts, cases, containment, moratoria, orders
+from cordon.services import access, alerts, cases, containment, emergencies, moratoria, orders
 from cordon.store import gatherings
 from cordon.store.db import Store
 from cordon.store.models import (
@@ -215,11 +215,11 @@ def build_scene(store: Store, tmp_path: Path) -> Store:
             roles=["visiting_crew"],
             reason="suite closed",
         )
-        access.declare_emergency(
+        emergencies.declare_emergency(
             s, actor=GUARD, kind="fire", start=NOW + 1800, reason="ring fire", places=["al-2"]
         )
         emergency = s.scalars(select(EmergencyRow)).one()
-        access.end_emergency(s, emergency.pk, actor=GUARD, at=NOW + 2400)
+        emergencies.end_emergency(s, emergency.pk, actor=GUARD, at=NOW + 2400)
     return store
 
 

@@ -15,7 +15,7 @@ from cordon.domain.records import CREDENTIAL_ALIASES, ROUTE_ALIASES, Credential,
 from cordon.domain.roles import Actor, UserRole
 from cordon.domain.vocab import choice, normalise_word
 from cordon.errors import InvalidValue
-from cordon.services import access, moratoria, orders
+from cordon.services import access, emergencies, moratoria, orders
 from cordon.services.moratoria import GatheringView
 from cordon.times import format_time
 
@@ -89,7 +89,7 @@ def declare(
     """Declare a life-safety emergency: exits fail open and every passage is logged."""
     rt = runtime(ctx)
     with rt.session() as session:
-        found = access.declare_emergency(
+        found = emergencies.declare_emergency(
             session,
             actor=rt.actor,
             kind=kind,
@@ -113,7 +113,7 @@ def end(
     """End a declared emergency: exits refuse held persons again."""
     rt = runtime(ctx)
     with rt.session() as session:
-        ended = access.end_emergency(session, emergency_id, actor=rt.actor, at=when(rt, at))
+        ended = emergencies.end_emergency(session, emergency_id, actor=rt.actor, at=when(rt, at))
     if as_json:
         emit_json(
             {"id": ended.id, "kind": ended.kind, "end": format_time(ended.end, rt.settings.zone)}

@@ -41,8 +41,6 @@ __all__ = [
     "Decision",
     "Hold",
     "allowed_places",
-    "declare_emergency",
-    "end_emergency",
     "orders_changed",
     "watch",
 ]
@@ -471,47 +469,3 @@ def _row(d: Decision) -> dict[str, Any]:
         "override_why": d.override_why,
         "emergency_pk": d.emergency,
     }
-
-
-def declare_emergency(
-    session: Session,
-    *,
-    actor: Actor,
-    kind: str,
-    start: int,
-    reason: str,
-    places: Iterable[str] = (),
-) -> Emergency:
-    """Declare a life-safety emergency (fire, decompression): exits fail open, every passage is
-    logged; no places means every exit."""
-    require(actor, Permission.DECLARE_EMERGENCY)
-    with unit_of_work(session):
-        for p in places:
-            directory.get_place(session, p)
-        found = records.add_emergency(
-            session, kind=kind, places=list(places), start=start, actor=actor.name, reason=reason
-        )
-        records.add_alert(
-            session,
-            Alert(
-                AlertKind.EMERGENCY,
-                start,
-                f"{kind} emergency declared: {reason}",
-                Severity.CRITICAL,
-                evidence=(f"emergency:{found.id}",),
-            ),
-            person_pk=None,
-            place_pk=None,
-            actor=actor.name,
-        )
-    orders_changed(session)
-    return found
-
-
-def end_emergency(session: Session, emergency_id: int, *, actor: Actor, at: int) -> Emergency:
-    """End a declared emergency: exits close again to held persons."""
-    require(actor, Permission.DECLARE_EMERGENCY)
-    with unit_of_work(session):
-        ended = records.end_emergency(session, emergency_id, at=at, actor=actor.name)
-    orders_changed(session)
-    return ended
