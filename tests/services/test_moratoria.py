@@ -122,6 +122,8 @@ def test_an_exposure_inside_the_moratorium_raises_a_breach_alert(
 def test_lifting_puts_gatherings_back_and_only_command_may_order(lite: Store) -> None:
     with lite.session() as s:
         with pytest.raises(PermissionDenied):
+            moratoria.list_gatherings(s, actor=Actor("press", UserRole.OBSERVER), at=NOON)
+        with pytest.raises(PermissionDenied):
             moratoria.issue_moratorium(
                 s, actor=Actor("doc", UserRole.MEDICAL), start=NOON, today=True, reason="x"
             )
