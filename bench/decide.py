@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 from cordon.domain.orders import OrderKind, Scope
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor
-from cordon.services import access, orders
+from cordon.services import access, emergencies, orders
 from cordon.services.admin import init_store
 from cordon.store.db import Store
 from cordon.store.models import OrderRow, PersonRow, PlaceRow
@@ -90,7 +90,7 @@ def build(folder: Path, seed: int = 11) -> Store:
             )
         s.commit()
     with store.session() as s:
-        access.declare_emergency(
+        emergencies.declare_emergency(
             s, actor=BENCH, kind="fire", start=T0 + 7200, reason="drill", places=["z3"]
         )
     return store
@@ -117,7 +117,7 @@ def main() -> None:
         built = time.perf_counter() - began
         with store.session() as s:
             began = time.perf_counter()
-            index = access.AccessIndex.from_store(s)
+            index = access.AccessIndex.from_store(s, actor=BENCH)
             loaded = time.perf_counter() - began
             began = time.perf_counter()
             index.refresh(s)

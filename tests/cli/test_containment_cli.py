@@ -49,6 +49,8 @@ def test_rules_missing_and_decide_from_the_command_line(venus: str) -> None:
     assert egress["place"] == "al-1" and egress["credential"] == "foreign"
     assert egress["time"] == "2026-11-25T01:10:00+00:00"
     assert [c["person"] for c in egress["companions"]] == ["v2"]
+    only = ok(venus, "missing", "--at", "2026-11-25T06:00:00Z", "--role", "crew", "--no-record")
+    assert {m["role"] for m in only} == {"visiting_crew"}  # type: ignore[union-attr]
     deny = ok(venus, "decide", "w1", "al-1", "out", "--at", "2026-11-25T06:00:00Z")
     assert deny == {**deny, "allowed": False, "door": "al-1"}  # type: ignore[dict-item]
     assert "isolation" in deny["reason"]  # type: ignore[index]

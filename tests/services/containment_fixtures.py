@@ -35,3 +35,12 @@ def load_venus(store: Store, folder: Path, *, profile: PathogenProfile = NANITE)
             )
         with unit_of_work(session):
             profiles.save_profile(session, profile, actor="test", activate=True)
+
+
+def sqlite_store(url: str) -> Store:
+    """An initialised store on SQLite only, for behaviour the twin tests already run on both."""
+    from cordon.services.admin import init_store
+
+    store = Store(url)
+    init_store(store, actor="test")
+    return store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,14 @@ from sqlalchemy.orm import Session
 
 from cordon.domain import moratoria as morat_rules
 from cordon.domain.alerts import AlertKind
+from cordon.domain.cases import Clinical, Containment
 from cordon.domain.gatherings import GatheringStatus
 from cordon.domain.orders import Order, OrderKind, Scope
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, UserRole
+from cordon.domain.rules import held_by_case
 from cordon.errors import InvalidValue, PermissionDenied
-from cordon.services import access, alerts, cases, containment, moratoria, orders
+from cordon.services import access, alerts, cases, containment, emergencies, moratoria, orders
 from cordon.store import gatherings
 from cordon.store.db import Store
 from cordon.store.models import (
@@ -28,7 +31,7 @@ from cordon.store.models import (
     PlaceRow,
 )
 from cordon.times import parse_time
-from tests.services.containment_fixtures import LEAD, load_venus
+from tests.services.containment_fixtures import LEAD, load_venus, sqlite_store
 
 NOW = parse_time("2026-11-25T06:00:00Z")
 GUARD = Actor("dominic", UserRole.SECURITY)
@@ -46,28 +49,41 @@ def reference(
         lineage.add(row.id)
         row = session.get(PlaceRow, row.parent_pk) if row.parent_pk else None
     me = session.scalar(select(PersonRow).where(PersonRow.id == person))
-    binding = []
+    binding: list[tuple[int, int, str, int | None]] = []  # (start, rank, kind, order)
+    case = session.scalar(select(CaseRow).where(CaseRow.person_pk == me.pk)) if me else None
     if me is not None:
-        binding = list(
+        active = list(
             session.scalars(
                 select(OrderRow)
                 .where(OrderRow.person_pk == me.pk, OrderRow.status == "active")
-                .where(OrderRow.start_time <= at)
-                .where((OrderRow.expiry.is_(None)) | (OrderRow.expiry > at))
                 .order_by(OrderRow.start_time, OrderRow.pk)
             )
         )
+        binding = [
+            (o.start_time, 0, o.kind, o.pk)
+            for o in active
+            if o.start_time <= at and (o.expiry is None or at < o.expiry)
+        ]
+        confined = any(o.kind in ("quarantine", "isolation") for o in active)
+        if case is not None and not confined and case.since <= at:
+            implied = held_by_case(
+                Clinical(case.clinical) if case.clinical else None, Containment(case.containment)
+            )
+            if implied is not None:
+                binding.append((case.since, 1, implied.value, None))
+        binding.sort(key=lambda b: (b[0], b[1]))
     verdict: tuple[bool, int | None, int | None] | None = None
-    for o in binding:
-        if o.kind == OrderKind.EGRESS_HOLD.value:
-            if place.exit:
-                verdict = (False, o.pk, None)
+    for _start, _rank, kind, order_pk in binding:
+        if place.exit:
+            if direction is Direction.OUT:
+                verdict = (False, order_pk, None)
                 break
+            continue  # coming back aboard
+        if kind == OrderKind.EGRESS_HOLD.value:
             continue
-        case = session.scalar(select(CaseRow).where(CaseRow.person_pk == me.pk)) if me else None
         if case is not None and case.assigned_place_pk is not None:
             allowed = {session.get(PlaceRow, case.assigned_place_pk).id}  # type: ignore[union-attr]
-        elif o.kind == OrderKind.QUARANTINE.value and me is not None and me.home_pk is not None:
+        elif kind == OrderKind.QUARANTINE.value and me is not None and me.home_pk is not None:
             allowed = {session.get(PlaceRow, me.home_pk).id}  # type: ignore[union-attr]
         else:
             allowed = set(
@@ -75,8 +91,8 @@ def reference(
                     select(PlaceRow.id).where(PlaceRow.kind.in_(["ward", "isolation_room"]))
                 )
             )
-        if not (direction is Direction.IN and not place.exit and lineage & allowed):
-            verdict = (False, o.pk, None)
+        if not (direction is Direction.IN and lineage & allowed):
+            verdict = (False, order_pk, None)
             break
     if place.exit:
         for e in session.scalars(select(EmergencyRow).order_by(EmergencyRow.start_time)):
@@ -114,6 +130,8 @@ def reference(
                     and morat_rules.covers_gathering(order, g, roles, chain, needs_restricted=True)
                 ):
                     return False, m.pk, None
+    if place.exit and binding:
+        return True, binding[0][3], None  # a held person coming back aboard
     return True, None, None
 
 
@@ -132,7 +150,21 @@ def _ancestors(session: Session) -> dict[str, list[str]]:
 
 @pytest.fixture
 def scene(store: Store, tmp_path: Path) -> Store:
-    """Venus after the rules, with a hold, an assigned place, a moratorium and an emergency."""
+    """Venus after the rules, with a hold, an assigned place, a moratorium and an emergency,
+    on SQLite and PostgreSQL."""
+    return build_scene(store, tmp_path)
+
+
+@pytest.fixture
+def lite(sqlite_url: str, tmp_path: Path) -> Iterator[Store]:
+    """The same scene on SQLite only (the twin test runs it on both databases)."""
+    store = build_scene(sqlite_store(sqlite_url), tmp_path)
+    yield store
+    store.dispose()
+
+
+def build_scene(store: Store, tmp_path: Path) -> Store:
+    """Load the scene into ``store``."""
     load_venus(store, tmp_path)
     with store.session() as s:
         containment.apply_rules(s, actor=LEAD, now=NOW)
@@ -154,6 +186,19 @@ def scene(store: Store, tmp_path: Path) -> Store:
             reason="director stays",
         )
         cases.change_case(s, "w2", actor=LEAD, reason="bed", at=NOW, assigned_place="ward-1a")
+        # States set by hand, with no order behind them: the doors must still hold these people.
+        cases.change_case(
+            s, "g3", actor=LEAD, reason="fever", at=NOW + 300, containment=Containment.ISOLATED
+        )
+        cases.change_case(
+            s,
+            "m1",
+            actor=LEAD,
+            reason="contact",
+            at=NOW - 300,
+            clinical=Clinical.EXPOSED,
+            containment=Containment.MISSING,
+        )
         moratoria.issue_moratorium(
             s,
             actor=LEAD,
@@ -170,11 +215,11 @@ def scene(store: Store, tmp_path: Path) -> Store:
             roles=["visiting_crew"],
             reason="suite closed",
         )
-        access.declare_emergency(
+        emergencies.declare_emergency(
             s, actor=GUARD, kind="fire", start=NOW + 1800, reason="ring fire", places=["al-2"]
         )
         emergency = s.scalars(select(EmergencyRow)).one()
-        access.end_emergency(s, emergency.pk, actor=GUARD, at=NOW + 2400)
+        emergencies.end_emergency(s, emergency.pk, actor=GUARD, at=NOW + 2400)
     return store
 
 
@@ -184,6 +229,7 @@ def _instants(session: Session) -> list[int]:
         marks.add(o.start_time)
         if o.expiry is not None:
             marks.add(o.expiry)
+    marks.update(session.scalars(select(CaseRow.since)))
     for e in session.scalars(select(EmergencyRow)):
         marks.add(e.start_time)
         if e.end_time is not None:
@@ -195,7 +241,7 @@ def test_decide_agrees_with_the_store_on_thousands_of_random_cases(scene: Store)
     rng = random.Random(5)
     n = 3000 if scene.is_sqlite else 600
     with scene.session() as s:
-        index = access.AccessIndex.from_store(s)
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         people = [*s.scalars(select(PersonRow.id)), "nobody"]
         doors = [*s.scalars(select(PlaceRow.id)), "no-door"]
         for _ in range(12):  # random orders written after the index was built
@@ -235,9 +281,9 @@ def test_decide_agrees_with_the_store_on_thousands_of_random_cases(scene: Store)
         assert denied > n // 10 and allowed > n // 10
 
 
-def test_a_new_order_binds_every_door_at_once_and_lifting_frees(scene: Store) -> None:
-    with scene.session() as s:
-        index = access.AccessIndex.from_store(s)
+def test_a_new_order_binds_every_door_at_once_and_lifting_frees(lite: Store) -> None:
+    with lite.session() as s:
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         assert index.decide("g1", "al-1", Direction.OUT, NOW + 60).allowed
         hold = orders.issue_order(
             s,
@@ -255,9 +301,9 @@ def test_a_new_order_binds_every_door_at_once_and_lifting_frees(scene: Store) ->
         assert index.decide("g1", "al-1", Direction.OUT, NOW + 60).allowed
 
 
-def test_quarantine_and_isolation_keep_people_to_their_place(scene: Store) -> None:
-    with scene.session() as s:
-        index = access.AccessIndex.from_store(s)
+def test_quarantine_and_isolation_keep_people_to_their_place(lite: Store) -> None:
+    with lite.session() as s:
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         at = NOW + 60
         assert index.decide("w2", "ward-1a", Direction.IN, at).allowed  # her assigned bay
         assert not index.decide("w2", "ward-1", Direction.OUT, at).allowed
@@ -265,11 +311,15 @@ def test_quarantine_and_isolation_keep_people_to_their_place(scene: Store) -> No
         assert index.decide("w7", "q-3", Direction.IN, at).allowed  # quarantine at home
         assert not index.decide("w7", "q-3", Direction.OUT, at).allowed
         assert not index.decide("w7", "dock", Direction.OUT, at).allowed
+        by_case = index.decide("g3", "al-1", Direction.OUT, NOW + 300)
+        assert not by_case.allowed and by_case.order is None and "no order" in by_case.reason
+        assert index.decide("g3", "al-1", Direction.OUT, NOW + 299).allowed
+        assert not index.decide("m1", "dock", Direction.OUT, at).allowed
 
 
-def test_exits_fail_open_in_an_emergency_and_every_passage_is_logged(scene: Store) -> None:
-    with scene.session() as s:
-        index = access.AccessIndex.from_store(s)
+def test_exits_fail_open_in_an_emergency_and_every_passage_is_logged(lite: Store) -> None:
+    with lite.session() as s:
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         during = NOW + 2000
         d = index.decide("w1", "al-2", Direction.OUT, during)
         assert d.allowed and d.emergency is not None and "fire" in d.reason
@@ -285,10 +335,10 @@ def test_exits_fail_open_in_an_emergency_and_every_passage_is_logged(scene: Stor
 
 
 def test_denies_at_exits_and_foreign_devices_raise_alerts_and_guards_may_override(
-    scene: Store,
+    lite: Store,
 ) -> None:
-    with scene.session() as s:
-        index = access.AccessIndex.from_store(s)
+    with lite.session() as s:
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         d = index.decide("w3", "al-1", Direction.OUT, NOW, credential=Credential.FOREIGN)
         assert not d.allowed
         with pytest.raises(PermissionDenied):
@@ -315,9 +365,9 @@ def test_denies_at_exits_and_foreign_devices_raise_alerts_and_guards_may_overrid
         assert (row.person, row.override_why, row.allowed) == ("w3", "escorted to the ward", True)
 
 
-def test_the_moratorium_closes_covered_doors_to_the_crew_only(scene: Store) -> None:
-    with scene.session() as s:
-        index = access.AccessIndex.from_store(s)
+def test_the_moratorium_closes_covered_doors_to_the_crew_only(lite: Store) -> None:
+    with lite.session() as s:
+        index = access.AccessIndex.from_store(s, actor=LEAD)
         show = parse_time("2026-11-25T21:30:00Z")
         d = index.decide("v4", "hall", Direction.IN, show)
         assert not d.allowed and "moratorium" in d.reason
@@ -327,10 +377,10 @@ def test_the_moratorium_closes_covered_doors_to_the_crew_only(scene: Store) -> N
         assert index.decide("v4", "suite-w", Direction.IN, NOW + 3600).allowed
 
 
-def test_with_the_store_away_held_persons_stay_denied(scene: Store, tmp_path: Path) -> None:
+def test_with_the_store_away_held_persons_stay_denied(lite: Store, tmp_path: Path) -> None:
     assert not access.AccessIndex().decide("g1", "al-1", Direction.OUT, NOW).allowed
-    with scene.session() as s:
-        index = access.AccessIndex.from_store(s)
+    with lite.session() as s:
+        index = access.AccessIndex.from_store(s, actor=LEAD)
     gone = Store(f"sqlite:///{tmp_path / 'nowhere' / 'missing.db'}")
     with gone.session() as broken:
         index.refresh(broken)
@@ -339,7 +389,29 @@ def test_with_the_store_away_held_persons_stay_denied(scene: Store, tmp_path: Pa
         assert not d.allowed and d.stale and "last known holds" in d.reason
         assert index.decide("g1", "al-1", Direction.OUT, NOW).allowed
         assert index.flush(broken) == 0 and index.pending
-    with scene.session() as s:
+    with lite.session() as s:
         index.refresh(s)
         assert not index.stale
         assert index.flush(s) > 0 and not index.pending
+
+
+def test_only_roles_that_decide_access_may_load_the_index(lite: Store) -> None:
+    with lite.session() as s:
+        door = access.AccessIndex.from_store(s, actor=Actor("door-3", UserRole.DOOR))
+        assert not door.decide("w1", "al-1", Direction.OUT, NOW).allowed
+        with pytest.raises(PermissionDenied):
+            access.AccessIndex.from_store(s, actor=Actor("nurse", UserRole.MEDICAL))
+
+
+def test_a_held_person_coming_back_aboard_is_let_in_and_security_alerted(lite: Store) -> None:
+    with lite.session() as s:
+        index = access.AccessIndex.from_store(s, actor=LEAD)
+        back = index.decide("w3", "al-1", Direction.IN, NOW)
+        assert back.allowed and back.order is not None and "coming back aboard" in back.reason
+        assert not index.decide("w3", "al-1", Direction.OUT, NOW).allowed
+        index.flush(s)
+        seen = alerts.list_alerts(s, actor=LEAD, kind=AlertKind.HELD_AT_EXIT, since=NOW)
+        assert {(a.alert.severity.value, a.alert.message.split(" at ")[0]) for a in seen} == {
+            ("warning", "w3 let through"),
+            ("critical", "w3 denied"),
+        }

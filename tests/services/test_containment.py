@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,9 +19,22 @@ from cordon.store import cases, directory
 from cordon.store.db import Store
 from cordon.times import parse_time
 from tests import factory
-from tests.services.containment_fixtures import LEAD, load_venus
+from tests.services.containment_fixtures import LEAD, load_venus, sqlite_store
 
+APPLY = False
 NOW = parse_time("2026-11-25T06:00:00Z")
+
+
+@pytest.fixture
+def lite(sqlite_url: str, tmp_path: Path) -> Iterator[Store]:
+    """The same on SQLite only, for what the tests on both databases do not add to."""
+    store = sqlite_store(sqlite_url)
+    load_venus(store, tmp_path)
+    if APPLY:
+        with store.session() as s:
+            containment.apply_rules(s, actor=LEAD, now=NOW)
+    yield store
+    store.dispose()
 
 
 @pytest.fixture
@@ -70,8 +84,8 @@ def test_rules_quarantine_isolate_and_restart_once(venus: Store) -> None:
         assert len(alerts.list_alerts(s, actor=LEAD, limit=None)) == before
 
 
-def test_rules_wait_for_records_up_to_now(venus: Store) -> None:
-    with venus.session() as s:
+def test_rules_wait_for_records_up_to_now(lite: Store) -> None:
+    with lite.session() as s:
         early = containment.apply_rules(s, actor=LEAD, now=parse_time("2026-11-22T00:00:00Z"))
         assert {f.person for f in early.firings} == {"v1", "w1", "w2"}
         later = containment.apply_rules(s, actor=LEAD, now=NOW)
@@ -79,8 +93,8 @@ def test_rules_wait_for_records_up_to_now(venus: Store) -> None:
         assert later.results_checked == 6
 
 
-def test_negatives_clear_a_case_and_lift_its_isolation(venus: Store, tmp_path: Path) -> None:
-    with venus.session() as s:
+def test_negatives_clear_a_case_and_lift_its_isolation(lite: Store, tmp_path: Path) -> None:
+    with lite.session() as s:
         containment.apply_rules(s, actor=LEAD, now=NOW)
         lab = factory.write(
             tmp_path,

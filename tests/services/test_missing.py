@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,11 +18,24 @@ from cordon.store import cases, directory
 from cordon.store.db import Store
 from cordon.times import parse_time
 from tests import factory
-from tests.services.containment_fixtures import LEAD, load_venus
+from tests.services.containment_fixtures import LEAD, load_venus, sqlite_store
 
+APPLY = True
 NOW = parse_time("2026-11-25T06:00:00Z")
 WOMEN = {"w3", "w4", "w5", "w6"}
 ESCORT = {"w3": "v2", "w4": "v2", "w5": "v3", "w6": "v3"}
+
+
+@pytest.fixture
+def lite(sqlite_url: str, tmp_path: Path) -> Iterator[Store]:
+    """The same on SQLite only, for what the tests on both databases do not add to."""
+    store = sqlite_store(sqlite_url)
+    load_venus(store, tmp_path)
+    if APPLY:
+        with store.session() as s:
+            containment.apply_rules(s, actor=LEAD, now=NOW)
+    yield store
+    store.dispose()
 
 
 @pytest.fixture
@@ -61,8 +75,8 @@ def test_the_missing_women_left_through_airlocks_escorted_with_a_foreign_device(
         assert len(alerts.list_alerts(s, actor=LEAD, limit=None)) == count
 
 
-def test_someone_last_seen_hours_ago_outside_their_place_is_missing(venus: Store) -> None:
-    with venus.session() as s:
+def test_someone_last_seen_hours_ago_outside_their_place_is_missing(lite: Store) -> None:
+    with lite.session() as s:
         orders.issue_order(
             s,
             actor=LEAD,
@@ -80,7 +94,7 @@ def test_someone_last_seen_hours_ago_outside_their_place_is_missing(venus: Store
         assert alerts.list_alerts(s, actor=LEAD, kind=AlertKind.CASE_MISSING, limit=None)
 
 
-def test_a_return_through_the_airlock_is_not_a_departure(venus: Store, tmp_path: Path) -> None:
+def test_a_return_through_the_airlock_is_not_a_departure(lite: Store, tmp_path: Path) -> None:
     back = factory.write(
         tmp_path,
         "back.csv",
@@ -88,16 +102,58 @@ def test_a_return_through_the_airlock_is_not_a_departure(venus: Store, tmp_path:
         "w5,al-2,2026-11-25T04:00:00Z,in,badge,,cam-al-2\n"
         "w5,ward-1,2026-11-25T04:10:00Z,in,badge,,\n",
     )
-    with venus.session() as s:
+    with lite.session() as s:
         imports.import_file(s, back, kind=parse_kind("passages"), actor=LEAD, zone=ZoneInfo("UTC"))
         found = {m.person: m for m in missing.find_missing(s, actor=LEAD, at=NOW)}
         assert "w5" not in found
         assert {"w3", "w4", "w6"} <= set(found)
 
 
-def test_security_may_search_but_observers_may_not(venus: Store) -> None:
-    with venus.session() as s:
+def test_security_may_search_but_observers_may_not(lite: Store) -> None:
+    with lite.session() as s:
         assert missing.find_missing(s, actor=Actor("dominic", UserRole.SECURITY), at=NOW)
         with pytest.raises(Exception, match="may not"):
             missing.find_missing(s, actor=Actor("press", UserRole.OBSERVER), at=NOW)
         assert orders.list_orders(s, actor=Actor("dominic", UserRole.SECURITY))
+
+
+def test_a_case_state_set_without_an_order_is_searched_too(lite: Store) -> None:
+    from cordon.services import cases as case_service
+
+    with lite.session() as s:
+        case_service.change_case(
+            s, "g2", actor=LEAD, reason="fever", at=NOW - 600, containment=Containment.ISOLATED
+        )
+        found = {m.person: m for m in missing.find_missing(s, actor=LEAD, at=NOW)}
+        assert found["g2"].order.id is None and found["g2"].order.kind is OrderKind.ISOLATION
+        assert found["g2"].status is Containment.MISSING
+
+
+def test_someone_named_only_as_a_companion_at_an_exit_has_departed(
+    lite: Store, tmp_path: Path
+) -> None:
+    carried = factory.write(
+        tmp_path,
+        "carried.csv",
+        "person,place,time,direction,credential,companions,camera\n"
+        "v4,dock,2026-11-25T04:00:00Z,out,foreign,w8,cam-dock\n",
+    )
+    with lite.session() as s:
+        imports.import_file(
+            s, carried, kind=parse_kind("passages"), actor=LEAD, zone=ZoneInfo("UTC")
+        )
+        orders.issue_order(
+            s,
+            actor=LEAD,
+            kind=OrderKind.QUARANTINE,
+            person="w8",
+            start=NOW - 86_400,
+            reason="contact of w3",
+        )
+        found = {m.person: m for m in missing.find_missing(s, actor=LEAD, at=NOW)}
+        w8 = found["w8"]
+        assert w8.status is Containment.DEPARTED and w8.egress is not None
+        assert (w8.egress.place, w8.egress.credential) == ("dock", "foreign")
+        assert [c.person for c in w8.egress.companions] == ["v4"]
+        # The women with passages of their own are not counted twice.
+        assert found["w3"].egress is not None and found["w3"].egress.credential == "foreign"

@@ -14,7 +14,8 @@ from cordon.domain.people import ROLE_ALIASES
 from cordon.domain.records import CREDENTIAL_ALIASES, ROUTE_ALIASES, Credential, Direction, Route
 from cordon.domain.roles import Actor, UserRole
 from cordon.domain.vocab import choice, normalise_word
-from cordon.services import access, moratoria, orders
+from cordon.errors import InvalidValue
+from cordon.services import access, emergencies, moratoria, orders
 from cordon.services.moratoria import GatheringView
 from cordon.times import format_time
 
@@ -40,7 +41,7 @@ def decide(
     """Allow or deny one passage, with the reason; the decision and any alert are recorded."""
     rt = runtime(ctx)
     with rt.session() as session:
-        index = access.AccessIndex.from_store(session)
+        index = access.AccessIndex.from_store(session, actor=rt.actor)
         decision = index.decide(
             person,
             door,
@@ -88,7 +89,7 @@ def declare(
     """Declare a life-safety emergency: exits fail open and every passage is logged."""
     rt = runtime(ctx)
     with rt.session() as session:
-        found = access.declare_emergency(
+        found = emergencies.declare_emergency(
             session,
             actor=rt.actor,
             kind=kind,
@@ -107,11 +108,17 @@ def end(
     ctx: typer.Context,
     emergency_id: Annotated[int, typer.Argument(help="The emergency to end.")],
     at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
+    as_json: JSON = False,
 ) -> None:
     """End a declared emergency: exits refuse held persons again."""
     rt = runtime(ctx)
     with rt.session() as session:
-        access.end_emergency(session, emergency_id, actor=rt.actor, at=when(rt, at))
+        ended = emergencies.end_emergency(session, emergency_id, actor=rt.actor, at=when(rt, at))
+    if as_json:
+        emit_json(
+            {"id": ended.id, "kind": ended.kind, "end": format_time(ended.end, rt.settings.zone)}
+        )
+        return
     console.print(f"emergency {emergency_id} ended")
 
 
@@ -279,11 +286,22 @@ def lift(
     order_id: Annotated[int, typer.Argument(help="The moratorium to lift.")],
     reason: Annotated[str, typer.Option(help="Why it is lifted (recorded).")],
     at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
+    as_json: JSON = False,
 ) -> None:
     """Lift a moratorium early; its gatherings go back on schedule."""
     rt = runtime(ctx)
     with rt.session() as session:
-        orders.lift_order(session, order_id, actor=rt.actor, at=when(rt, at), reason=reason)
+        found = orders.list_orders(session, actor=rt.actor, kinds=(OrderKind.MORATORIUM,))
+        if order_id not in {v.order.id for v in found}:
+            raise InvalidValue(
+                f"order {order_id} is not a moratorium (see `cordon moratorium list`)"
+            )
+        lifted = orders.lift_order(
+            session, order_id, actor=rt.actor, at=when(rt, at), reason=reason
+        )
+    if as_json:
+        emit_json(order_json(lifted, rt))
+        return
     console.print(f"moratorium {order_id} lifted")
 
 

@@ -11,7 +11,8 @@ from cordon.cli.context import Runtime, runtime
 from cordon.cli.orders import JSON, order_json, when
 from cordon.cli.output import console, emit_json, moment, table
 from cordon.domain.alerts import AlertKind
-from cordon.domain.vocab import choice
+from cordon.domain.people import ROLE_ALIASES
+from cordon.domain.vocab import choice, normalise_word
 from cordon.services import alerts as alert_service
 from cordon.services import containment, missing
 from cordon.times import format_time
@@ -81,13 +82,22 @@ def find(
     record: Annotated[
         bool, typer.Option(help="Mark cases missing or departed, with an alert each.")
     ] = True,
+    role: Annotated[
+        list[str] | None, typer.Option(help="Only people of this role (repeatable).")
+    ] = None,
     as_json: JSON = False,
 ) -> None:
     """Who should be in quarantine or isolation but is not in their place: last sighting,
     companions, and any exit passage (which, when, with whom, what credential)."""
     rt = runtime(ctx)
     with rt.session() as session:
-        found = missing.find_missing(session, actor=rt.actor, at=when(rt, at), record=record)
+        found = missing.find_missing(
+            session,
+            actor=rt.actor,
+            at=when(rt, at),
+            record=record,
+            roles=[ROLE_ALIASES.get(normalise_word(r), normalise_word(r)) for r in role or ()],
+        )
     zone = rt.settings.zone
     if as_json:
         emit_json([_missing_json(m, rt) for m in found])

@@ -183,7 +183,7 @@ def holds(
     rt = runtime(ctx)
     moment_ = when(rt, at)
     with rt.session() as session:
-        index = access.AccessIndex.from_store(session)
+        index = access.AccessIndex.from_store(session, actor=rt.actor)
     rows = [
         (person, h) for person, hs in sorted(index.holds.items()) for h in hs if h.in_force(moment_)
     ]

@@ -22,6 +22,7 @@ __all__ = [
     "clearing_time",
     "exposed_parties",
     "exposure_counts",
+    "held_by_case",
     "on_exposure",
     "on_result",
 ]
@@ -244,3 +245,19 @@ def on_result(
             containment=None if held else Containment.FREE,
         )
     ]
+
+
+def held_by_case(clinical: Clinical | None, containment: Containment) -> OrderKind | None:
+    """The order a case's state implies when no order is on record (a state set by hand or by an
+    import): isolation for the isolated and confirmed, quarantine for the quarantined and the
+    exposed or suspected who are missing or departed; None for everyone else."""
+    if containment is Containment.ISOLATED:
+        return OrderKind.ISOLATION
+    if containment is Containment.QUARANTINED:
+        return OrderKind.QUARANTINE
+    if containment in _HELD:
+        if clinical is Clinical.CONFIRMED:
+            return OrderKind.ISOLATION
+        if clinical in (Clinical.EXPOSED, Clinical.SUSPECTED):
+            return OrderKind.QUARANTINE
+    return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,11 +21,13 @@ from sqlalchemy.orm import Session, aliased
 
 from cordon.domain import moratoria as rules
 from cordon.domain.alerts import Alert, AlertKind, Severity
+from cordon.domain.cases import Clinical, Containment
 from cordon.domain.gatherings import Gathering, GatheringStatus
 from cordon.domain.orders import Order, OrderKind, OrderStatus
 from cordon.domain.places import PlaceKind
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, Permission, require
+from cordon.domain.rules import held_by_case
 from cordon.errors import CordonError, InvalidValue
 from cordon.services.transaction import unit_of_work
 from cordon.store import containment as records
@@ -38,13 +41,12 @@ __all__ = [
     "Decision",
     "Hold",
     "allowed_places",
-    "declare_emergency",
-    "end_emergency",
     "orders_changed",
     "watch",
 ]
 
 _WATCHERS: weakref.WeakSet[AccessIndex] = weakref.WeakSet()
+_CONFINING = (OrderKind.QUARANTINE, OrderKind.ISOLATION)
 
 
 def watch(index: AccessIndex) -> None:
@@ -64,7 +66,8 @@ def orders_changed(session: Session) -> None:
 class Hold:
     """One order binding a person at doors, with the places they may still enter under it."""
 
-    order: int
+    order: int | None
+    """The order, or None for a hold implied by the case state alone."""
     kind: OrderKind
     start: int
     expiry: int | None
@@ -117,6 +120,7 @@ class AccessIndex:
 
     url: str | None = None
     holds: dict[str, tuple[Hold, ...]] = field(default_factory=dict)
+    """Person id -> the holds on them, in start order."""
     roles: dict[str, str] = field(default_factory=dict)
     homes: dict[str, str] = field(default_factory=dict)
     doors: dict[str, tuple[bool, frozenset[str]]] = field(default_factory=dict)
@@ -129,8 +133,10 @@ class AccessIndex:
     alerts: list[Alert] = field(default_factory=list)
 
     @classmethod
-    def from_store(cls, session: Session) -> AccessIndex:
-        """A loaded index, watched so that order writes keep it current."""
+    def from_store(cls, session: Session, *, actor: Actor) -> AccessIndex:
+        """A loaded index, watched so that order writes keep it current (for an actor that may
+        decide access: a door controller, security, command)."""
+        require(actor, Permission.DECIDE_ACCESS)
         index = cls(url=str(session.get_bind().engine.url))
         index.load(session)
         watch(index)
@@ -161,7 +167,8 @@ class AccessIndex:
         try:
             self._read_orders(session)
         except (SQLAlchemyError, CordonError):
-            session.rollback()
+            with suppress(SQLAlchemyError):
+                session.rollback()
             self.stale = True
             return
         self.loaded, self.stale = True, False
@@ -196,6 +203,18 @@ class AccessIndex:
                 holds.setdefault(o.person, []).append(
                     Hold(o.id, o.kind, o.start, o.expiry, allowed, label)
                 )
+        for person, clinical, state, since in session.execute(
+            select(PersonRow.id, CaseRow.clinical, CaseRow.containment, CaseRow.since)
+            .join(CaseRow, CaseRow.person_pk == PersonRow.pk)
+            .where(CaseRow.containment != Containment.FREE.value)
+        ):
+            kind = held_by_case(Clinical(clinical) if clinical else None, Containment(state))
+            mine = holds.get(person, [])
+            if kind is None or any(h.kind in _CONFINING for h in mine):
+                continue
+            allowed = allowed_places(kind, assigned.get(person), self.homes.get(person), beds)
+            label = f"{_kind_label(kind)} (case {state} since {format_time(since)}, no order)"
+            holds.setdefault(person, []).append(Hold(None, kind, since, None, allowed, label))
         all_gatherings = gatherings.list_gatherings(session) if morats else []
         emergencies = tuple(e for e in records.list_emergencies(session))
         self.holds = {p: tuple(sorted(h, key=lambda x: x.start)) for p, h in holds.items()}
@@ -236,17 +255,16 @@ class AccessIndex:
             why = "no hold list loaded: fail closed" if not self.loaded else f"unknown door {door}"
             return self._log(Decision(False, why, person, door, direction, at, credential))
         is_exit, lineage = info
-        held = False
+        held: Hold | None = None
         verdict: Decision | None = None
         for hold in self.holds.get(person, ()):
             if not hold.in_force(at):
                 continue
-            held = True
+            held = held or hold
             if verdict is None and (is_exit or hold.kind is not OrderKind.EGRESS_HOLD):
-                entering_own = (
-                    direction is Direction.IN and not is_exit and bool(lineage & hold.allowed)
-                )
-                if not entering_own:
+                # At an exit only leaving is refused: a held person coming back aboard is let in.
+                keeps_in = direction is Direction.IN and (is_exit or bool(lineage & hold.allowed))
+                if not keeps_in:
                     verdict = Decision(
                         False,
                         hold.label,
@@ -273,11 +291,22 @@ class AccessIndex:
                     break
         if verdict is None and direction is Direction.IN:
             verdict = self._moratorium_verdict(person, door, lineage, direction, at, credential)
+        if verdict is None and is_exit and held is not None:
+            verdict = Decision(
+                True,
+                f"coming back aboard under {held.label}",
+                person,
+                door,
+                direction,
+                at,
+                credential,
+                order=held.order,
+            )
         if verdict is None:
             verdict = Decision(True, "no order binds", person, door, direction, at, credential)
         if self.stale:
             verdict = replace(verdict, stale=True, reason=f"{verdict.reason} (last known holds)")
-        return self._log(verdict, is_exit=is_exit, held=held)
+        return self._log(verdict, is_exit=is_exit, held=held is not None)
 
     def _moratorium_verdict(
         self,
@@ -311,13 +340,14 @@ class AccessIndex:
     def _log(self, d: Decision, *, is_exit: bool = False, held: bool = False) -> Decision:
         if is_exit or not d.allowed or d.emergency is not None:
             self.pending.append(_row(d))
-        if is_exit and not d.allowed:
+        if is_exit and (held or not d.allowed):
+            verb = "denied" if not d.allowed else "let through"
             self.alerts.append(
                 Alert(
                     AlertKind.HELD_AT_EXIT,
                     d.at,
-                    f"{d.person} denied at exit {d.door}: {d.reason}",
-                    Severity.CRITICAL,
+                    f"{d.person} {verb} at exit {d.door}: {d.reason}",
+                    Severity.CRITICAL if not d.allowed else Severity.WARNING,
                     d.person,
                     d.door,
                     _evidence(d),
@@ -439,47 +469,3 @@ def _row(d: Decision) -> dict[str, Any]:
         "override_why": d.override_why,
         "emergency_pk": d.emergency,
     }
-
-
-def declare_emergency(
-    session: Session,
-    *,
-    actor: Actor,
-    kind: str,
-    start: int,
-    reason: str,
-    places: Iterable[str] = (),
-) -> Emergency:
-    """Declare a life-safety emergency (fire, decompression): exits fail open, every passage is
-    logged; no places means every exit."""
-    require(actor, Permission.DECLARE_EMERGENCY)
-    with unit_of_work(session):
-        for p in places:
-            directory.get_place(session, p)
-        found = records.add_emergency(
-            session, kind=kind, places=list(places), start=start, actor=actor.name, reason=reason
-        )
-        records.add_alert(
-            session,
-            Alert(
-                AlertKind.EMERGENCY,
-                start,
-                f"{kind} emergency declared: {reason}",
-                Severity.CRITICAL,
-                evidence=(f"emergency:{found.id}",),
-            ),
-            person_pk=None,
-            place_pk=None,
-            actor=actor.name,
-        )
-    orders_changed(session)
-    return found
-
-
-def end_emergency(session: Session, emergency_id: int, *, actor: Actor, at: int) -> Emergency:
-    """End a declared emergency: exits close again to held persons."""
-    require(actor, Permission.DECLARE_EMERGENCY)
-    with unit_of_work(session):
-        ended = records.end_emergency(session, emergency_id, at=at, actor=actor.name)
-    orders_changed(session)
-    return ended

@@ -38,9 +38,9 @@ class RulesReport:
     expired: list[Order] = field(default_factory=list)
 
 
-def standing_of(session: Session, person: str) -> Standing:
+def standing_of(session: Session, person: str, *, person_pk: int | None = None) -> Standing:
     """A person's case and active quarantine and isolation orders, as the rules see them."""
-    pk, _ = directory.get_person(session, person)
+    pk = person_pk if person_pk is not None else directory.get_person(session, person)[0]
     active = records.order_views(session, status=OrderStatus.ACTIVE, person_pk=pk)
     by_kind = {v.order.kind: v.order for v in active}
     return Standing(
@@ -50,7 +50,7 @@ def standing_of(session: Session, person: str) -> Standing:
     )
 
 
-def _apply(session: Session, firing: Firing, *, issuer: str) -> Order | None:
+def _apply(session: Session, firing: Firing, *, issuer: str, pk: int) -> Order | None:
     """Write one firing: move the case on both axes at once, close the orders it closes, issue
     its order with an alert (a clearance gets an alert of its own); no commit."""
     if firing.clinical is not None or firing.containment is not None:
@@ -62,6 +62,7 @@ def _apply(session: Session, firing: Firing, *, issuer: str) -> Order | None:
             reason=firing.reason,
             clinical=firing.clinical,
             containment=firing.containment,
+            person_pk=pk,
         )
     for order_id, status in firing.closes:
         records.close_order(
@@ -79,8 +80,8 @@ def _apply(session: Session, firing: Firing, *, issuer: str) -> Order | None:
             evidence=firing.evidence,
             supersede=False,
             supersedes=firing.supersedes,
+            person_pk=pk,
         )
-    pk, _ = directory.get_person(session, firing.person)
     records.add_alert(
         session,
         Alert(
@@ -127,31 +128,36 @@ def apply_rules(session: Session, *, actor: Actor, now: int) -> RulesReport:
             for key, r in records.pending_results(session, rule="result", until=now)
         ]
         events.sort(key=lambda item: (item[0], item[1]))
+        known: dict[str, Standing] = {}  # standings change only where a rule fires
+        keys = directory.person_keys(session)
+
+        def look(person: str) -> Standing:
+            if person not in known:
+                known[person] = standing_of(session, person, person_pk=keys[person])
+            return known[person]
+
         for _, _, key, event in events:
             if isinstance(event, Exposure):
                 report.exposures_checked += 1
-                standing = {p: standing_of(session, p) for p in (event.a, event.b)}
+                standing = {p: look(p) for p in (event.a, event.b)}
                 firings = on_exposure(event, key, profile, standing)
                 rule = "exposure"
             else:
                 report.results_checked += 1
-                pk, _ = directory.get_person(session, event.person)
                 history = [
                     r
-                    for r in records.person_results(session, pk, event.person)
+                    for r in records.person_results(session, keys[event.person], event.person)
                     if r.collected_at <= event.collected_at and r != event
                 ]
-                firings = on_result(
-                    event, key, profile, standing_of(session, event.person), history
-                )
+                firings = on_result(event, key, profile, look(event.person), history)
                 rule = "result"
             for firing in firings:
-                issued = _apply(session, firing, issuer=issuer)
+                issued = _apply(session, firing, issuer=issuer, pk=keys[firing.person])
                 if issued is not None:
                     report.orders.append(issued)
+                known.pop(firing.person, None)
             report.firings += firings
             records.add_firing(session, rule, key, at=now, outcome=_outcome(firings))
-            session.flush()
         report.breaches = moratoria.check_breaches(session, actor=issuer, now=now)
         report.exit_alerts = missing.check_exit_passages(session, actor=issuer, now=now)
     report.expired = orders.expire_orders(session, now=now, actor=actor)

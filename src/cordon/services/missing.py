@@ -8,6 +8,7 @@ a return marks the person departed, with that passage as the evidence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import and_, select
@@ -19,6 +20,7 @@ from cordon.domain.orders import Order, OrderKind, OrderStatus
 from cordon.domain.places import PlaceKind
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, Permission, require
+from cordon.domain.rules import held_by_case
 from cordon.errors import TransitionError
 from cordon.services import orders
 from cordon.services.access import allowed_places
@@ -29,6 +31,8 @@ from cordon.store.models import PassageRow, PersonRow, PlaceRow, PresenceRow, Ru
 from cordon.store.observations import PassageView, PresenceView
 
 __all__ = ["Companion", "Egress", "MissingCase", "check_exit_passages", "find_missing"]
+
+_PLACE = aliased(PlaceRow)
 
 TOGETHER_S = 120
 """Passages of the same door this close in time count as passing together."""
@@ -119,7 +123,7 @@ def _together(
 def _co_located(
     session: Session, person_pk: int, seen: PresenceView, people: dict[str, tuple[str, str]]
 ) -> list[Companion]:
-    place = aliased(PlaceRow)
+    place = _PLACE
     query = (
         select(PersonRow.id)
         .join(PresenceRow, PresenceRow.person_pk == PersonRow.pk)
@@ -137,7 +141,8 @@ def _co_located(
 
 
 def _binding(session: Session, at: int) -> dict[str, Order]:
-    """The quarantine or isolation order binding each person at ``at`` (isolation first)."""
+    """The quarantine or isolation order binding each person at ``at`` (isolation first); for a
+    case whose state implies one with no order on record, an order with no id standing for it."""
     out: dict[str, Order] = {}
     views = records.order_views(
         session, kinds=(OrderKind.QUARANTINE, OrderKind.ISOLATION), status=OrderStatus.ACTIVE
@@ -148,6 +153,13 @@ def _binding(session: Session, at: int) -> dict[str, Order]:
             continue
         if o.person not in out or o.kind is OrderKind.ISOLATION:
             out[o.person] = o
+    ordered = {v.order.person for v in views}
+    for c in cases.list_cases(session):
+        kind = held_by_case(c.clinical, c.containment)
+        if kind is None or c.person in ordered or c.since > at:
+            continue
+        reason = f"case {c.containment.value} since {c.since}, no order on record"
+        out[c.person] = Order(None, kind, c.person, c.since, None, "case state", reason)
     return out
 
 
@@ -159,12 +171,23 @@ def _examine(
     people: dict[str, tuple[str, str]],
     beds: frozenset[str],
     lineages: dict[str, set[str]],
+    escorted: dict[str, list[PassageView]],
 ) -> MissingCase | None:
     pk, who = directory.get_person(session, person)
     case = cases.get_case(session, pk, person)
     allowed = allowed_places(order.kind, case.assigned_place, who.home, beds)
     presence = [p for p in observations.presence_of(session, pk) if p.start <= at]
-    passages = [p for p in observations.passages_of(session, pk) if p.at <= at]
+    own = [p for p in observations.passages_of(session, pk) if p.at <= at]
+    carried = [
+        p
+        for p in escorted.get(person, ())
+        if p.at <= at
+        and not any(
+            o.place == p.place and o.direction == p.direction and abs(o.at - p.at) <= TOGETHER_S
+            for o in own
+        )
+    ]
+    passages = sorted(own + carried, key=lambda p: p.at)
     last_presence = presence[-1] if presence else None
     last_passage = passages[-1] if passages else None
     exits = [p for p in passages if p.exit]
@@ -227,10 +250,16 @@ def _current_place(
 
 
 def find_missing(
-    session: Session, *, actor: Actor, at: int, record: bool = True
+    session: Session,
+    *,
+    actor: Actor,
+    at: int,
+    record: bool = True,
+    roles: Sequence[str] = (),
 ) -> list[MissingCase]:
-    """Everyone under a quarantine or isolation order at ``at`` who is not in their place; with
-    ``record``, cases move to missing or departed (and back when found) with an alert each."""
+    """Everyone under a quarantine or isolation order at ``at`` (only of ``roles`` when given)
+    who is not in their place; with ``record``, cases move to missing or departed (and back when
+    found) with an alert each."""
     require(actor, Permission.READ_LOCATIONS, Permission.READ_ORDERS)
     with unit_of_work(session):
         people = _people(session)
@@ -240,14 +269,45 @@ def find_missing(
         )
         parents = {p.id: p.parent for p in places}
         lineages = {p.id: _lineage(p.id, parents) for p in places}
+        escorted = _escorted(session)
         found = []
         for person, order in sorted(_binding(session, at).items()):
-            result = _examine(session, person, order, at, people, beds, lineages)
+            if roles and people.get(person, ("", ""))[1] not in roles:
+                continue
+            result = _examine(session, person, order, at, people, beds, lineages, escorted)
             if record:
                 _record(session, person, order, result, at=at, actor=actor.name)
             if result is not None:
                 found.append(result)
     return found
+
+
+def _escorted(session: Session) -> dict[str, list[PassageView]]:
+    """Exit passages in which a person is named only as someone's companion (they went through
+    without a passage of their own), as passages of theirs: the door opened by the other's
+    credential, with the other as companion."""
+    query = (
+        select(
+            PersonRow.id,
+            PlaceRow.id,
+            PlaceRow.name,
+            PassageRow.at,
+            PassageRow.direction,
+            PassageRow.credential,
+            PassageRow.companions,
+            PassageRow.camera,
+        )
+        .join(PersonRow, PassageRow.person_pk == PersonRow.pk)
+        .join(PlaceRow, PassageRow.place_pk == PlaceRow.pk)
+        .where(PlaceRow.exit.is_(True))
+    )
+    out: dict[str, list[PassageView]] = {}
+    for who, place, name, t, direction, credential, companions, camera in session.execute(query):
+        for c in companions or ():
+            out.setdefault(c, []).append(
+                PassageView(place, name, t, direction, credential, [who], camera, True)
+            )
+    return out
 
 
 def _lineage(place: str, parents: dict[str, str | None]) -> set[str]:

@@ -122,8 +122,9 @@ def list_gatherings(
     suspended_only: bool = False,
 ) -> list[GatheringView]:
     """Gatherings (overlapping [start, end) when given) with their crew needs and the moratoria
-    that suspend them; moratoria due to expire by ``at`` are expired first (recorded)."""
-    require(actor, Permission.READ_AGGREGATES)
+    that suspend them; moratoria due to expire by ``at`` are expired first (recorded). Lists of
+    participants name people, so observers (aggregates only) may not read them."""
+    require(actor, Permission.READ_PEOPLE)
     orders.expire_orders(session, now=at, actor=actor)
     found = gatherings.list_gatherings(session)
     morats = [

@@ -61,9 +61,10 @@ def move_case(
     reason: str,
     clinical: Clinical | None = None,
     containment: Containment | None = None,
+    person_pk: int | None = None,
 ) -> None:
     """Move a person's case through the domain's transition rules and save it (no commit)."""
-    pk, _ = directory.get_person(session, person_id)
+    pk = person_pk if person_pk is not None else directory.get_person(session, person_id)[0]
     before = cases.get_case(session, pk, person_id)
     after = transition(before, clinical=clinical, containment=containment, at=at)
     if after == before or (
@@ -99,18 +100,21 @@ def write_order(
     supersede: bool = True,
     supersedes: int | None = None,
     alert: bool = True,
+    person_pk: int | None = None,
 ) -> Order:
     """Store one order (no commit): supersede the person's active order of the same kind, move
     their case, and raise an ``order_issued`` alert naming the reason and evidence."""
     if expiry is not None and expiry <= start:
         raise InvalidValue(f"an order's expiry must come after its start ({expiry} <= {start})")
-    person_pk = None
     if kind in PERSONAL:
         if person is None:
             raise InvalidValue(f"a {kind.value} order names a person (give --person)")
-        person_pk, _ = directory.get_person(session, person)
+        if person_pk is None:
+            person_pk, _ = directory.get_person(session, person)
     elif person is not None:
         raise InvalidValue("a moratorium binds a scope, not a person (drop --person)")
+    else:
+        person_pk = None
     previous = _active_of(session, person_pk, kind) if person_pk is not None and supersede else []
     order = Order(
         id=None,
@@ -147,6 +151,7 @@ def write_order(
                     actor=issuer,
                     reason=reason,
                     containment=_CONTAINMENT[kind],
+                    person_pk=person_pk,
                 )
     if alert:
         who = f" of {person}" if person else ""
