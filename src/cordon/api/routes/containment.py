@@ -14,7 +14,7 @@ from cordon.api.schemas import EpochQuery
 from cordon.api.settings import ServiceSettings
 from cordon.domain.records import Route
 from cordon.domain.roles import Actor, Permission
-from cordon.services import access, containment, missing, moratoria
+from cordon.services import containment, emergencies, missing, moratoria
 from cordon.services.orderbook import visible
 
 __all__ = ["router"]
@@ -131,7 +131,7 @@ def declare(
     body: EmergencyCreate, session: SessionDep, actor: ActorDep, cfg: SettingsDep
 ) -> dict[str, Any]:
     """Declare an emergency (no places: every exit)."""
-    found = access.declare_emergency(
+    found = emergencies.declare_emergency(
         session,
         actor=actor,
         kind=body.kind,
@@ -157,6 +157,6 @@ def end(
 ) -> dict[str, Any]:
     """End an emergency: exits enforce holds again."""
     result: dict[str, Any] = jsonable_encoder(
-        access.end_emergency(session, emergency_id, actor=actor, at=_now(at, cfg))
+        emergencies.end_emergency(session, emergency_id, actor=actor, at=_now(at, cfg))
     )
     return result
