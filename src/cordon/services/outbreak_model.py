@@ -81,20 +81,31 @@ def build_setup(
     exposures = arrays.exposure_arrays(session, until=now)
     if len(exposures) > 0:
         flag = _at_gatherings(exposures, epidemic.gathering_windows(session))
+        a, b = np.searchsorted(keys, exposures.a), np.searchsorted(keys, exposures.b)
+        exposed = _exposed_seeds(a, b, exposures, node[infected], history.transmission)
+        a, b, pool, pools = _partner_pools(a, b, epidemic.person_roles(session))
         contacts = TemporalContacts.build(
-            np.searchsorted(keys, exposures.a),
-            np.searchsorted(keys, exposures.b),
+            a,
+            b,
             exposures.start,
             exposures.end,
             route=exposures.route.astype(np.int64),
             gathering=flag,
             n_nodes=len(keys),
+            pool=pool,
+            pools=pools,
         )
+        everyone = _with_exposed(seeds, *exposed)
 
         def temporal(items: list[Intervention]) -> Model:
-            return TemporalModel(contacts, history, compile_controls(items), seeds, t0, days)
+            return TemporalModel(contacts, history, compile_controls(items), everyone, t0, days)
 
-        return Setup("temporal network (recorded exposures, days resampled)", temporal, n_inf)
+        return Setup(
+            "temporal network (recorded exposures; days resampled, partners redrawn by role; "
+            "exposed contacts of cases infected by chance)",
+            temporal,
+            n_inf,
+        )
     r = _reproduction_number(cases.confirmed, profile, now)
     share = history.transmission / max(float(history.transmission.sum()), 1e-12)
 
@@ -112,6 +123,58 @@ def build_setup(
         )
 
     return Setup(f"branching process (R = {r:.2f} from the growth rate)", branching, n_inf)
+
+
+def _partner_pools(
+    a: np.ndarray, b: np.ndarray, roles: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Orient each contact so that ``a`` is the side of the smaller role group (the visiting
+    crew rather than the performers they meet) and give ``b`` the pool of its role: replayed
+    days then keep who mixes with which group while meeting new partners, as a crew does."""
+    names, role = np.unique(np.array(roles, dtype=object), return_inverse=True)
+    size = np.bincount(role, minlength=len(names))
+    swap = size[role[b]] < size[role[a]]
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    members = [np.flatnonzero(role == r) for r in range(len(names))]
+    return a, b, role[b].astype(np.int64), members
+
+
+def _exposed_seeds(
+    a: np.ndarray,
+    b: np.ndarray,
+    exposures: arrays.ExposureArrays,
+    cases: np.ndarray,
+    transmission: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Persons with a recorded exposure to a known case who are not known cases themselves:
+    node, earliest such exposure, and the chance that one of those exposures infected them
+    (1 - prod(1 - p_route)), since nobody has tested them."""
+    known = np.isin(a, cases), np.isin(b, cases)
+    p = transmission[exposures.route.astype(np.int64)]
+    other = np.concatenate([b[known[0]], a[known[1]]])
+    when = np.concatenate([exposures.start[known[0]], exposures.start[known[1]]])
+    escape = np.concatenate([1 - p[known[0]], 1 - p[known[1]]])
+    keep = ~np.isin(other, cases) & (escape < 1)
+    other, when, escape = other[keep], when[keep], escape[keep]
+    nodes, first = np.unique(other, return_inverse=True)
+    earliest = np.full(len(nodes), np.inf)
+    np.minimum.at(earliest, first, when)
+    survive = np.ones(len(nodes))
+    np.multiply.at(survive, first, escape)
+    return nodes, earliest, 1 - survive
+
+
+def _with_exposed(seeds: Seeds, nodes: np.ndarray, at: np.ndarray, chance: np.ndarray) -> Seeds:
+    """The known cases plus the exposed, each exposed one infected with its chance."""
+    node, infected_at, found, left = seeds.arrays()
+    nan = np.full(len(nodes), np.nan)
+    return Seeds(
+        np.concatenate([node, nodes]),
+        np.concatenate([infected_at, at]),
+        np.concatenate([found, nan]),
+        np.concatenate([left, nan]),
+        np.concatenate([np.ones(len(node)), chance]),
+    )
 
 
 def _at_gatherings(exposures: arrays.ExposureArrays, gatherings: np.ndarray) -> np.ndarray:

@@ -101,11 +101,19 @@ def person_keys(session: Session) -> np.ndarray:
     return np.array(session.scalars(select(PersonRow.pk).order_by(PersonRow.pk)).all(), np.int64)
 
 
+def person_roles(session: Session) -> list[str]:
+    """The role of every person, in the order of ``person_keys``."""
+    return list(session.scalars(select(PersonRow.role).order_by(PersonRow.pk)).all())
+
+
 def bed_capacity(session: Session) -> int:
-    """Beds for cases and contacts: the capacity of every ward and isolation room."""
-    kinds = (PlaceKind.WARD.value, PlaceKind.ISOLATION_ROOM.value)
-    total = session.scalar(select(func.sum(PlaceRow.capacity)).where(PlaceRow.kind.in_(kinds)))
-    return int(total or 0)
+    """Beds for isolated cases: the isolation rooms when the facility has any (cases are not
+    mixed with other patients), else every ward."""
+    for kinds in ((PlaceKind.ISOLATION_ROOM.value,), (PlaceKind.WARD.value,)):
+        total = session.scalar(select(func.sum(PlaceRow.capacity)).where(PlaceRow.kind.in_(kinds)))
+        if total:
+            return int(total)
+    return 0
 
 
 def gathering_windows(session: Session) -> np.ndarray:

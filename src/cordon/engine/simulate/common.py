@@ -60,6 +60,17 @@ class Seeds:
     infected_at: np.ndarray
     found_at: np.ndarray | None = None
     departed_at: np.ndarray | None = None
+    chance: np.ndarray | None = None
+    """Probability that each seed is infected at all (exposed contacts); None: all are."""
+
+    def chances(self) -> np.ndarray:
+        """The chance of each seed, 1 where not given."""
+        if self.chance is None:
+            return np.ones(len(self.node))
+        chance = np.asarray(self.chance, np.float64)
+        if len(chance) != len(self.node) or np.any((chance < 0) | (chance > 1)):
+            raise EngineError("seed chances must be probabilities, one per seed")
+        return chance
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The four arrays, with NaN filled in where not given."""

@@ -12,7 +12,11 @@ replaces a later one, which makes the result exact when every contact is shorter
 period (contacts are minutes to hours, latency is days).
 
 Beyond the observed days the network is extended by replaying observed days drawn at random
-(``resample=True``), each day's contacts shifted to the simulated day.
+(``resample=True``), each day's contacts shifted to the simulated day. A replayed contact whose
+``b`` side belongs to a partner pool (``pool >= 0``) meets a partner drawn afresh from that pool
+(for example: a visiting crew member's intimate contact with a performer meets another performer
+tomorrow), so replayed days keep who mixes with which group without repeating the same pairs.
+Seeds may be infected only with a chance (an exposed contact of a case): each run draws them.
 """
 
 from __future__ import annotations
@@ -52,6 +56,11 @@ class TemporalContacts:
     """Contacts of day d (from ``origin``) are rows ``day_ptr[d]:day_ptr[d + 1]``."""
     origin: float
     n_nodes: int
+    pool: np.ndarray
+    """Per contact: the partner pool its ``b`` side is redrawn from on replayed days (-1: none)."""
+    pool_ptr: np.ndarray
+    """Members of pool p are ``pool_nodes[pool_ptr[p]:pool_ptr[p + 1]]``."""
+    pool_nodes: np.ndarray
 
     @classmethod
     def build(
@@ -66,6 +75,8 @@ class TemporalContacts:
         gathering: np.ndarray | None = None,
         origin: float | None = None,
         n_nodes: int | None = None,
+        pool: np.ndarray | None = None,
+        pools: list[np.ndarray] | None = None,
     ) -> TemporalContacts:
         """Validate and sort contacts by start, grouped by day (``origin``: the first midnight)."""
         a = np.asarray(a, np.int64)
@@ -76,7 +87,14 @@ class TemporalContacts:
         weight = np.ones(n) if weight is None else np.asarray(weight, np.float64)
         route = np.zeros(n, np.int64) if route is None else np.asarray(route, np.int64)
         gathering = np.zeros(n, np.bool_) if gathering is None else np.asarray(gathering, bool)
-        if not all(len(x) == n for x in (b, start, end, weight, route, gathering)):
+        pool = np.full(n, -1, np.int64) if pool is None else np.asarray(pool, np.int64)
+        members = [np.asarray(m, np.int64) for m in pools or []]
+        if len(pool) and (pool.max() >= len(members) or any(len(m) == 0 for m in members)):
+            raise EngineError("a contact names a partner pool that is missing or empty")
+        pool_ptr = np.zeros(len(members) + 1, np.int64)
+        np.cumsum([len(m) for m in members], out=pool_ptr[1:])
+        pool_nodes = np.concatenate(members) if members else np.zeros(0, np.int64)
+        if not all(len(x) == n for x in (b, start, end, weight, route, gathering, pool)):
             raise EngineError("contact arrays must have the same length")
         if n and (np.any(end < start) or a.min() < 0 or b.min() < 0 or np.any(weight < 0)):
             raise EngineError("contacts need end >= start, ids >= 0 and weights >= 0")
@@ -104,6 +122,9 @@ class TemporalContacts:
             day_ptr,
             float(origin),
             int(n_nodes),
+            pool[order],
+            pool_ptr,
+            pool_nodes,
         )
 
     @property
@@ -124,17 +145,57 @@ class TemporalModel:
     days: int
     resample: bool = True
     """Replay observed days drawn at random (True) or the observed days in order (False)."""
+    scheduled: TemporalContacts | None = None
+    """Contacts already planned inside the horizon (scheduled gatherings): visited on their own
+    day in every run, besides the replayed ones."""
+
+    def _combined(self) -> tuple[TemporalContacts, np.ndarray]:
+        """The replayed contacts followed by the scheduled ones, and per simulated day the rows
+        of its scheduled contacts (``sched_ptr[k]:sched_ptr[k + 1]``)."""
+        c, extra = self.contacts, self.scheduled
+        n = len(c.a)
+        if extra is None or len(extra.a) == 0:
+            return c, np.full(self.days + 1, n, np.int64)
+        day = np.floor((extra.start - self.t0) / DAY).astype(np.int64)
+        keep = (day >= 0) & (day < self.days)
+        ptr = np.zeros(self.days + 1, np.int64)
+        np.cumsum(np.bincount(day[keep], minlength=self.days), out=ptr[1:])
+        order = np.flatnonzero(keep)[np.argsort(day[keep], kind="stable")]
+        if extra.n_nodes > c.n_nodes:
+            raise EngineError("a scheduled contact names a node beyond the network")
+
+        def join(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            return np.concatenate([x, y[order]])
+
+        both = TemporalContacts(
+            join(c.a, extra.a),
+            join(c.b, extra.b),
+            join(c.start, extra.start),
+            join(c.end, extra.end),
+            join(c.weight, extra.weight),
+            join(c.route, extra.route),
+            join(c.gathering, extra.gathering),
+            c.day_ptr,
+            c.origin,
+            c.n_nodes,
+            np.concatenate([c.pool, np.full(len(order), -1, np.int64)]),
+            c.pool_ptr,
+            c.pool_nodes,
+        )
+        return both, n + ptr
 
     def simulate(self, seeds: np.ndarray) -> np.ndarray:
         """Daily series (runs x N_SERIES x days) for each run seed, runs in parallel."""
-        c, h, k = self.contacts, self.history, self.controls
-        if c.n_days == 0 and len(c.a):
+        c, sched_ptr = self._combined()
+        h, k = self.history, self.controls
+        if self.contacts.n_days == 0 and len(self.contacts.a):
             raise EngineError("no contact days to replay")
         p = np.asarray(h.transmission, np.float64)
         if len(c.route) and (c.route.max() >= len(p) or c.route.min() < 0):
             raise EngineError("a contact has a route code without a transmission probability")
         prob = 1.0 - (1.0 - p[c.route]) ** c.weight
         node, infected_at, found_at, departed_at = self.seeds.arrays()
+        chance = self.seeds.chances()
         if len(node) and (node.min() < 0 or node.max() >= c.n_nodes):
             raise EngineError("a seed names a node that is not in the contact network")
         out: np.ndarray = _ensemble(
@@ -148,6 +209,10 @@ class TemporalModel:
             c.route,
             c.gathering,
             c.day_ptr,
+            c.pool,
+            c.pool_ptr,
+            c.pool_nodes,
+            sched_ptr,
             c.origin,
             float(self.t0),
             int(self.days),
@@ -156,6 +221,7 @@ class TemporalModel:
             infected_at,
             found_at,
             departed_at,
+            chance,
             h.latent_s,
             h.infectious_s,
             h.shape,
@@ -202,6 +268,10 @@ def _ensemble(
     cr,
     cg,
     day_ptr,
+    pool,
+    pool_ptr,
+    pool_nodes,
+    sched_ptr,
     origin,
     t0,
     n_days,
@@ -210,6 +280,7 @@ def _ensemble(
     s_time,
     s_found,
     s_left,
+    s_chance,
     lat,
     inf,
     shape,
@@ -234,6 +305,10 @@ def _ensemble(
             cr,
             cg,
             day_ptr,
+            pool,
+            pool_ptr,
+            pool_nodes,
+            sched_ptr,
             origin,
             t0,
             n_days,
@@ -242,6 +317,7 @@ def _ensemble(
             s_time,
             s_found,
             s_left,
+            s_chance,
             lat,
             inf,
             shape,
@@ -268,6 +344,10 @@ def _run(
     cr,
     cg,
     day_ptr,
+    pool,
+    pool_ptr,
+    pool_nodes,
+    sched_ptr,
     origin,
     t0,
     n_days,
@@ -276,6 +356,7 @@ def _run(
     s_time,
     s_found,
     s_left,
+    s_chance,
     lat,
     inf,
     shape,
@@ -298,6 +379,8 @@ def _run(
     draws = np.full((n, 6), np.nan)
     for i in range(len(s_node)):
         u = s_node[i]
+        if s_chance[i] < 1.0 and np.random.random() >= s_chance[i]:
+            continue
         _infect(
             u,
             s_time[i],
@@ -328,23 +411,30 @@ def _run(
     n_src = len(day_ptr) - 1
     first_day = int(np.floor((t0 - origin) / DAY))
     for k in range(n_days):
-        if resample:
-            src = np.random.randint(0, n_src) if n_src > 0 else 0
-        else:
-            src = first_day + k
-            if src < 0 or src >= n_src:
-                continue
-        shift = (first_day + k - src) * DAY if resample else 0.0
-        if n_src == 0:
-            continue
-        for c in range(day_ptr[src], day_ptr[src + 1]):
-            s = cs[c] + shift
-            e = ce[c] + shift
+        lo_rec, hi_rec, shift = 0, 0, 0.0
+        if resample and n_src > 0:
+            src = np.random.randint(0, n_src)
+            lo_rec, hi_rec = day_ptr[src], day_ptr[src + 1]
+            shift = (first_day + k - src) * DAY
+        elif not resample and 0 <= first_day + k < n_src:
+            lo_rec, hi_rec = day_ptr[first_day + k], day_ptr[first_day + k + 1]
+        n_rec = hi_rec - lo_rec
+        for j in range(n_rec + sched_ptr[k + 1] - sched_ptr[k]):
+            replayed = j < n_rec
+            c = lo_rec + j if replayed else sched_ptr[k] + j - n_rec
+            s = cs[c] + shift if replayed else cs[c]
+            e = ce[c] + shift if replayed else ce[c]
             if s < t0 or _suspended(s, cr[c], cg[c], mor):
                 continue
+            partner = cb[c]
+            if replayed and resample and pool[c] >= 0:
+                lo, hi = pool_ptr[pool[c]], pool_ptr[pool[c] + 1]
+                partner = pool_nodes[lo + np.random.randint(0, hi - lo)]
+                if partner == ca[c]:
+                    continue
             for direction in range(2):
-                v = ca[c] if direction == 0 else cb[c]
-                u = cb[c] if direction == 0 else ca[c]
+                v = ca[c] if direction == 0 else partner
+                u = partner if direction == 0 else ca[c]
                 if t_inf[v] == np.inf:
                     continue
                 if tracing and found[v] - quar[4] <= s < found[v]:
