@@ -9,7 +9,7 @@ SHARED ?= ../shared
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: env run test lint typecheck pytest bench clean
+.PHONY: env run serve test lint typecheck pytest browser bench clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -27,6 +27,12 @@ run: env
 	$(VENV)/bin/cordon people --role patient --limit 10
 	$(VENV)/bin/cordon person 1157 --last 10
 
+# The service on the store of `make run`, with a one-time demo login printed on first start.
+serve: env
+	$(VENV)/bin/cordon init
+	@$(VENV)/bin/cordon user list --json | grep -q '"demo"' || $(VENV)/bin/cordon user add demo --role command
+	$(VENV)/bin/cordon serve --host 127.0.0.1 --port 8000
+
 lint: env
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
@@ -34,7 +40,16 @@ lint: env
 typecheck: env
 	$(VENV)/bin/mypy
 
-pytest: env
+# The browser tests drive Debian's chromium; install it when missing (as root), else they skip.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y chromium >/dev/null 2>&1 || \
+	    { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; } || \
+	    echo "chromium could not be installed: the browser tests will skip"; \
+	  else echo "chromium is missing and this is not root: the browser tests will skip"; fi; }
+
+pytest: env browser
 	$(VENV)/bin/pytest
 
 test: lint typecheck pytest
