@@ -16,6 +16,12 @@ from tests.api.conftest import PASSWORD, ROOT, bearer
 
 
 @pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """SQLite only: sign-in on PostgreSQL is covered by the role matrix's browser-session test."""
+    return sqlite_url
+
+
+@pytest.fixture
 def medic(facility: Store) -> str:
     """A medical user with a password."""
     with facility.session() as session:

@@ -394,6 +394,7 @@ def test_report_html_and_pdf(client: TestClient, tokens: dict[UserRole, str]) ->
     assert html.status_code == 200
     assert "cordon situation report" in html.text
     assert 'src="data:image/svg+xml;base64,' in html.text
+    assert "default-src 'none'" in html.headers["content-security-policy"]
     assert "p1" in html.text
     pdf = client.get("/api/v1/report?format=pdf", headers=auth)
     assert pdf.headers["content-type"] == "application/pdf"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from cordon.domain.roles import UserRole
 from tests.api.conftest import bearer
 
-EXAMPLES = 10
+EXAMPLES = 8
 SKIP = {"GET /api/v1/alerts/stream"}
 """The stream stays open by design (its own tests bound it)."""
 LAST = {"DELETE /api/v1/tokens/{token_id}", "POST /api/v1/auth/logout"}
