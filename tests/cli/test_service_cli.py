@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cordon.cli import app
 from cordon.domain.roles import UserRole
+from cordon.errors import NotAuthenticated
 from cordon.services import accounts
 from cordon.store.db import Store
 
@@ -49,6 +51,9 @@ def test_users_tokens_and_report(sqlite_url: str, tmp_path: Path) -> None:
     assert json.loads(cordon(db, "token", "list", "--json")[1])[0]["revoked"] is True
     users = json.loads(cordon(db, "user", "list", "--json")[1])
     assert {u["name"]: u["role"] for u in users} == {"gate": "door", "lead": "command"}
+    assert cordon(db, "user", "disable", "lead")[0] == 0
+    with Store(db).session() as session, pytest.raises(NotAuthenticated):
+        accounts.login(session, "lead", password)
     html = tmp_path / "sitrep.html"
     code, _out, err = cordon(db, "report", "--out", str(html))
     assert code == 0, err
