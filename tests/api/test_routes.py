@@ -400,6 +400,38 @@ def test_audit_list_filters(client: TestClient, tokens: dict[UserRole, str]) -> 
 
 
 @SQLITE_ONLY
+def test_an_open_stream_ends_when_its_token_is_revoked(
+    client: TestClient,
+    tokens: dict[UserRole, str],
+    facility: Store,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from cordon.api.routes import alerts
+    from cordon.services import accounts
+    from tests.api.conftest import ROOT
+
+    monkeypatch.setattr(alerts, "RECHECK_SECONDS", 0.1)
+    with facility.session() as session:
+        token_id = next(t.id for t in accounts.list_tokens(session, actor=ROOT, everyone=True)
+                        if t.user == "security")  # fmt: skip
+
+    def revoke() -> None:
+        with facility.session() as session:
+            accounts.revoke_token(session, token_id, actor=ROOT)
+
+    threading.Timer(0.5, revoke).start()
+    began = time.monotonic()
+    url = "/api/v1/alerts/stream?seconds=30"
+    with client.stream("GET", url, headers=bearer(tokens[GUARD])) as stream:
+        assert stream.status_code == 200
+        text = stream.read().decode()
+    assert "event: end" in text
+    assert time.monotonic() - began < 10
+
+
+@SQLITE_ONLY
 def test_report_html_and_pdf(client: TestClient, tokens: dict[UserRole, str]) -> None:
     auth = bearer(tokens[LEAD])
     html = client.get("/api/v1/report", headers=auth)
