@@ -9,7 +9,7 @@ SHARED ?= ../shared
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: env run test lint typecheck pytest bench audit clean
+.PHONY: env run serve test lint typecheck pytest browser bench audit clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -21,11 +21,20 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 env: $(VENV)/.synced
 
+# The Venus demo on ./cordon.db (station clock at noon of day 6), then the service on it with a
+# one-time demo login printed on first start.
+run: export CORDON_CLOCK ?= 2026-11-24T12:00:00Z
 run: env
 	$(VENV)/bin/cordon demo
-	$(VENV)/bin/cordon cases
-	$(VENV)/bin/cordon people --role visiting_crew --limit 8
-	$(VENV)/bin/cordon person stephanie --last 8
+	$(VENV)/bin/cordon cases --status confirmed
+	$(VENV)/bin/cordon missing --role performer
+	$(MAKE) --no-print-directory serve
+
+serve: export CORDON_CLOCK ?= 2026-11-24T12:00:00Z
+serve: env
+	$(VENV)/bin/cordon init
+	@$(VENV)/bin/cordon user list --json | grep -q '"demo"' || $(VENV)/bin/cordon user add demo --role command
+	$(VENV)/bin/cordon serve --host 127.0.0.1 --port 8000
 
 lint: env
 	$(VENV)/bin/ruff check src tests bench scripts
@@ -34,7 +43,16 @@ lint: env
 typecheck: env
 	$(VENV)/bin/mypy
 
-pytest: env
+# The browser tests drive Debian's chromium; install it when missing (as root), else they skip.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y chromium >/dev/null 2>&1 || \
+	    { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; } || \
+	    echo "chromium could not be installed: the browser tests will skip"; \
+	  else echo "chromium is missing and this is not root: the browser tests will skip"; fi; }
+
+pytest: env browser
 	$(VENV)/bin/pytest
 
 test: lint typecheck pytest

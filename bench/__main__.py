@@ -13,6 +13,7 @@ BENCHMARKS = [
     "sir",
     "temporal_seir",
     "rt_batch",
+    "http_load",
 ]
 
 

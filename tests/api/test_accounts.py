@@ -16,6 +16,12 @@ from tests.api.conftest import PASSWORD, ROOT, bearer
 
 
 @pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """SQLite only: sign-in on PostgreSQL is covered by the role matrix's browser-session test."""
+    return sqlite_url
+
+
+@pytest.fixture
 def medic(facility: Store) -> str:
     """A medical user with a password."""
     with facility.session() as session:
@@ -158,3 +164,25 @@ def test_duplicate_and_bad_user_names_are_refused(facility: Store) -> None:
             accounts.add_user(session, "ops", role=UserRole.OBSERVER, password=None, actor=ROOT)
         with pytest.raises(InvalidValue, match="bad user name"):
             accounts.add_user(session, "a b", role=UserRole.OBSERVER, password=None, actor=ROOT)
+
+
+def test_a_disabled_user_is_stopped_at_once(
+    client: TestClient, facility: Store, tokens: dict[UserRole, str]
+) -> None:
+    assert (
+        client.get("/api/v1/auth/me", headers=bearer(tokens[UserRole.MEDICAL])).status_code == 200
+    )
+    with facility.session() as session:
+        accounts.disable_user(session, "medical", actor=ROOT)
+    assert (
+        client.get("/api/v1/auth/me", headers=bearer(tokens[UserRole.MEDICAL])).status_code == 401
+    )
+
+
+def test_token_use_is_recorded(
+    client: TestClient, facility: Store, tokens: dict[UserRole, str]
+) -> None:
+    client.get("/api/v1/auth/me", headers=bearer(tokens[UserRole.DOOR]))
+    with facility.session() as session:
+        used = accounts.list_tokens(session, actor=Actor("door", UserRole.DOOR))
+    assert used[0].last_used_at is not None

@@ -1,5 +1,8 @@
 """What route handlers ask for: the store session, the acting user, paging, permissions.
 
+Dependencies without I/O are ``async`` so FastAPI runs them on the event loop instead of handing
+each one to the thread pool (it matters on the door-decision path).
+
 ``SessionDep`` and ``ActorDep`` go in a handler's signature; ``needs(P.X)`` in its route's
 ``dependencies`` declares (and checks early) the permission the route needs. The services check
 again: the route check only makes a forbidden call fail before anything is parsed or read.
@@ -40,19 +43,19 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     """The app's store."""
     store: Store = request.app.state.store
     return store
 
 
-def get_settings(request: Request) -> ServiceSettings:
+async def get_settings(request: Request) -> ServiceSettings:
     """The app's settings."""
     settings: ServiceSettings = request.app.state.settings
     return settings
 
 
-def get_jobs(request: Request) -> Jobs:
+async def get_jobs(request: Request) -> Jobs:
     """The app's job registry."""
     jobs: Jobs = request.app.state.jobs
     return jobs
@@ -118,7 +121,7 @@ class Needs:
         held = [actor.can(p) for p in self.permissions]
         return any(held) if self.any_of else all(held)
 
-    def __call__(self, actor: ActorDep) -> Actor:
+    async def __call__(self, actor: ActorDep) -> Actor:
         if not self.allows(actor):
             wanted = (" or " if self.any_of else ", ").join(sorted(self.permissions))
             raise PermissionDenied(f"{actor.name} ({actor.role.value}) may not {wanted}")
@@ -138,7 +141,7 @@ class Paging:
     offset: int
 
 
-def paging(
+async def paging(
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page.")] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9, description="Items to skip.")] = 0,
 ) -> Paging:

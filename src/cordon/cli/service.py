@@ -72,6 +72,18 @@ def user_password(
     console.print(f"password of {name} changed")
 
 
+@users.command("disable")
+def user_disable(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user.")],
+) -> None:
+    """Stop a user at once: no sign-in, sessions ended, API tokens refused."""
+    rt = runtime(ctx)
+    with rt.session() as session:
+        accounts.disable_user(session, name, actor=rt.actor)
+    console.print(f"user {name} disabled")
+
+
 @users.command("list")
 def user_list(
     ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False

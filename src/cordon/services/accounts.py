@@ -34,6 +34,8 @@ __all__ = [
     "add_user",
     "check_password",
     "create_token",
+    "csrf_matches",
+    "disable_user",
     "list_tokens",
     "list_users",
     "login",
@@ -47,6 +49,8 @@ MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
 SESSION_SECONDS = 12 * 3600
 """How long a browser session lasts."""
+LAST_USED_GRANULARITY = 300
+"""A token's last use is written at most this often (seconds), to keep reads free of writes."""
 TOKEN_PREFIX = "cordon_"  # noqa: S105 (a label, not a secret)
 COMMON = frozenset(
     {"password", "passw0rd", "123456789012", "qwertyuiop", "letmein", "iloveyou", "admin"}
@@ -127,6 +131,18 @@ def set_password(session: Session, name: str, *, password: str, actor: Actor) ->
         row.failed_logins, row.locked_until = 0, None
         accounts.delete_sessions(session, user_pk=row.pk)
         audit.record(session, actor=actor.name, action="password", entity="user", entity_id=name)
+
+
+def disable_user(session: Session, name: str, *, actor: Actor) -> UserInfo:
+    """Stop a user at once: no sign-in, their sessions ended, their API tokens refused."""
+    require(actor, Permission.MANAGE_USERS)
+    with unit_of_work(session):
+        row = accounts.get_user(session, name)
+        if row.disabled_at is None:
+            row.disabled_at = int(time.time())
+            accounts.delete_sessions(session, user_pk=row.pk)
+            audit.record(session, actor=actor.name, action="disable", entity="user", entity_id=name)
+        return accounts.user_info(row)
 
 
 def list_users(session: Session, *, actor: Actor) -> list[UserInfo]:
@@ -318,4 +334,7 @@ def actor_for_token(session: Session, secret: str, *, now: int | None = None) ->
         return None
     if row.expires_at is not None and row.expires_at <= at:
         return None
+    if row.last_used_at is None or at - row.last_used_at >= LAST_USED_GRANULARITY:
+        row.last_used_at = at
+        session.commit()
     return _actor(user, frozenset(Permission(s) for s in row.scopes))

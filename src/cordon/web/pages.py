@@ -18,7 +18,7 @@ from cordon.api.settings import ServiceSettings
 from cordon.domain.cases import Clinical, Containment
 from cordon.domain.orders import OrderKind, OrderStatus, Scope
 from cordon.domain.roles import Actor, Permission
-from cordon.errors import NotAuthenticated, PermissionDenied
+from cordon.errors import InvalidValue, NotAuthenticated, PermissionDenied
 from cordon.services import accounts, alert_feed, cases, directory, orderbook
 from cordon.services.audit_log import audit_page
 from cordon.services.case_list import case_page
@@ -259,14 +259,19 @@ def orders_page(
     request: Request,
     session: SessionDep,
     cfg: SettingsDep,
-    kind: OrderKind | None = None,
-    status: OrderStatus | None = OrderStatus.ACTIVE,
+    kind: Annotated[str, Query(max_length=20)] = "",
+    status: Annotated[str, Query(max_length=20)] = OrderStatus.ACTIVE.value,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> HTMLResponse:
-    """Orders with filters, the form to issue one and buttons to lift them."""
+    """Orders with filters ("any" sends an empty value), the form to issue one, lift buttons."""
     actor, csrf = _page_actor(request, session)
+    try:
+        wanted_kind = OrderKind(kind) if kind else None
+        wanted_status = OrderStatus(status) if status else None
+    except ValueError:
+        raise InvalidValue(f"unknown order kind or status: {kind or status!r}") from None
     items, total = orderbook.list_orders(
-        session, actor=actor, kind=kind, status=status, limit=PAGE, offset=offset
+        session, actor=actor, kind=wanted_kind, status=wanted_status, limit=PAGE, offset=offset
     )
     issuable = [k.value for k, p in orderbook.ORDER_PERMISSION.items() if actor.can(p)]
     return render(
@@ -279,8 +284,8 @@ def orders_page(
         total=total,
         offset=offset,
         limit=PAGE,
-        kind=kind.value if kind else "",
-        status=status.value if status else "",
+        kind=kind,
+        status=status,
         kinds=[k.value for k in OrderKind],
         statuses=[s.value for s in OrderStatus],
         issuable=issuable,

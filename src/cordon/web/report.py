@@ -4,6 +4,7 @@ document needs no JavaScript and prints the same everywhere."""
 
 from __future__ import annotations
 
+import base64
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,7 +46,7 @@ class Report:
 
 
 def curve_svg(curve: Curve) -> str:
-    """The epidemic curve as an SVG document (empty when there are no dated cases)."""
+    """The epidemic curve as an SVG data URL (empty when there are no dated cases)."""
     if not curve.days:
         return ""
     import matplotlib
@@ -72,8 +73,8 @@ def curve_svg(curve: Curve) -> str:
     out = io.StringIO()
     fig.savefig(out, format="svg")
     plt.close(fig)
-    text = out.getvalue()
-    return text[text.index("<svg") :]
+    encoded = base64.b64encode(out.getvalue().encode()).decode()
+    return f"data:image/svg+xml;base64,{encoded}"
 
 
 def build_report(session: Session, *, actor: Actor, settings: Settings) -> Report:

@@ -13,10 +13,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from cordon.api.deps import ActorDep, PageDep, SessionDep, SettingsDep, StoreDep, needs
+from cordon.api.deps import (
+    ActorDep,
+    PageDep,
+    SessionDep,
+    SettingsDep,
+    StoreDep,
+    authenticate,
+    needs,
+)
 from cordon.api.schemas import Message, PageBase
 from cordon.domain.alerts import AlertKind, Severity
 from cordon.domain.roles import Actor, Permission
+from cordon.errors import NotAuthenticated
 from cordon.services import alert_feed
 from cordon.services.alert_feed import AlertView
 from cordon.store.db import Store
@@ -25,6 +34,8 @@ __all__ = ["AlertRead", "alert_read", "router"]
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 KEEPALIVE_SECONDS = 15.0
+RECHECK_SECONDS = 10.0
+"""How often an open stream checks that its session or token is still valid."""
 
 
 class AlertRead(BaseModel):
@@ -104,6 +115,16 @@ def acknowledge(
     return Message(detail=f"alert {alert_id} acknowledged")
 
 
+def _still_allowed(store: Store, request: Request) -> bool:
+    """Whether the credential that opened the stream still holds (not revoked, not expired)."""
+    with store.session() as session:
+        try:
+            actor, _csrf = authenticate(request, session)
+        except NotAuthenticated:
+            return False
+    return actor.can(Permission.READ_ALERTS)
+
+
 def _newer(store: Store, actor: Actor, after: int | None) -> list[AlertView]:
     with store.session() as session:
         if after is None:
@@ -122,8 +143,13 @@ async def _events(
     if after is None:
         latest = await run_in_threadpool(_newer, store, actor, None)
         after = latest[0].id if latest else 0
-    quiet_since = time.monotonic()
+    quiet_since = checked = time.monotonic()
     while time.monotonic() < until and not await request.is_disconnected():
+        if time.monotonic() - checked > RECHECK_SECONDS:
+            if not await run_in_threadpool(_still_allowed, store, request):
+                yield "event: end\ndata: signed out\n\n"
+                return
+            checked = time.monotonic()
         items = await run_in_threadpool(_newer, store, actor, after)
         for view in items:
             after = view.id

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, Field
 
 from cordon.api.deps import ActorDep, PageDep, SessionDep, needs
-from cordon.api.schemas import EpochQuery, PageBase, TextQuery
+from cordon.api.schemas import PageBase, TextQuery
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope
 from cordon.domain.records import Route
 from cordon.domain.roles import Permission
@@ -159,6 +159,3 @@ def lift_order(
 ) -> OrderRead:
     """Lift an active order (409 when it is no longer active)."""
     return order_read(orderbook.lift_order(session, order_id, actor=actor, reason=body.reason))
-
-
-_ = EpochQuery  # re-exported for route modules that filter by time

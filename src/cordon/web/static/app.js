@@ -14,6 +14,11 @@
   };
   const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 
+  function countAxis(top) {
+    // Whole persons: integer ticks, one per unit while the counts are small.
+    return top <= 10 ? { rangemode: "tozero", dtick: 1 } : { rangemode: "tozero", tickformat: ",d" };
+  }
+
   function drawCharts() {
     const holder = document.getElementById("chart-data");
     if (!holder || typeof Plotly === "undefined") return;
@@ -27,7 +32,13 @@
           marker: { color: names.map((k) => COLORS[k] || "#607d8b") },
         };
       });
-      Plotly.newPlot(states, traces, Object.assign({}, BASE_LAYOUT, { showlegend: false }), CONFIG);
+      const order = traces.flatMap((t) => t.x);
+      const top = Math.max(1, ...traces.flatMap((t) => t.y));
+      Plotly.newPlot(states, traces, Object.assign({}, BASE_LAYOUT, {
+        showlegend: false,
+        xaxis: { categoryorder: "array", categoryarray: order },
+        yaxis: countAxis(top),
+      }), CONFIG);
     }
     const curve = document.getElementById("chart-curve");
     if (curve && data.curve.days.length) {
@@ -35,7 +46,11 @@
         type: "bar", name: name, x: data.curve.days, y: ys,
         marker: { color: COLORS[name] || undefined },
       }));
-      Plotly.newPlot(curve, traces, Object.assign({}, BASE_LAYOUT, { xaxis: { type: "date" } }), CONFIG);
+      const top = Math.max(1, ...traces.flatMap((t) => t.y));
+      Plotly.newPlot(curve, traces, Object.assign({}, BASE_LAYOUT, {
+        xaxis: { type: "date", tickformat: "%d %b" },
+        yaxis: countAxis(top),
+      }), CONFIG);
     }
     document.querySelectorAll('[data-chart="analysis"]').forEach((el) => {
       const fig = data.analyses[Number(el.dataset.index)];

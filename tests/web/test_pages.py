@@ -1,0 +1,164 @@
+"""The dashboard over HTTP: sign-in with login CSRF, pages per role, forms with CSRF, headers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from cordon.domain.roles import UserRole
+from cordon.services import accounts
+from cordon.store.db import Store
+from cordon.store.models import OrderRow
+from tests.api.conftest import PASSWORD, ROOT
+
+PAGES = ["/", "/cases", "/people", "/people/p1", "/orders", "/alerts", "/audit"]
+
+
+def sign_in(client: TestClient, store: Store, role: UserRole) -> str:
+    """Sign in through the form as a new user of ``role``; returns the page CSRF token."""
+    name = f"web-{role.value}"
+    with store.session() as session:
+        accounts.add_user(session, name, role=role, password=PASSWORD, actor=ROOT)
+    form = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None
+    answer = client.post(
+        "/login",
+        data={"name": name, "password": PASSWORD, "csrf": token.group(1)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    page = client.get("/").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    return csrf.group(1)
+
+
+def test_pages_redirect_to_sign_in(client: TestClient) -> None:
+    for page in PAGES:
+        answer = client.get(page, follow_redirects=False)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/login"
+
+
+def test_login_form_refuses_a_missing_login_csrf(client: TestClient, facility: Store) -> None:
+    with facility.session() as session:
+        accounts.add_user(session, "u1", role=UserRole.COMMAND, password=PASSWORD, actor=ROOT)
+    answer = client.post(
+        "/login",
+        data={"name": "u1", "password": PASSWORD, "csrf": "forged"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 403
+
+
+def test_wrong_password_shows_the_form_again(client: TestClient, facility: Store) -> None:
+    form = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None
+    answer = client.post(
+        "/login", data={"name": "nobody", "password": "whatever it is", "csrf": token.group(1)}
+    )
+    assert answer.status_code == 401
+    assert "wrong user name or password" in answer.text
+
+
+def test_command_sees_every_page(client: TestClient, facility: Store) -> None:
+    sign_in(client, facility, UserRole.COMMAND)
+    for page in PAGES:
+        answer = client.get(page)
+        assert answer.status_code == 200, page
+        assert "text/html" in answer.headers["content-type"]
+    overview = client.get("/").text
+    assert 'id="chart-curve"' in overview
+    assert 'id="chart-data"' in overview
+    assert "/static/plotly.min.js" in overview
+    person = client.get("/people/p1").text
+    assert "nanite PCR" in person
+    assert 'id="hold-form"' in person
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed", "refused"),
+    [
+        (UserRole.OBSERVER, ["/"], ["/cases", "/people", "/people/p1", "/orders", "/audit"]),
+        (UserRole.SECURITY, ["/", "/cases", "/people/p1", "/orders", "/alerts"], ["/audit"]),
+    ],
+)
+def test_pages_follow_the_role(
+    client: TestClient,
+    facility: Store,
+    role: UserRole,
+    allowed: list[str],
+    refused: list[str],
+) -> None:
+    sign_in(client, facility, role)
+    for page in allowed:
+        assert client.get(page).status_code == 200, page
+    for page in refused:
+        answer = client.get(page)
+        assert answer.status_code == 403, page
+        assert "Not allowed" in answer.text
+    if role is UserRole.SECURITY:
+        person = client.get("/people/p1").text
+        assert "nanite PCR" not in person
+        assert "confirmed" not in person
+        assert 'id="case-clinical"' not in person
+        assert 'id="transition-form"' not in person
+
+
+def test_forms_need_the_csrf_token(client: TestClient, facility: Store) -> None:
+    csrf = sign_in(client, facility, UserRole.SECURITY)
+
+    def orders() -> int:
+        with facility.session() as session:
+            return int(session.scalar(select(func.count()).select_from(OrderRow)) or 0)
+
+    form = {"kind": "egress_hold", "person": "v1", "reason": "contact", "back": "/people/v1"}
+    assert client.post("/orders", data={**form, "csrf": "wrong"}).status_code == 403
+    assert orders() == 0
+    done = client.post("/orders", data={**form, "csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303
+    assert done.headers["location"] == "/people/v1"
+    assert orders() == 1
+    listed = client.get("/orders").text
+    assert "egress hold" in listed
+    assert "egress hold" in client.get("/orders?kind=&status=").text
+    assert client.get("/orders?kind=bogus").status_code == 422
+    assert "No order matches" in client.get("/orders?kind=moratorium&status=").text
+    lift = client.post("/orders/1/lift", data={"reason": "cleared", "csrf": csrf})
+    assert lift.status_code == 200
+    assert "lifted" in client.get("/orders?status=lifted").text
+
+
+def test_security_headers_on_every_response(client: TestClient, facility: Store) -> None:
+    for path in ["/login", "/api/v1/health", "/static/app.js", "/nonexistent"]:
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        script_src = next(p for p in csp.split("; ") if p.startswith("script-src"))
+        assert "unsafe-inline" not in script_src
+        assert "unsafe-eval" not in script_src
+        assert "frame-ancestors 'none'" in csp
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert "max-age=" in headers["strict-transport-security"]
+
+
+def test_no_inline_script_in_any_page(client: TestClient, facility: Store) -> None:
+    sign_in(client, facility, UserRole.COMMAND)
+    for page in ["/login", *PAGES]:
+        html = client.get(page).text
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag or 'type="application/json"' in tag, (page, tag)
+        assert not re.search(r"<[^>]+\son\w+=", html), page
+
+
+def test_plotly_is_served_locally(client: TestClient) -> None:
+    answer = client.get("/static/plotly.min.js")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/javascript")
+    assert len(answer.content) > 1_000_000
