@@ -82,8 +82,8 @@ DoorActorDep = Annotated[Actor, Depends(door_actor)]
 class DoorNeeds(Needs):
     """A route permission checked against the door's cached token (no database query)."""
 
-    def __call__(self, actor: DoorActorDep) -> Actor:
-        return super().__call__(actor)
+    async def __call__(self, actor: DoorActorDep) -> Actor:
+        return await super().__call__(actor)
 
 
 def decision_read(d: Decision) -> DecisionRead:
