@@ -13,8 +13,8 @@ from cordon.domain.pathogen import PathogenProfile
 from cordon.engine.forecast import Model
 from cordon.engine.growth import fit_growth
 from cordon.engine.simulate.branching import BranchingModel
-from cordon.engine.simulate.common import NaturalHistory, Seeds
-from cordon.engine.simulate.interventions import Intervention, compile_controls
+from cordon.engine.simulate.common import NaturalHistory, Seeds, run_seeds
+from cordon.engine.simulate.interventions import Intervention, Isolation, compile_controls
 from cordon.engine.simulate.temporal import TemporalContacts, TemporalModel
 from cordon.errors import EngineError
 from cordon.store import arrays, epidemic
@@ -83,7 +83,11 @@ def build_setup(
         flag = _at_gatherings(exposures, epidemic.gathering_windows(session))
         a, b = np.searchsorted(keys, exposures.a), np.searchsorted(keys, exposures.b)
         exposed = _exposed_seeds(a, b, exposures, node[infected], history.transmission)
-        a, b, pool, pools = _partner_pools(a, b, epidemic.person_roles(session))
+        roles = epidemic.person_roles(session)
+        a, b, pool, pools = _partner_pools(a, b, roles)
+        planned = _scheduled(
+            epidemic.gathering_people(session), exposures, keys, roles, start=now, n_nodes=len(keys)
+        )
         contacts = TemporalContacts.build(
             a,
             b,
@@ -97,12 +101,27 @@ def build_setup(
         )
         everyone = _with_exposed(seeds, *exposed)
 
+        def model(items: list[Intervention], replays: int, horizon: int) -> TemporalModel:
+            return TemporalModel(
+                contacts,
+                history,
+                compile_controls(items),
+                everyone,
+                t0,
+                horizon,
+                replays=replays,
+                scheduled=planned,
+            )
+
+        replays = _calibrate(lambda k: model([Isolation()], k, 2), cases.confirmed, n_inf, now)
+
         def temporal(items: list[Intervention]) -> Model:
-            return TemporalModel(contacts, history, compile_controls(items), everyone, t0, days)
+            return model(items, replays, days)
 
         return Setup(
             "temporal network (recorded exposures; days resampled, partners redrawn by role; "
-            "exposed contacts of cases infected by chance)",
+            "exposed contacts of cases infected by chance; scheduled gatherings at their rate; "
+            f"{replays} observed day(s) per day to match the observed growth)",
             temporal,
             n_inf,
         )
@@ -177,6 +196,65 @@ def _with_exposed(seeds: Seeds, nodes: np.ndarray, at: np.ndarray, chance: np.nd
     )
 
 
+Gathering = tuple[str, int, int, int, np.ndarray]
+
+
+def _scheduled(
+    gatherings: list[Gathering],
+    exposures: arrays.ExposureArrays,
+    keys: np.ndarray,
+    roles: list[str],
+    *,
+    start: int,
+    n_nodes: int,
+) -> TemporalContacts:
+    """Contacts of the gatherings still to come: every pair of participants of different roles,
+    weighted by the exposures recorded per such pair at past gatherings of the same kind (of any
+    kind when that kind has none yet), on the route most recorded there."""
+    role = np.unique(np.array(roles, dtype=object), return_inverse=True)[1]
+
+    def pairs(people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        nodes = np.searchsorted(keys, people)
+        i, j = np.triu_indices(len(nodes), k=1)
+        cross = role[nodes[i]] != role[nodes[j]]
+        return nodes[i][cross], nodes[j][cross]
+
+    seen: dict[str, list[float]] = {}
+    routes: dict[str, list[int]] = {}
+    for kind, place, begin, end, people in gatherings:
+        if end > start:
+            continue
+        at = (exposures.place == place) & (exposures.start >= begin) & (exposures.start < end)
+        tally = seen.setdefault(kind, [0.0, 0.0])
+        tally[0] += float(at.sum())
+        tally[1] += float(len(pairs(people)[0]))
+        routes.setdefault(kind, []).extend(exposures.route[at].astype(int).tolist())
+    overall = [sum(t[0] for t in seen.values()), sum(t[1] for t in seen.values())]
+    every_route = [r for rs in routes.values() for r in rs]
+    parts: list[tuple[np.ndarray, ...]] = []
+    for kind, _, begin, end, people in gatherings:
+        if begin < start:
+            continue
+        found, total = seen.get(kind, overall) if seen.get(kind, [0, 0])[1] else overall
+        kind_routes = routes.get(kind) or every_route
+        if not total or not found or not kind_routes:
+            continue
+        a, b = pairs(people)
+        route = np.bincount(kind_routes).argmax()
+        n = len(a)
+        parts.append(
+            (a, b, np.full(n, begin, float), np.full(n, end, float), np.full(n, found / total),
+             np.full(n, route, np.int64))
+        )  # fmt: skip
+    if not parts:
+        none = np.zeros(0)
+        return TemporalContacts.build(none, none, none, none, n_nodes=n_nodes)
+    a, b, s, e, w, r = (np.concatenate(x) for x in zip(*parts, strict=True))
+    return TemporalContacts.build(
+        a, b, s, e, weight=w, route=r, gathering=np.ones(len(a), bool), n_nodes=n_nodes
+    )
+
+
 def _at_gatherings(exposures: arrays.ExposureArrays, gatherings: np.ndarray) -> np.ndarray:
     flag = np.zeros(len(exposures), dtype=bool)
     for place, start, end in gatherings:
@@ -184,16 +262,48 @@ def _at_gatherings(exposures: arrays.ExposureArrays, gatherings: np.ndarray) -> 
     return flag
 
 
-def _reproduction_number(confirmed: np.ndarray, profile: PathogenProfile, now: int) -> float:
-    """R from the growth rate and a gamma serial interval (Wallinga and Lipsitch 2007)."""
+MAX_REPLAYS = 64
+CALIBRATION_RUNS = 64
+
+
+def _calibrate(
+    model: Callable[[int], TemporalModel], confirmed: np.ndarray, known: int, now: int
+) -> int:
+    """Observed days replayed per simulated day so that, with no action (isolation of confirmed
+    cases only, every scenario's baseline), the first day's new
+    infections reach what the observed growth rate implies (known * (e^r - 1)): a record holds
+    only the exposures someone reported, fewer than happened. 1 when there is no growth."""
+    try:
+        rate = _growth_rate(confirmed, now)
+    except EngineError:
+        return 1
+    target = known * np.expm1(rate)
+    if rate <= 0 or target < 1:
+        return 1
+    seeds = run_seeds(1, CALIBRATION_RUNS)
+    replays = 1
+    while replays < MAX_REPLAYS:
+        first_day = model(replays).simulate(seeds)[:, 0, 0]
+        if float(first_day.mean()) >= target:
+            break
+        replays *= 2
+    return replays
+
+
+def _growth_rate(confirmed: np.ndarray, now: int) -> float:
+    """Daily growth rate of confirmations on the days before today."""
     times = confirmed[~np.isnan(confirmed)]
     times = times[times < now - now % DAY]
     if len(times) == 0:
-        raise EngineError("no cases confirmed before today: too few to forecast without contacts")
+        raise EngineError("no cases confirmed before today")
     day = ((times - times.min()) // DAY).astype(np.int64)
-    counts = np.bincount(day)
+    return fit_growth(np.bincount(day)).rate
+
+
+def _reproduction_number(confirmed: np.ndarray, profile: PathogenProfile, now: int) -> float:
+    """R from the growth rate and a gamma serial interval (Wallinga and Lipsitch 2007)."""
     try:
-        rate = fit_growth(counts).rate
+        rate = _growth_rate(confirmed, now)
     except EngineError as exc:
         raise EngineError(f"no exposures recorded and no growth rate: {exc}") from exc
     mean, sd = profile.serial_interval_mean_days, profile.serial_interval_sd_days

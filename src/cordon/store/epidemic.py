@@ -14,6 +14,7 @@ from cordon.domain.places import PlaceKind
 from cordon.domain.records import LabOutcome
 from cordon.store.models import (
     CaseRow,
+    GatheringParticipantRow,
     GatheringRow,
     LabResultRow,
     PersonRow,
@@ -114,6 +115,28 @@ def bed_capacity(session: Session) -> int:
         if total:
             return int(total)
     return 0
+
+
+def gathering_people(session: Session) -> list[tuple[str, int, int, int, np.ndarray]]:
+    """Every gathering as (kind, place key, start, end, participant keys)."""
+    rows = session.execute(
+        select(
+            GatheringRow.pk,
+            GatheringRow.kind,
+            GatheringRow.place_pk,
+            GatheringRow.start_time,
+            GatheringRow.end_time,
+        ).order_by(GatheringRow.pk)
+    ).all()
+    members: dict[int, list[int]] = {}
+    for gathering, person in session.execute(
+        select(GatheringParticipantRow.gathering_pk, GatheringParticipantRow.person_pk)
+    ):
+        members.setdefault(gathering, []).append(person)
+    return [
+        (kind, place, start, end, np.array(sorted(members.get(pk, [])), np.int64))
+        for pk, kind, place, start, end in rows
+    ]
 
 
 def gathering_windows(session: Session) -> np.ndarray:

@@ -145,6 +145,9 @@ class TemporalModel:
     days: int
     resample: bool = True
     """Replay observed days drawn at random (True) or the observed days in order (False)."""
+    replays: int = 1
+    """Observed days replayed per simulated day when resampling: contact intensity (the service
+    calibrates it to the observed growth when the record holds fewer contacts than happened)."""
     scheduled: TemporalContacts | None = None
     """Contacts already planned inside the horizon (scheduled gatherings): visited on their own
     day in every run, besides the replayed ones."""
@@ -213,6 +216,7 @@ class TemporalModel:
             c.pool_ptr,
             c.pool_nodes,
             sched_ptr,
+            int(self.replays),
             c.origin,
             float(self.t0),
             int(self.days),
@@ -272,6 +276,7 @@ def _ensemble(
     pool_ptr,
     pool_nodes,
     sched_ptr,
+    replays,
     origin,
     t0,
     n_days,
@@ -309,6 +314,7 @@ def _ensemble(
             pool_ptr,
             pool_nodes,
             sched_ptr,
+            replays,
             origin,
             t0,
             n_days,
@@ -348,6 +354,7 @@ def _run(
     pool_ptr,
     pool_nodes,
     sched_ptr,
+    replays,
     origin,
     t0,
     n_days,
@@ -411,65 +418,65 @@ def _run(
     n_src = len(day_ptr) - 1
     first_day = int(np.floor((t0 - origin) / DAY))
     for k in range(n_days):
-        lo_rec, hi_rec, shift = 0, 0, 0.0
-        if resample and n_src > 0:
-            src = np.random.randint(0, n_src)
-            lo_rec, hi_rec = day_ptr[src], day_ptr[src + 1]
-            shift = (first_day + k - src) * DAY
-        elif not resample and 0 <= first_day + k < n_src:
-            lo_rec, hi_rec = day_ptr[first_day + k], day_ptr[first_day + k + 1]
-        n_rec = hi_rec - lo_rec
-        for j in range(n_rec + sched_ptr[k + 1] - sched_ptr[k]):
-            replayed = j < n_rec
-            c = lo_rec + j if replayed else sched_ptr[k] + j - n_rec
-            s = cs[c] + shift if replayed else cs[c]
-            e = ce[c] + shift if replayed else ce[c]
-            if s < t0 or _suspended(s, cr[c], cg[c], mor):
-                continue
-            partner = cb[c]
-            if replayed and resample and pool[c] >= 0:
-                lo, hi = pool_ptr[pool[c]], pool_ptr[pool[c] + 1]
-                partner = pool_nodes[lo + np.random.randint(0, hi - lo)]
-                if partner == ca[c]:
+        for rep in range(replays + 1):
+            lo, hi, shift, redraw = sched_ptr[k], sched_ptr[k + 1], 0.0, False
+            if rep < replays and resample:
+                if n_src == 0:
                     continue
-            for direction in range(2):
-                v = ca[c] if direction == 0 else partner
-                u = partner if direction == 0 else ca[c]
-                if t_inf[v] == np.inf:
+                src = np.random.randint(0, n_src)
+                lo, hi, redraw = day_ptr[src], day_ptr[src + 1], True
+                shift = (first_day + k - src) * DAY
+            elif rep < replays:
+                if rep > 0 or not 0 <= first_day + k < n_src:
                     continue
-                if tracing and found[v] - quar[4] <= s < found[v]:
-                    tq = found[v] + quar[1]
-                    if quar[2] <= tq < quar[3] and tq < traced[u] and np.random.random() < quar[0]:
-                        traced[u] = tq
-                t = max(s, t_is[v])
-                open_ = t < e and t < t_ie[v] and t < blocked[v] and t < t_inf[u]
-                open_ = open_ and not (traced[v] <= t < traced[v] + quar_s)
-                open_ = open_ and not (traced[u] <= t < traced[u] + quar_s)
-                if open_ and np.random.random() < cp[c]:
-                    _infect(
-                        u,
-                        t,
-                        found[v],
-                        draws,
-                        lat,
-                        inf,
-                        shape,
-                        egress_p,
-                        iso,
-                        quar,
-                        hold,
-                        t_inf,
-                        t_is,
-                        t_ie,
-                        found,
-                        quarantined,
-                        left,
-                        blocked,
-                    )
+                lo, hi = day_ptr[first_day + k], day_ptr[first_day + k + 1]
+            _visit_day(
+                lo, hi, shift, redraw, t0, ca, cb, cs, ce, cp, cr, cg, pool, pool_ptr,
+                pool_nodes, mor, quar, quar_s, tracing, traced, draws, lat, inf, shape,
+                egress_p, iso, hold, t_inf, t_is, t_ie, found, quarantined, left, blocked,
+            )  # fmt: skip
     out = np.zeros((N_SERIES, n_days), np.int32)
     quarantined = np.minimum(quarantined, traced)
     daily_counts(out, t0, t_inf, t_ie, found, quarantined, left, quar_s, clear_s)
     return out
+
+
+@numba.njit(cache=True)
+def _visit_day(
+    lo, hi, shift, redraw, t0, ca, cb, cs, ce, cp, cr, cg, pool, pool_ptr, pool_nodes, mor,
+    quar, quar_s, tracing, traced, draws, lat, inf, shape, egress_p, iso, hold, t_inf, t_is,
+    t_ie, found, quarantined, left, blocked,
+):  # fmt: skip
+    """Visit contacts ``lo:hi`` shifted by ``shift`` (partners redrawn when ``redraw``)."""
+    for c in range(lo, hi):
+        s = cs[c] + shift
+        e = ce[c] + shift
+        if s < t0 or _suspended(s, cr[c], cg[c], mor):
+            continue
+        partner = cb[c]
+        if redraw and pool[c] >= 0:
+            first, last = pool_ptr[pool[c]], pool_ptr[pool[c] + 1]
+            partner = pool_nodes[first + np.random.randint(0, last - first)]
+            if partner == ca[c]:
+                continue
+        for direction in range(2):
+            v = ca[c] if direction == 0 else partner
+            u = partner if direction == 0 else ca[c]
+            if t_inf[v] == np.inf:
+                continue
+            if tracing and found[v] - quar[4] <= s < found[v]:
+                tq = found[v] + quar[1]
+                if quar[2] <= tq < quar[3] and tq < traced[u] and np.random.random() < quar[0]:
+                    traced[u] = tq
+            t = max(s, t_is[v])
+            open_ = t < e and t < t_ie[v] and t < blocked[v] and t < t_inf[u]
+            open_ = open_ and not (traced[v] <= t < traced[v] + quar_s)
+            open_ = open_ and not (traced[u] <= t < traced[u] + quar_s)
+            if open_ and np.random.random() < cp[c]:
+                _infect(
+                    u, t, found[v], draws, lat, inf, shape, egress_p, iso, quar, hold, t_inf,
+                    t_is, t_ie, found, quarantined, left, blocked,
+                )  # fmt: skip
 
 
 @numba.njit(cache=True)
