@@ -29,7 +29,7 @@ def main() -> None:
     walls, cpus = [], []
     for _ in range(5):
         w0, c0 = time.perf_counter(), time.process_time()
-        est = estimate_rt(incidence, si, window=7, prior_mean=5, prior_sd=5, min_cases=0)
+        est = estimate_rt(incidence, si, window=7, prior_mean=5, prior_sd=5, cv_posterior=None)
         walls.append(time.perf_counter() - w0)
         cpus.append(time.process_time() - c0)
     began = time.perf_counter()

@@ -14,6 +14,7 @@ from cordon.domain.roles import Actor, UserRole
 from cordon.errors import PermissionDenied
 from cordon.formats.schemas import Kind
 from cordon.services import analytics, cases
+from cordon.services.admin import init_store
 from cordon.services.imports import import_file
 from cordon.store import profiles
 from cordon.store.db import Store
@@ -58,9 +59,11 @@ def station(store: Store, tmp_path: Path) -> Store:
     return store
 
 
-def populate(store: Store, tmp_path: Path) -> None:
+def populate(store: Store, tmp_path: Path, *, exposures: bool = True) -> None:
     """Load the small Venus into ``store``: files, cases, the nanite profile."""
     files = venus(tmp_path)
+    if not exposures:
+        del files["exposures"]
     with store.session() as session:
         for kind, path in files.items():
             import_file(session, path, kind=Kind(kind), actor=LEAD, zone=UTC)
@@ -138,6 +141,20 @@ def test_forecast_compares_the_standard_scenarios(station: Store) -> None:
     )
     assert report.to_dict()["scenarios"] == again.to_dict()["scenarios"]
     assert report.days[0] == "2026-11-25"
+
+
+def test_without_exposures_the_forecast_is_a_branching_process(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    store = Store(sqlite_url)
+    init_store(store, actor="test")
+    populate(store, tmp_path, exposures=False)
+    with store.session() as session:
+        report = analytics.forecast(session, actor=LEAD, days=5, runs=50, now=NOW, zone=UTC)
+    store.dispose()
+    assert report.model.startswith("branching process (R = ")
+    rows = {s.name: s.row for s in report.scenarios}
+    assert rows["no action"].infections_median > rows["moratorium until cured"].infections_median
 
 
 def test_analytics_need_the_right_role(station: Store) -> None:

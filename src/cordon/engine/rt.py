@@ -74,12 +74,19 @@ class RtEstimate:
     sd: np.ndarray
     low: np.ndarray
     """2.5% quantile."""
-    median: np.ndarray
     high: np.ndarray
     """97.5% quantile."""
     shape: np.ndarray
     rate: np.ndarray
     refusal: np.ndarray
+
+    @property
+    def median(self) -> np.ndarray:
+        """Posterior median (computed on demand: the batch needs only the interval)."""
+        ok = self.refusal == Refusal.NONE
+        q = _gamma_quantiles(np.asarray(self.shape), (0.5,))[0]
+        out: np.ndarray = np.where(ok, q / self.rate, np.nan)
+        return out
 
 
 def discretise_si(mean: float, sd: float, *, max_days: int | None = None) -> np.ndarray:
@@ -174,15 +181,14 @@ def estimate_rt(
     if cv_posterior is not None:
         refusal[sum_i < min_cases(prior_mean, prior_sd, cv_posterior)] = Refusal.TOO_FEW_CASES
     refusal[sum_l <= 0] = Refusal.NO_PRESSURE
-    quantiles = _gamma_quantiles(shape, (0.025, 0.5, 0.975))
+    quantiles = _gamma_quantiles(shape, (0.025, 0.975))
     ok = refusal == 0
     nan = np.full(shape.shape, np.nan)
     out = {
         "mean": np.where(ok, shape / rate, nan),
         "sd": np.where(ok, np.sqrt(shape) / rate, nan),
         "low": np.where(ok, quantiles[0] / rate, nan),
-        "median": np.where(ok, quantiles[1] / rate, nan),
-        "high": np.where(ok, quantiles[2] / rate, nan),
+        "high": np.where(ok, quantiles[1] / rate, nan),
     }
     if single:
         out = {k: v[0] for k, v in out.items()}
@@ -200,11 +206,11 @@ def _window_sums(series: np.ndarray, w: np.ndarray, window: int) -> tuple[np.nda
     for s in numba.prange(n_series):
         x = series[s]
         pressure = np.zeros(n_days)
-        for t in range(1, n_days):
-            acc = 0.0
-            for k in range(1, min(len(w), t + 1)):
-                acc += w[k] * x[t - k]
-            pressure[t] = acc
+        for k in range(1, min(len(w), n_days)):
+            wk = w[k]
+            if wk != 0.0:
+                for t in range(k, n_days):
+                    pressure[t] += wk * x[t - k]
         for t in range(window, n_days):
             win_i = 0.0
             win_l = 0.0
@@ -217,14 +223,23 @@ def _window_sums(series: np.ndarray, w: np.ndarray, window: int) -> tuple[np.nda
 
 
 def _gamma_quantiles(shape: np.ndarray, probabilities: tuple[float, ...]) -> list[np.ndarray]:
-    """Standard gamma quantiles of each shape, one inverse per distinct shape."""
-    base = float(shape.min())
-    steps = np.rint(shape - base)
-    if np.all(np.abs(shape - base - steps) < 1e-9) and steps.max() < 10 * steps.size + 1000:
-        k = steps.astype(np.int64)
-        present = np.bincount(k.ravel()) > 0
-        distinct = base + np.flatnonzero(present)
-        inverse = (np.cumsum(present) - 1)[k]
-    else:
-        distinct, inverse = np.unique(shape, return_inverse=True)
-    return [gammaincinv(distinct, p)[inverse].reshape(shape.shape) for p in probabilities]
+    """Standard gamma quantiles of each shape, one inverse per distinct shape.
+
+    Shapes are the prior shape plus whole case counts, so a table indexed by the count serves
+    every series and day; other shapes fall back to ``np.unique``.
+    """
+    base = float(shape.min()) if shape.size else 0.0
+    counts = shape - base
+    k = counts.astype(np.int64)
+    if shape.size and k.max() < 10 * shape.size + 1000 and np.array_equal(k, counts):
+        present = np.zeros(int(k.max()) + 1, dtype=bool)
+        present[k.ravel()] = True
+        distinct = np.flatnonzero(present)
+        tables = []
+        for p in probabilities:
+            table = np.empty(len(present))
+            table[distinct] = gammaincinv(base + distinct, p)
+            tables.append(table[k])
+        return tables
+    values, inverse = np.unique(shape, return_inverse=True)
+    return [gammaincinv(values, p)[inverse].reshape(shape.shape) for p in probabilities]
