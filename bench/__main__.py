@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bulk_load"]
+BENCHMARKS = ["bulk_load", "colocation", "trace"]
 
 
 def main(argv: list[str]) -> None:

@@ -185,8 +185,7 @@ def _merge_runs(
 
 @nb.njit(parallel=True, cache=True)
 def _write(
-    lo: int,
-    hi: int,
+    bounds: np.ndarray,
     offsets: np.ndarray,
     upper: np.ndarray,
     person: np.ndarray,
@@ -199,23 +198,26 @@ def _write(
     out_start: np.ndarray,
     out_end: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    base = offsets[lo]
-    for i in nb.prange(lo, hi):
-        k = offsets[i] - base
-        pi = person[i]
-        ei = end[i]
-        for j in range(i + 1, upper[i]):
-            pj = person[j]
-            if pi < pj:
-                out_a[k] = pi
-                out_b[k] = pj
-            else:
-                out_a[k] = pj
-                out_b[k] = pi
-            out_place[k] = place[i]
-            out_start[k] = start[j]
-            out_end[k] = ei if ei < end[j] else end[j]
-            k += 1
+    """Write the contacts of rows bounds[0]..bounds[-1]; part p covers rows bounds[p] to
+    bounds[p + 1], each part about the same number of contacts, the parts in parallel."""
+    base = offsets[bounds[0]]
+    for part in nb.prange(len(bounds) - 1):
+        for i in range(bounds[part], bounds[part + 1]):
+            k = offsets[i] - base
+            pi = person[i]
+            ei = end[i]
+            for j in range(i + 1, upper[i]):
+                pj = person[j]
+                if pi < pj:
+                    out_a[k] = pi
+                    out_b[k] = pj
+                else:
+                    out_a[k] = pj
+                    out_b[k] = pi
+                out_place[k] = place[i]
+                out_start[k] = start[j]
+                out_end[k] = ei if ei < end[j] else end[j]
+                k += 1
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,12 @@ def _chunk(band: _Band, lo: int, hi: int) -> ContactArrays:
     k = int(band.offsets[hi] - band.offsets[lo])
     out = [np.empty(k, dtype=np.int64) for _ in _FIELDS]
     if k:
-        _write(lo, hi, band.offsets, band.upper, band.person, band.place, band.start, band.end,
+        parts = 8 * max(nb.get_num_threads(), 1)
+        targets = np.linspace(band.offsets[lo], band.offsets[hi], parts + 1)
+        bounds = np.searchsorted(band.offsets, targets, side="left").astype(np.int64)
+        bounds = np.unique(np.clip(bounds, lo, hi))
+        bounds[0], bounds[-1] = lo, hi
+        _write(bounds, band.offsets, band.upper, band.person, band.place, band.start, band.end,
                *out)  # fmt: skip
     return ContactArrays(*out)
 
