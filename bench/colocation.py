@@ -2,10 +2,12 @@
 
 Run: ``.venv/bin/python -m bench colocation`` (sizes from ``BENCH_SIZES``, default
 ``1e5,1e6,skewed``; add ``1e7`` for the large run; ``BENCH_TIMEOUT`` seconds per run, default
-900). Each method runs in its own process on the same presence log (saved once as .npy), after
-the parent touched ``BENCH_PRIME_GB`` (default 6) of memory once, so that no method pays this
-VM's first-touch cost of never-used pages (several seconds per GB) alone. Reported: seconds, contacts, a checksum of the output (count, total
-overlap, sums of a, b and start), the process's peak RSS, and each peer's time over cordon's.
+300; a method that times out is not run on the later sizes). Each method runs in its own process
+on the same presence log (saved once as .npy), after the parent touched ``BENCH_PRIME_GB``
+(default 6) of memory once, so that no method pays this VM's first-touch cost of never-used
+pages (seconds per GB) alone. Reported: seconds, contacts, a checksum of the output (count,
+total overlap, sums of a, b and start), the process's peak RSS (VmHWM), and each method's time
+over cordon's.
 
 Every method gets the same input and must give the same output: the peers get the intervals
 after cordon's merge of a person's own overlapping intervals (cordon's time includes that merge
@@ -39,7 +41,7 @@ def _prime(gigabytes: float) -> None:
 
 
 def _checksum(a: np.ndarray, b: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[int]:
-    return [int(len(a)), int((end - start).sum()), int(a.sum()), int(b.sum()), int(start.sum())]
+    return [len(a), int((end - start).sum()), int(a.sum()), int(b.sum()), int(start.sum())]
 
 
 def _merged(folder: Path) -> tuple[np.ndarray, ...]:
@@ -88,15 +90,13 @@ def _duckdb(folder: Path, condition: str) -> tuple[float, list[int]]:
     import duckdb
     import pandas as pd
 
-    frame = pd.DataFrame(_frame(folder))
+    frame = pd.DataFrame(_frame(folder))  # noqa: F841 - DuckDB reads it by name
     con = duckdb.connect()
     con.execute("CREATE TABLE p AS SELECT * FROM frame")
     began = time.perf_counter()
     con.execute("CREATE TABLE out AS " + _DUCK_SELECT.format(condition=condition))
     seconds = time.perf_counter() - began
-    row = con.execute(
-        "SELECT count(*), sum(e - s), sum(a), sum(b), sum(s) FROM out"
-    ).fetchone()
+    row = con.execute("SELECT count(*), sum(e - s), sum(a), sum(b), sum(s) FROM out").fetchone()
     assert row is not None
     return seconds, [int(v or 0) for v in row]
 
@@ -180,7 +180,7 @@ def _sizes() -> list[str]:
 
 def main() -> None:
     """Generate each data set, run every method on it, and print a table with ratios."""
-    timeout = float(os.environ.get("BENCH_TIMEOUT", "900"))
+    timeout = float(os.environ.get("BENCH_TIMEOUT", "300"))
     methods = os.environ.get("BENCH_METHODS", ",".join(METHODS)).split(",")
     began = time.perf_counter()
     _prime(float(os.environ.get("BENCH_PRIME_GB", "6")))
@@ -188,6 +188,7 @@ def main() -> None:
         f"min overlap {MIN_OVERLAP} s; memory primed in {time.perf_counter() - began:.0f} s; "
         f"load average {os.getloadavg()[0]:.1f} at start"
     )
+    timed_out: dict[str, str] = {}
     for size in _sizes():
         skewed = size == "skewed"
         n = 1_000_000 if skewed else int(float(size))
@@ -202,9 +203,13 @@ def main() -> None:
             print(f"{'method':<16}{'seconds':>10}{'contacts':>14}{'peak GB':>9}{'x cordon':>10}")
             base: dict[str, object] | None = None
             for method in methods:
+                if method in timed_out:
+                    print(f"{method:<16}{'':>10}  (not run: timed out on {timed_out[method]})")
+                    continue
                 result = _run(method, folder, timeout)
                 if result is None:
                     print(f"{method:<16}{'> ' + format(timeout, '.0f'):>10}  (timed out)")
+                    timed_out[method] = label
                     continue
                 if result.get("failed"):
                     continue
