@@ -115,6 +115,7 @@ def run(name: str, contacts: tuple[np.ndarray, ...], latent: int, infectious: in
     first, last = int(s.min()), int(e.max())
     print(f"\n{name}: {len(a):,} contacts, {n:,} persons; latent {latent} s, "
           f"infectious {infectious} s; 10 index persons / cases", flush=True)  # fmt: skip
+    build_graph(a[:10], b[:10], s[:10], e[:10]).adjacency(Direction.BACKWARD)  # compiled code
     began = time.perf_counter()
     graph = build_graph(a, b, s, e, n=n)
     graph.adjacency(Direction.BACKWARD)
@@ -162,6 +163,7 @@ def run(name: str, contacts: tuple[np.ndarray, ...], latent: int, infectious: in
     mine = trace_graph(inst, seeds, first + 1, latent=1)
     t_inst = time.perf_counter() - began
     load, seconds, reached = _raphtory(a, b, s, seeds, first)
+    print(flush=True)  # after raphtory's progress bar
     same = "" if reached == set(mine.reached.tolist()) else "  DIFFERENT REACHED SET"
     print(f"{'raphtory':<12}{load:>9.2f}{seconds:>11.3f}{'':>12}{len(reached):>8,}/{'':<7}"
           f"{seconds / t_inst:>9.1f}x  (cordon same query: {t_inst:.3f} s, "

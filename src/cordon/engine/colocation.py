@@ -281,8 +281,9 @@ def _chunk(band: _Band, lo: int, hi: int) -> ContactArrays:
         bounds = np.searchsorted(band.offsets, targets, side="left").astype(np.int64)
         bounds = np.unique(np.clip(bounds, lo, hi))
         bounds[0], bounds[-1] = lo, hi
-        _write(bounds, band.offsets, band.upper, band.person, band.place, band.start, band.end,
-               *out)  # fmt: skip
+        with nb.parallel_chunksize(1):  # parts handed out one at a time: a busy core waits less
+            _write(bounds, band.offsets, band.upper, band.person, band.place, band.start,
+                   band.end, *out)  # fmt: skip
     return ContactArrays(*out)
 
 
