@@ -32,6 +32,8 @@ from cordon.engine.windows import merge_windows
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "sociopatterns"
 DAY = 86_400
+HOURS_2 = 7_200
+RAPHTORY_TIMEOUT = float(os.environ.get("BENCH_RAPHTORY_TIMEOUT", "300"))
 
 
 def thiers13() -> tuple[np.ndarray, ...]:
@@ -106,6 +108,23 @@ def _raphtory(a, b, s, seeds, start):  # type: ignore[no-untyped-def]
     return load, seconds, reached | {int(x) for x in seeds}
 
 
+def _with_timeout(function, args, timeout):  # type: ignore[no-untyped-def]
+    """``function(*args)`` in a forked process; None if it takes longer than ``timeout`` s."""
+    import multiprocessing as mp
+
+    context = mp.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=lambda: queue.put(function(*args)))
+    child.start()
+    try:
+        return queue.get(timeout=timeout)
+    except Exception:  # queue.Empty: too slow
+        return None
+    finally:
+        child.kill()
+        child.join()
+
+
 def run(name: str, contacts: tuple[np.ndarray, ...], latent: int, infectious: int) -> None:
     """Time cordon, networkx and raphtory on one set of contacts."""
     a, b, s, e = contacts
@@ -162,8 +181,13 @@ def run(name: str, contacts: tuple[np.ndarray, ...], latent: int, infectious: in
     began = time.perf_counter()
     mine = trace_graph(inst, seeds, first + 1, latent=1)
     t_inst = time.perf_counter() - began
-    load, seconds, reached = _raphtory(a, b, s, seeds, first)
+    outcome = _with_timeout(_raphtory, (a, b, s, seeds, first), RAPHTORY_TIMEOUT)
     print(flush=True)  # after raphtory's progress bar
+    if outcome is None:
+        print(f"raphtory    > {RAPHTORY_TIMEOUT:.0f} s (stopped; cordon same query: "
+              f"{t_inst:.3f} s, {len(mine.reached):,} reached)")  # fmt: skip
+        return
+    load, seconds, reached = outcome
     same = "" if reached == set(mine.reached.tolist()) else "  DIFFERENT REACHED SET"
     print(f"{'raphtory':<12}{load:>9.2f}{seconds:>11.3f}{'':>12}{len(reached):>8,}/{'':<7}"
           f"{seconds / t_inst:>9.1f}x  (cordon same query: {t_inst:.3f} s, "
@@ -177,9 +201,11 @@ def main() -> None:
         if name == "thiers13":
             run("thiers13 high school", thiers13(), latent=3_600, infectious=DAY)
         elif name == "1e6":
-            run("synthetic ~10^6 contacts", synthetic(150_000), latent=DAY, infectious=5 * DAY)
+            run("synthetic ~10^6 contacts", synthetic(200_000), latent=HOURS_2, infectious=2 * DAY)
         elif name == "1e7":
-            run("synthetic ~10^7 contacts", synthetic(1_400_000), latent=DAY, infectious=5 * DAY)
+            run(
+                "synthetic ~10^7 contacts", synthetic(1_400_000), latent=HOURS_2, infectious=2 * DAY
+            )
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
