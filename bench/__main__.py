@@ -14,6 +14,8 @@ BENCHMARKS = [
     "temporal_seir",
     "rt_batch",
     "http_load",
+    "colocation",
+    "trace",
 ]
 
 

@@ -185,8 +185,7 @@ def _merge_runs(
 
 @nb.njit(parallel=True, cache=True)
 def _write(
-    lo: int,
-    hi: int,
+    bounds: np.ndarray,
     offsets: np.ndarray,
     upper: np.ndarray,
     person: np.ndarray,
@@ -199,23 +198,118 @@ def _write(
     out_start: np.ndarray,
     out_end: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    base = offsets[lo]
-    for i in nb.prange(lo, hi):
-        k = offsets[i] - base
-        pi = person[i]
-        ei = end[i]
-        for j in range(i + 1, upper[i]):
-            pj = person[j]
-            if pi < pj:
-                out_a[k] = pi
-                out_b[k] = pj
+    """Write the contacts of rows bounds[0]..bounds[-1]; part p covers rows bounds[p] to
+    bounds[p + 1], each part about the same number of contacts, the parts in parallel."""
+    base = offsets[bounds[0]]
+    for part in nb.prange(len(bounds) - 1):
+        for i in range(bounds[part], bounds[part + 1]):
+            k = offsets[i] - base
+            pi = person[i]
+            ei = end[i]
+            for j in range(i + 1, upper[i]):
+                pj = person[j]
+                if pi < pj:
+                    out_a[k] = pi
+                    out_b[k] = pj
+                else:
+                    out_a[k] = pj
+                    out_b[k] = pi
+                out_place[k] = place[i]
+                out_start[k] = start[j]
+                out_end[k] = ei if ei < end[j] else end[j]
+                k += 1
+
+
+@nb.njit(cache=True)
+def _merge_and_filter(
+    order: np.ndarray,
+    dense_person: np.ndarray,
+    person: np.ndarray,
+    place: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    d: int,
+    n_persons: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    # pragma: no cover - compiled
+    """In (place, start) order: merge each person's overlapping intervals in one place, then
+    keep the intervals at least ``d`` long. Returns them, (merged, merged_into, too_short) and
+    the persons whose intervals were merged."""
+    n = len(order)
+    P = np.empty(n, dtype=np.int64)
+    Q = np.empty(n, dtype=np.int64)
+    S = np.empty(n, dtype=np.int64)
+    E = np.empty(n, dtype=np.int64)
+    absorbed = np.zeros(n, dtype=np.bool_)
+    head = np.full(n_persons, -1, dtype=np.int64)
+    flagged = np.zeros(n_persons, dtype=np.bool_)
+    original = np.zeros(n_persons, dtype=np.int64)
+    m = 0
+    merged = 0
+    merged_into = 0
+    for r in range(n):
+        i = order[r]
+        who = dense_person[i]
+        h = head[who]
+        if h >= 0 and Q[h] == place[i] and start[i] < E[h]:
+            if not absorbed[h]:
+                absorbed[h] = True
+                merged_into += 1
+                merged += 1
+            merged += 1
+            flagged[who] = True
+            original[who] = person[i]
+            if end[i] > E[h]:
+                E[h] = end[i]
+        else:
+            P[m] = person[i]
+            Q[m] = place[i]
+            S[m] = start[i]
+            E[m] = end[i]
+            head[who] = m
+            m += 1
+    w = 0
+    too_short = 0
+    for r in range(m):
+        if E[r] - S[r] >= d:
+            P[w] = P[r]
+            Q[w] = Q[r]
+            S[w] = S[r]
+            E[w] = E[r]
+            w += 1
+        else:
+            too_short += 1
+    stats = np.array([merged, merged_into, too_short], dtype=np.int64)
+    return P[:w], Q[:w], S[:w], E[:w], stats, original[flagged]
+
+
+@nb.njit(parallel=True, cache=True)
+def _band_ends(
+    place: np.ndarray, start: np.ndarray, end: np.ndarray, d: int, t0: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """For each interval (sorted by place, start), one past the last later interval of its
+    place starting at or before end - d (a binary search), and the prefix sum of the counts."""
+    n = len(place)
+    key = np.empty(n, dtype=np.int64)
+    for i in nb.prange(n):
+        key[i] = (place[i] << 40) + (start[i] - t0)
+    upper = np.empty(n, dtype=np.int64)
+    for i in nb.prange(n):
+        target = (place[i] << 40) + (end[i] - d - t0)
+        lo = i + 1
+        hi = n
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if key[mid] <= target:
+                lo = mid + 1
             else:
-                out_a[k] = pj
-                out_b[k] = pi
-            out_place[k] = place[i]
-            out_start[k] = start[j]
-            out_end[k] = ei if ei < end[j] else end[j]
-            k += 1
+                hi = mid
+        upper[i] = lo
+    offsets = np.empty(n + 1, dtype=np.int64)
+    offsets[0] = 0
+    for i in range(n):
+        offsets[i + 1] = offsets[i] + upper[i] - i - 1
+    return upper, offsets
 
 
 @dataclass(frozen=True)
@@ -250,32 +344,41 @@ def _prepare(
     zero_length = int(empty.sum())
     if zero_length:
         p, q, s, e = p[~empty], q[~empty], s[~empty], e[~empty]
-    (p, q, s, e), merged, merged_into, persons = merge_own_overlaps(p, q, s, e)
     d = max(int(min_overlap), 1)
-    long_enough = (e - s) >= d
-    too_short = int((~long_enough & (e > s)).sum())
-    p, q, s, e = p[long_enough], q[long_enough], s[long_enough], e[long_enough]
-    quality = DataQuality(n_in, merged, merged_into, persons, zero_length, too_short, excluded)
+    if len(p) == 0:
+        z = np.zeros(0, dtype=np.int64)
+        quality = DataQuality(n_in, 0, 0, z, zero_length, 0, excluded)
+        return _Band(z, z, z, z, z, np.zeros(1, dtype=np.int64), quality)
+    order = group_sort_order(dense_ids(q), s)
+    dense_person = dense_ids(p)
+    n_persons = int(dense_person.max()) + 1
+    p, q, s, e, stats, flagged = _merge_and_filter(order, dense_person, p, q, s, e, d, n_persons)
+    merged, merged_into, too_short = (int(x) for x in stats)
+    quality = DataQuality(
+        n_in, merged, merged_into, np.sort(flagged), zero_length, too_short, excluded
+    )
     if len(p) == 0:
         z = np.zeros(0, dtype=np.int64)
         return _Band(z, z, z, z, z, np.zeros(1, dtype=np.int64), quality)
     t0 = int(s.min())
     if int(e.max()) - t0 >= 1 << _PLACE_SHIFT or int(q.max()) >= 1 << (62 - _PLACE_SHIFT):
         raise EngineError("times span more than 2^40 s or place ids exceed 2^22: split the input")
-    key = (q << _PLACE_SHIFT) + (s - t0)
-    upper = np.searchsorted(key, (q << _PLACE_SHIFT) + (e - d - t0), side="right")
-    counts = upper - np.arange(1, len(p) + 1)
-    offsets = np.zeros(len(p) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return _Band(p, q, s, e, upper.astype(np.int64), offsets, quality)
+    upper, offsets = _band_ends(q, s, e, d, t0)
+    return _Band(p, q, s, e, upper, offsets, quality)
 
 
 def _chunk(band: _Band, lo: int, hi: int) -> ContactArrays:
     k = int(band.offsets[hi] - band.offsets[lo])
     out = [np.empty(k, dtype=np.int64) for _ in _FIELDS]
     if k:
-        _write(lo, hi, band.offsets, band.upper, band.person, band.place, band.start, band.end,
-               *out)  # fmt: skip
+        parts = 8 * max(nb.get_num_threads(), 1)
+        targets = np.linspace(band.offsets[lo], band.offsets[hi], parts + 1)
+        bounds = np.searchsorted(band.offsets, targets, side="left").astype(np.int64)
+        bounds = np.unique(np.clip(bounds, lo, hi))
+        bounds[0], bounds[-1] = lo, hi
+        with nb.parallel_chunksize(1):  # parts handed out one at a time: a busy core waits less
+            _write(bounds, band.offsets, band.upper, band.person, band.place, band.start,
+                   band.end, *out)  # fmt: skip
     return ContactArrays(*out)
 
 
