@@ -7,17 +7,15 @@ person is under order.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from cordon.domain.alerts import Alert, AlertKind, Severity
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope
 from cordon.domain.roles import Actor, Permission, require
 from cordon.errors import InvalidValue
-from cordon.services.transaction import unit_of_work
-from cordon.store import directory, listings, orders
+from cordon.services import orders as flow
+from cordon.store import directory, listings
 
 __all__ = ["ORDER_PERMISSION", "issue_order", "lift_order", "list_orders", "visible"]
 
@@ -65,68 +63,36 @@ def issue_order(
     actor: Actor,
     kind: OrderKind,
     reason: str,
+    start: int,
     person: str | None = None,
-    start: int | None = None,
     expiry: int | None = None,
     scope: Scope | None = None,
     evidence: tuple[str, ...] = (),
 ) -> Order:
-    """Issue an order on a person (quarantine, isolation, egress hold) or a scope (moratorium)."""
-    require(actor, ORDER_PERMISSION[kind])
-    if not reason.strip():
-        raise InvalidValue("an order needs a reason")
+    """Issue an order on a person (quarantine, isolation, egress hold) or a scope (moratorium)
+    through the containment flow (``services.orders``): the case moves, any earlier order is
+    superseded, an alert is raised and every door's hold list changes at once."""
     if kind is OrderKind.MORATORIUM and person is not None:
         raise InvalidValue("a moratorium applies to a scope, not to one person")
     if kind is not OrderKind.MORATORIUM and person is None:
         raise InvalidValue(f"a {kind.value} order needs a person")
-    begin = int(time.time()) if start is None else start
-    if expiry is not None and expiry <= begin:
+    if expiry is not None and expiry <= start:
         raise InvalidValue("the expiry must come after the start")
-    with unit_of_work(session):
-        person_pk = None
-        if person is not None:
-            person_pk, _ = directory.get_person(session, person)
-        for place in (scope or Scope()).places:
-            directory.get_place(session, place)
-        order = Order(
-            id=None,
-            kind=kind,
-            person=person,
-            start=begin,
-            expiry=expiry,
-            issuer=actor.name,
-            reason=reason.strip(),
-            scope=scope or Scope(),
-            evidence=evidence,
-        )
-        stored = orders.add_order(session, order, person_pk=person_pk, actor=actor.name)
-        target = (
-            f"on {person}" if person else "on " + (", ".join(sorted(order.scope.places)) or "all")
-        )
-        listings.add_alert(
-            session,
-            Alert(
-                kind=AlertKind.ORDER_ISSUED,
-                at=begin,
-                message=f"{kind.value.replace('_', ' ')} {target} by {actor.name}",
-                severity=Severity.WARNING if kind is OrderKind.EGRESS_HOLD else Severity.INFO,
-                person=person,
-                evidence=(f"order:{stored.id}",),
-            ),
-            actor=actor.name,
-        )
-    return visible(stored, actor)
+    issued = flow.issue_order(
+        session,
+        actor=actor,
+        kind=kind,
+        start=start,
+        reason=reason.strip(),
+        person=person,
+        expiry=expiry,
+        scope=scope,
+        evidence=evidence,
+    )
+    return visible(issued, actor)
 
 
-def lift_order(session: Session, order_id: int, *, actor: Actor, reason: str) -> Order:
-    """Lift an active order, with the reason in the audit log."""
+def lift_order(session: Session, order_id: int, *, actor: Actor, at: int, reason: str) -> Order:
+    """Lift an active order, with the reason, through the containment flow."""
     require(actor, Permission.READ_ORDERS)
-    if not reason.strip():
-        raise InvalidValue("lifting an order needs a reason")
-    with unit_of_work(session):
-        current = listings.get_order(session, order_id)
-        require(actor, ORDER_PERMISSION[current.kind])
-        lifted = listings.close_order(
-            session, order_id, OrderStatus.LIFTED, actor=actor.name, reason=reason.strip()
-        )
-    return visible(lifted, actor)
+    return visible(flow.lift_order(session, order_id, actor=actor, at=at, reason=reason), actor)

@@ -154,14 +154,15 @@ def write_order(
                     person_pk=person_pk,
                 )
     if alert:
-        who = f" of {person}" if person else ""
+        target = person or ", ".join(sorted((scope or Scope()).places)) or "everyone in scope"
         records.add_alert(
             session,
             Alert(
                 kind=AlertKind.ORDER_ISSUED,
                 at=start,
-                message=f"{kind.value}{who} ordered: {reason}",
-                severity=Severity.INFO,
+                # no reason here: alerts reach roles without clinical rights
+                message=f"{kind.value.replace('_', ' ')} on {target} by {issuer}",
+                severity=Severity.WARNING if kind is OrderKind.EGRESS_HOLD else Severity.INFO,
                 person=person,
                 evidence=(f"order:{stored.id}", *stored.evidence),
             ),

@@ -4,7 +4,6 @@ CSRF token), a little JavaScript for the charts and the live alert feed."""
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -234,6 +233,7 @@ def person_transition(
     request: Request,
     person_id: str,
     session: SessionDep,
+    cfg: SettingsDep,
     csrf: Annotated[str, Form(max_length=100)],
     reason: Annotated[str, Form(min_length=1, max_length=2000)],
     clinical: Annotated[str, Form(max_length=20)] = "",
@@ -247,7 +247,7 @@ def person_transition(
         person_id,
         actor=actor,
         reason=reason,
-        at=int(time.time()),
+        at=cfg.now(),
         clinical=Clinical(clinical) if clinical else None,
         containment=Containment(containment) if containment else None,
     )
@@ -314,6 +314,7 @@ def issue_order(
         actor=actor,
         kind=kind,
         reason=reason,
+        start=cfg.now(),
         person=person.strip() or None,
         expiry=parse_time(expiry, cfg.zone) if expiry.strip() else None,
         scope=Scope(places=frozenset(p.strip() for p in places.split(",") if p.strip())),
@@ -326,13 +327,14 @@ def lift_order(
     request: Request,
     order_id: int,
     session: SessionDep,
+    cfg: SettingsDep,
     csrf: Annotated[str, Form(max_length=100)],
     reason: Annotated[str, Form(min_length=1, max_length=2000)],
 ) -> Response:
     """Lift an order."""
     actor, expected = _page_actor(request, session)
     _check_csrf(expected, csrf)
-    orderbook.lift_order(session, order_id, actor=actor, reason=reason)
+    orderbook.lift_order(session, order_id, actor=actor, at=cfg.now(), reason=reason)
     return _redirect("/orders")
 
 

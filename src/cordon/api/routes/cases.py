@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from cordon.api.deps import ActorDep, PageDep, SessionDep, needs
+from cordon.api.deps import ActorDep, PageDep, SessionDep, SettingsDep, needs
 from cordon.api.routes.directory import CaseRead, case_read
 from cordon.api.schemas import PageBase
 from cordon.domain.cases import Clinical, Containment
@@ -67,6 +66,7 @@ def transition(
     body: TransitionCreate,
     session: SessionDep,
     actor: ActorDep,
+    cfg: SettingsDep,
 ) -> CaseRead:
     """Move a case to new states when the rules allow it (409 naming the allowed ones if not)."""
     after = cases.change_case(
@@ -74,7 +74,7 @@ def transition(
         person_id,
         actor=actor,
         reason=body.reason,
-        at=body.at if body.at is not None else int(time.time()),
+        at=body.at if body.at is not None else cfg.now(),
         clinical=body.clinical,
         containment=body.containment,
         assigned_place=body.assigned_place,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, Field
 
-from cordon.api.deps import ActorDep, PageDep, SessionDep, needs
+from cordon.api.deps import ActorDep, PageDep, SessionDep, SettingsDep, needs
 from cordon.api.schemas import PageBase, TextQuery
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope
 from cordon.domain.records import Route
@@ -122,7 +122,9 @@ def list_orders(
     status_code=status.HTTP_201_CREATED,
     dependencies=[needs(*ISSUERS, any_of=True)],
 )
-def issue_order(body: OrderCreate, session: SessionDep, actor: ActorDep) -> OrderRead:
+def issue_order(
+    body: OrderCreate, session: SessionDep, actor: ActorDep, cfg: SettingsDep
+) -> OrderRead:
     """Issue an order; quarantine and isolation need medical rights, holds security's, a
     moratorium command's. Raises an ``order_issued`` alert."""
     scope = body.scope
@@ -132,7 +134,7 @@ def issue_order(body: OrderCreate, session: SessionDep, actor: ActorDep) -> Orde
         kind=body.kind,
         reason=body.reason,
         person=body.person,
-        start=body.start,
+        start=body.start if body.start is not None else cfg.now(),
         expiry=body.expiry,
         scope=Scope(
             places=frozenset(scope.places),
@@ -156,6 +158,9 @@ def lift_order(
     body: LiftCreate,
     session: SessionDep,
     actor: ActorDep,
+    cfg: SettingsDep,
 ) -> OrderRead:
     """Lift an active order (409 when it is no longer active)."""
-    return order_read(orderbook.lift_order(session, order_id, actor=actor, reason=body.reason))
+    return order_read(
+        orderbook.lift_order(session, order_id, actor=actor, at=cfg.now(), reason=body.reason)
+    )
