@@ -36,12 +36,11 @@ class Station:
 
     def __init__(self, folder: Path) -> None:
         self.url = f"sqlite:///{folder / 'venus.db'}"
-        self.env = {"CORDON_DATABASE_URL": self.url, "CORDON_CLOCK": NOON_DAY6}
         self.runner = CliRunner()
         self.truth = venus.generate(venus.DEFAULT_SEED).truth
 
     def run(self, *args: str) -> str:
-        result = self.runner.invoke(cli, list(args), env=self.env)
+        result = self.runner.invoke(cli, ["--db", self.url, "--clock", NOON_DAY6, *args])
         assert result.exit_code == 0, result.output
         return result.stdout
 
