@@ -31,9 +31,10 @@ import numpy as np
 import psutil
 from sqlalchemy import insert
 
+from cordon.domain.cases import Clinical, Containment
 from cordon.domain.orders import OrderKind
 from cordon.domain.roles import Actor, UserRole
-from cordon.services import accounts, orders
+from cordon.services import accounts, cases, orders
 from cordon.services.admin import init_store
 from cordon.store.db import Store
 from cordon.store.models import PersonRow, PlaceRow
@@ -113,6 +114,17 @@ def build_facility(url: str, *, persons: int = 10_000, holds: int = 200, seed: i
                     alert=False,
                 )
             s.commit()
+        with store.session() as s:
+            for j, k in enumerate(held[:21]):
+                cases.change_case(
+                    s,
+                    f"p{k}",
+                    actor=ROOT,
+                    reason="load test",
+                    at=T0 - 86_400 * (7 - j // 3),
+                    clinical=Clinical.CONFIRMED if k % 2 else Clinical.SUSPECTED,
+                    containment=Containment.ISOLATED,
+                )
         facility = Facility(url, persons, [f"p{k}" for k in held], "", "")
         with store.session() as s:
             accounts.add_user(

@@ -32,8 +32,7 @@ CREW = [f"v{k}" for k in range(1, 6)]
 def venus(folder: Path) -> dict[str, Path]:
     places = "id,name,kind,capacity,parent,exit\nward-1,Ward,ward,10,,\nsuite,Suite,suite,4,,\n"
     people = "id,name,role,affiliation,home\n" + "".join(
-        f"{p},{p},{'performer' if p.startswith('w') else 'visiting crew'},,\n"
-        for p in WOMEN + CREW
+        f"{p},{p},{'performer' if p.startswith('w') else 'visiting crew'},,\n" for p in WOMEN + CREW
     )
     rows = ["a,b,place,start,end,duration_s,route,source"]
     for day in range(5):
@@ -112,8 +111,8 @@ def test_forecast_compares_the_standard_scenarios(station: Store) -> None:
     assert rows["no action"].infections_median > rows["moratorium one day"].infections_median
     assert rows["no action"].infections_median > 0
     cases_band = report.scenarios[0].bands["cases"]
-    assert all(lo <= m <= hi for lo, m, hi in
-               zip(cases_band.low90, cases_band.median, cases_band.high90, strict=True))  # fmt: skip
+    bands = zip(cases_band.low90, cases_band.median, cases_band.high90, strict=True)
+    assert all(lo <= m <= hi for lo, m, hi in bands)
     assert report.to_dict()["scenarios"] == again.to_dict()["scenarios"]
     assert report.days[0] == "2026-11-25"
 
