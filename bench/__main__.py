@@ -7,6 +7,8 @@ import sys
 
 BENCHMARKS = [
     "bulk_load",
+    "load",
+    "http_decide",
     "decide",
     "plans",
     "venus_demo",

@@ -56,6 +56,11 @@ class Doors:
             self._thread = threading.Thread(target=self._run, name="cordon-doors", daemon=True)
             self._thread.start()
 
+    @property
+    def started(self) -> bool:
+        """Whether ``start`` has run."""
+        return self._thread is not None
+
     def stop(self) -> None:
         """Write what is queued and stop the writer thread."""
         self._stop.set()
@@ -79,6 +84,11 @@ class Doors:
         if known.actor is None:
             raise NotAuthenticated("the API token is unknown, revoked or expired")
         return known.actor
+
+    def cached(self, secret: str) -> bool:
+        """Whether the token's answer is in the cache and fresh (``actor`` needs no store)."""
+        known = self._tokens.get(hashlib.sha256(secret.encode()).hexdigest())
+        return known is not None and time.monotonic() - known.checked <= TOKEN_TTL
 
     def forget_tokens(self) -> None:
         """Drop the token cache (after a token is revoked in this process)."""
