@@ -3,8 +3,8 @@
 A door controller's request never waits on the database: its token is checked against an
 in-memory cache (re-validated against the store every ``TOKEN_TTL`` seconds, kept as it was while
 the store is away), and ``AccessIndex.decide`` reads only in-memory holds. A background thread
-writes the queued decisions and alerts every ``FLUSH_SECONDS`` and reloads the holds every
-``REFRESH_SECONDS`` so that orders written by another process (the CLI) take effect too.
+writes the queued decisions and alerts every ``FLUSH_SECONDS`` and, every
+``REFRESH_SECONDS``, re-reads the holds when another process (the CLI) changed them.
 """
 
 from __future__ import annotations
@@ -14,17 +14,19 @@ import threading
 import time
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from cordon.domain.roles import Actor
 from cordon.errors import CordonError, NotAuthenticated
 from cordon.services import accounts
 from cordon.services.access import AccessIndex, watch
+from cordon.store import containment
 from cordon.store.db import Store
 
-__all__ = ["FLUSH_SECONDS", "REFRESH_SECONDS", "RELOAD_SECONDS", "TOKEN_TTL", "Doors"]
+__all__ = ["FLUSH_SECONDS", "REFRESH_SECONDS", "TOKEN_TTL", "Doors"]
 
 FLUSH_SECONDS = 0.2
 REFRESH_SECONDS = 5.0
-RELOAD_SECONDS = 60.0
 TOKEN_TTL = 30.0
 
 
@@ -45,7 +47,7 @@ class Doors:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._refreshed = 0.0
-        self._reloaded = 0.0
+        self._marks: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
 
     def start(self) -> None:
         """Load the index (when the store answers) and start the writer thread."""
@@ -99,7 +101,7 @@ class Doors:
             with self.store.session() as session:
                 self.index.url = str(session.get_bind().engine.url)
                 self.index.load(session)
-            self._refreshed = self._reloaded = time.monotonic()
+            self._refreshed = time.monotonic()
         except CordonError:
             self.index.stale = True
         watch(self.index)
@@ -118,14 +120,17 @@ class Doors:
                 self._refresh()
 
     def _refresh(self) -> None:
+        """Re-read what another process changed, and only that: a cheap look at the change
+        marks first, so that the writer thread rarely holds the interpreter for long."""
         now = time.monotonic()
         self._refreshed = now
         try:
             with self.store.session() as session:
-                if self.index.loaded and now - self._reloaded < RELOAD_SECONDS:
-                    self.index.refresh(session)
-                else:
+                orders, directory = containment.change_marks(session)
+                if not self.index.loaded or directory != self._marks[1]:
                     self.index.load(session)
-                    self._reloaded = now
-        except CordonError:
+                elif orders != self._marks[0] or self.index.stale:
+                    self.index.refresh(session)
+                self._marks = (orders, directory)
+        except (CordonError, SQLAlchemyError):
             self.index.stale = True

@@ -130,6 +130,9 @@ class AccessIndex:
     loaded: bool = False
     stale: bool = False
     pending: list[dict[str, Any]] = field(default_factory=list)
+    person_keys: dict[str, int] = field(default_factory=dict)
+    """Store keys of people and places, so that writing the door log reads neither table."""
+    place_keys: dict[str, int] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
 
     @classmethod
@@ -146,20 +149,24 @@ class AccessIndex:
         """Read people, places and then orders from the store."""
         parent = aliased(PlaceRow)
         places = session.execute(
-            select(PlaceRow.id, PlaceRow.exit, parent.id).outerjoin(
+            select(PlaceRow.id, PlaceRow.exit, parent.id, PlaceRow.pk).outerjoin(
                 parent, PlaceRow.parent_pk == parent.pk
             )
         ).all()
-        parents = {p: up for p, _, up in places}
-        self.doors = {p: (bool(exit_), frozenset(_lineage(p, parents))) for p, exit_, _ in places}
+        parents = {p: up for p, _, up, _ in places}
+        self.doors = {
+            p: (bool(exit_), frozenset(_lineage(p, parents))) for p, exit_, _, _ in places
+        }
+        self.place_keys = {p: pk for p, _, _, pk in places}
         home = aliased(PlaceRow)
         people = session.execute(
-            select(PersonRow.id, PersonRow.role, home.id).outerjoin(
+            select(PersonRow.id, PersonRow.role, home.id, PersonRow.pk).outerjoin(
                 home, PersonRow.home_pk == home.pk
             )
         ).all()
-        self.roles = {p: role for p, role, _ in people}
-        self.homes = {p: h for p, _, h in people if h is not None}
+        self.roles = {p: role for p, role, _, _ in people}
+        self.homes = {p: h for p, _, h, _ in people if h is not None}
+        self.person_keys = {p: pk for p, _, _, pk in people}
         self.refresh(session)
 
     def refresh(self, session: Session) -> None:
@@ -405,8 +412,11 @@ class AccessIndex:
         try:
             with unit_of_work(session):
                 records.add_decisions(session, rows)
-                people = directory.person_keys(session)
-                places = directory.place_keys(session)
+                people, places = self.person_keys, self.place_keys
+                if any(a.person not in people for a in alerts if a.person):
+                    people = directory.person_keys(session)
+                if any(a.place not in places for a in alerts if a.place):
+                    places = directory.place_keys(session)
                 for a in alerts:
                     records.add_alert(
                         session,

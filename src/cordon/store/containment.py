@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, exists, insert, literal, select
+from sqlalchemy import String, cast, exists, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from cordon.domain.alerts import Alert, AlertKind, Severity
@@ -422,3 +422,30 @@ def expire_due(session: Session, *, now: int) -> list[int]:
         OrderRow.expiry <= now,
     )
     return list(session.scalars(query.order_by(OrderRow.expiry, OrderRow.pk)))
+
+
+def change_marks(session: Session) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Cheap marks that change whenever orders or emergencies (first) or people and places
+    (second) are written: counts, newest keys and closing times, read from the indexes."""
+    orders = session.execute(
+        select(
+            func.count(OrderRow.pk),
+            func.max(OrderRow.pk),
+            func.count(OrderRow.closed_at),
+            func.max(OrderRow.closed_at),
+        )
+    ).one()
+    emergencies = session.execute(
+        select(
+            func.count(EmergencyRow.pk),
+            func.max(EmergencyRow.pk),
+            func.count(EmergencyRow.end_time),
+        )
+    ).one()
+    people = session.execute(select(func.count(PersonRow.pk), func.max(PersonRow.pk))).one()
+    places = session.execute(select(func.count(PlaceRow.pk), func.max(PlaceRow.pk))).one()
+
+    def ints(*values: Any) -> tuple[int, ...]:
+        return tuple(-1 if v is None else int(v) for v in values)
+
+    return ints(*orders, *emergencies), ints(*people, *places)
