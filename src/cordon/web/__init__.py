@@ -25,8 +25,10 @@ def plotly_bundle() -> Path:
 
 def mount(app: FastAPI) -> None:
     """Add the dashboard to the app, and make errors on its pages render as pages."""
+    from cordon.web import analyses
     from cordon.web.pages import LoginRequired, render, router
 
+    analyses.register()
     app.include_router(router)
     bundle = plotly_bundle()
 
