@@ -8,15 +8,17 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cordon.api import create_app
 from cordon.api.settings import ServiceSettings
+from cordon.domain.cases import Clinical
 from cordon.domain.roles import UserRole
-from cordon.services import containment
+from cordon.services import analytics, cases, containment
 from cordon.store.db import Store
 from cordon.store.models import CaseRow
 from cordon.web import analyses
@@ -148,9 +150,21 @@ def test_trace_page_is_refused_without_contacts(web: TestClient, venus: Store) -
     assert "Not allowed" in answer.text
 
 
-def test_overview_shows_growth_rt_and_the_forecast_fan(web: TestClient, venus: Store) -> None:
+def test_overview_shows_growth_rt_and_the_forecast_fan(
+    web: TestClient, venus: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs: list[int] = []
+    real = analytics.forecast
+
+    def counted(*args: Any, **kwargs: Any) -> analytics.ForecastReport:
+        runs.append(kwargs["runs"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analytics, "forecast", counted)
+    analyses._cache.clear()
     sign_in(web, venus, UserRole.MEDICAL)
     html = web.get("/").text
+    assert runs == [analyses.OVERVIEW_RUNS]
     assert "Growth, doubling time and Rt" in html
     assert "doubling time" in html and "Rt" in html
     assert f"Forecast: beds needed over {analyses.OVERVIEW_DAYS} days" in html
@@ -161,12 +175,31 @@ def test_overview_shows_growth_rt_and_the_forecast_fan(web: TestClient, venus: S
     assert any(n.endswith(" 90%") for n in names) and any(n.endswith(" 50%") for n in names)
     assert sum(1 for t in fan["data"] if t.get("fill") == "tonexty") >= 2
     assert all(len(t["x"]) == analyses.OVERVIEW_DAYS for t in fan["data"] if "fill" in t)
-    with venus.session() as s:
-        runs_before = len(analyses._cache)
-        assert int(s.scalar(select(func.count()).select_from(CaseRow)) or 0) > 0
     web.get("/")
-    assert len(analyses._cache) == runs_before  # the second view reuses the forecast
+    assert len(runs) == 1  # the second view reuses the forecast
+    web.get("/missing")  # a read changes nothing the forecast reads
+    web.get("/")
+    assert len(runs) == 1
+    with venus.session() as s:
+        cases.change_case(
+            s, "g1", actor=LEAD, reason="contact", at=ServiceSettings(clock=CLOCK).now(),
+            clinical=Clinical.EXPOSED,
+        )  # fmt: skip
+    web.get("/")
+    assert len(runs) == 2  # a write runs it again
     observer = TestClient(web.app, base_url="https://testserver")
     sign_in(observer, venus, UserRole.OBSERVER)
     seen = observer.get("/").text
     assert "Forecast: beds needed" not in seen  # the observer runs no analytics
+
+
+def test_no_inline_script_in_the_new_pages(web: TestClient, venus: Store) -> None:
+    sign_in(web, venus, UserRole.COMMAND)
+    pages = ["/missing", "/plans/beds", "/plans/roster", "/trace?group=visiting_crew"]
+    nav = web.get("/").text
+    for page in pages:
+        assert f'href="{page.split("?")[0]}"' in nav, page
+        html = web.get(page).text
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag or 'type="application/json"' in tag, (page, tag)
+        assert not re.search(r"<[^>]+\son\w+=", html), page
