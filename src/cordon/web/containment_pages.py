@@ -90,6 +90,7 @@ def trace_figure(report: TraceReport) -> dict[str, Any]:
     """The chains as a Plotly network: generation across, persons down, one line per link; a
     click on a person opens their page (``customdata``)."""
     data: list[dict[str, Any]] = []
+    tallest = 1
     for sign, people, color in ((1, report.forward, "#c0392b"), (-1, report.backward, "#1f77b4")):
         if not people:
             continue
@@ -100,6 +101,7 @@ def trace_figure(report: TraceReport) -> dict[str, Any]:
             k = row.get(p.generation, 0)
             row[p.generation] = k + 1
             pos[p.person] = (sign * p.generation, -k)
+        tallest = max(tallest, *row.values())
         xs: list[float | None] = []
         ys: list[float | None] = []
         for a, b in links:
@@ -113,13 +115,14 @@ def trace_figure(report: TraceReport) -> dict[str, Any]:
         data.append({
             "x": [pos[i][0] for i in ids], "y": [pos[i][1] for i in ids], "text": ids,
             "customdata": [f"/people/{quote(i, safe='')}" for i in ids], "type": "scatter",
-            "mode": "markers+text", "textposition": "top center", "name": name,
+            "mode": "markers+text", "textposition": "middle right", "hovertext": ids,
+            "hoverinfo": "text", "name": name,
             "marker": {"size": 12, "color": color},
         })  # fmt: skip
     return {
         "data": data,
         "layout": {
-            "height": 420,
+            "height": min(3000, max(420, 24 * tallest + 120)),
             "xaxis": {"title": {"text": "generation (backward to the left)"}, "zeroline": True,
                       "dtick": 1},
             "yaxis": {"visible": False},
