@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 OVERVIEW_RUNS = 200
+RT_WINDOW = 7
+MIN_RT_WINDOW = 3
+"""Rt on the overview: a week-long window, or early on the longest that fits, not under 3 days."""
 OVERVIEW_DAYS = 7
 NOT_WRITES = ("read", "plan", "report", "login", "login_failed", "logout", "backup", "acknowledge")
 """Audited actions that change nothing the forecast reads."""
@@ -102,9 +105,13 @@ def growth_analysis(session: Session, actor: Actor, at: int) -> Analysis | None:
     """Doubling time and Rt from the daily confirmations (today left out)."""
     if not actor.can(Permission.RUN_ANALYTICS):
         return None
-    report = analytics.estimate(session, actor=actor, now=at)
+    report = analytics.estimate(session, actor=actor, now=at, window=RT_WINDOW)
     if not any(report.cases):
         return None
+    shorter = min(RT_WINDOW, report.complete_days - 1)
+    if not any(r.mean is not None for r in report.rt) and shorter >= MIN_RT_WINDOW:
+        # Early on the week-long window does not fit yet: the longest one that does.
+        report = analytics.estimate(session, actor=actor, now=at, window=shorter)
     return Analysis(
         title="Growth, doubling time and Rt",
         figures=growth_figures(report),
