@@ -203,3 +203,11 @@ def test_no_inline_script_in_the_new_pages(web: TestClient, venus: Store) -> Non
         for tag in re.findall(r"<script\b[^>]*>", html):
             assert "src=" in tag or 'type="application/json"' in tag, (page, tag)
         assert not re.search(r"<[^>]+\son\w+=", html), page
+
+
+def test_trace_of_an_unknown_person_is_a_page_not_a_crash(web: TestClient, venus: Store) -> None:
+    sign_in(web, venus, UserRole.COMMAND)
+    answer = web.get("/trace", params={"person": "nobody-aboard"})
+    assert answer.status_code in (404, 422), answer.status_code
+    assert "nobody-aboard" in answer.text
+    assert 'href="/"' in answer.text
