@@ -211,3 +211,12 @@ def test_trace_of_an_unknown_person_is_a_page_not_a_crash(web: TestClient, venus
     assert answer.status_code in (404, 422), answer.status_code
     assert "nobody-aboard" in answer.text
     assert 'href="/"' in answer.text
+
+
+def test_overview_analyses_on_an_empty_store(store: Store) -> None:
+    with store.session() as s:
+        at = ServiceSettings(clock=CLOCK).now()
+        assert analyses.growth_analysis(s, LEAD, at) is None
+        shown = analyses.forecast_analysis(s, LEAD, at)
+        assert shown is not None and shown.chart is None
+        assert shown.note.startswith("No forecast: no confirmed or suspected cases")

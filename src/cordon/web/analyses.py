@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cordon.domain.roles import Actor, Permission
+from cordon.errors import EngineError, InvalidValue
 from cordon.services import analytics
 from cordon.services.analytics import EstimateReport, ForecastReport
 from cordon.services.situation import Analysis, register_analysis
@@ -105,7 +106,10 @@ def growth_analysis(session: Session, actor: Actor, at: int) -> Analysis | None:
     """Doubling time and Rt from the daily confirmations (today left out)."""
     if not actor.can(Permission.RUN_ANALYTICS):
         return None
-    report = analytics.estimate(session, actor=actor, now=at, window=RT_WINDOW)
+    try:
+        report = analytics.estimate(session, actor=actor, now=at, window=RT_WINDOW)
+    except EngineError:
+        return None  # no confirmed case yet: nothing to show
     if not any(report.cases):
         return None
     shorter = min(RT_WINDOW, report.complete_days - 1)
@@ -194,7 +198,10 @@ def forecast_analysis(session: Session, actor: Actor, at: int) -> Analysis | Non
     """Beds needed per scenario over the next days, against the isolation capacity."""
     if not actor.can(Permission.RUN_ANALYTICS):
         return None
-    report = cached_forecast(session, actor, at)
+    try:
+        report = cached_forecast(session, actor, at)
+    except (EngineError, InvalidValue) as exc:
+        return Analysis(title="Forecast: beds needed", note=f"No forecast: {exc}")
     if not report.scenarios:
         return None
     figures = {}
