@@ -54,7 +54,8 @@ class Analysis:
     note: str = ""
 
 
-AnalysisHook = Callable[[Session, Actor], Analysis | None]
+AnalysisHook = Callable[[Session, Actor, int], Analysis | None]
+"""Called with the session, the reader and the station clock (epoch seconds)."""
 ANALYSES: list[AnalysisHook] = []
 """HOOK (issue 4 and later): functions adding an Analysis to the overview and the report, e.g.
 growth and doubling time, Rt, a forecast fan chart with scenarios, isolation capacity over time.
@@ -104,9 +105,11 @@ def _curve(session: Session) -> Curve:
     )
 
 
-def situation(session: Session, *, actor: Actor) -> Situation:
-    """The overview: counts by state, active orders by kind, open alerts, the epidemic curve."""
+def situation(session: Session, *, actor: Actor, at: int | None = None) -> Situation:
+    """The overview at ``at`` (the station clock; default: the wall clock): counts by state,
+    active orders by kind, open alerts, the epidemic curve and the registered analyses."""
     require(actor, Permission.READ_AGGREGATES)
+    at = int(time.time()) if at is None else at
     clinical = {c.value: 0 for c in Clinical}
     containment = {k.value: 0 for k in Containment}
     for (c, k), n in cases.count_by_state(session).items():
@@ -124,9 +127,9 @@ def situation(session: Session, *, actor: Actor) -> Situation:
             .group_by(OrderRow.kind)
         ).all()
     )
-    analyses = [a for hook in ANALYSES if (a := hook(session, actor)) is not None]
+    analyses = [a for hook in ANALYSES if (a := hook(session, actor, at)) is not None]
     return Situation(
-        at=int(time.time()),
+        at=at,
         people=people,
         places=int(session.scalar(select(func.count()).select_from(PlaceRow)) or 0),
         clinical=clinical,

@@ -139,7 +139,7 @@ def logout_submit(
 def overview(request: Request, session: SessionDep, cfg: SettingsDep) -> HTMLResponse:
     """Counts by state, the epidemic curve and the registered analyses."""
     actor, csrf = _page_actor(request, session)
-    now = situation(session, actor=actor)
+    now = situation(session, actor=actor, at=cfg.now())
     charts = {
         "clinical": now.clinical,
         "containment": now.containment,

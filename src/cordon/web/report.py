@@ -79,7 +79,10 @@ def curve_svg(curve: Curve) -> str:
 
 def build_report(session: Session, *, actor: Actor, settings: Settings) -> Report:
     """Collect the report's content; the lists only for roles that may see them."""
-    current = situation(session, actor=actor)
+    from cordon.web import analyses
+
+    analyses.register()
+    current = situation(session, actor=actor, at=settings.now())
     zone = settings.zone
     report = Report(
         title="cordon situation report",

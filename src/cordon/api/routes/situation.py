@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from cordon.api.deps import ActorDep, SessionDep, needs
+from cordon.api.deps import ActorDep, SessionDep, SettingsDep, needs
 from cordon.domain.roles import Permission
 from cordon.services import situation as overview
 
@@ -49,8 +49,8 @@ class SituationRead(BaseModel):
 @router.get(
     "/situation", response_model=SituationRead, dependencies=[needs(Permission.READ_AGGREGATES)]
 )
-def get_situation(session: SessionDep, actor: ActorDep) -> SituationRead:
-    """The situation at a glance."""
+def get_situation(session: SessionDep, actor: ActorDep, cfg: SettingsDep) -> SituationRead:
+    """The situation at a glance, at the station clock."""
     return SituationRead.model_validate(
-        overview.situation(session, actor=actor), from_attributes=True
+        overview.situation(session, actor=actor, at=cfg.now()), from_attributes=True
     )

@@ -54,7 +54,15 @@
     }
     document.querySelectorAll('[data-chart="analysis"]').forEach((el) => {
       const fig = data.analyses[Number(el.dataset.index)];
-      if (fig) Plotly.newPlot(el, fig.data || [], Object.assign({}, BASE_LAYOUT, fig.layout || {}), CONFIG);
+      if (!fig) return;
+      Plotly.newPlot(el, fig.data || [], Object.assign({}, BASE_LAYOUT, fig.layout || {}), CONFIG);
+      if (el.dataset.links === "people") {
+        // Transmission graph: a click on a person opens their page.
+        el.on("plotly_click", (event) => {
+          const url = event.points.length ? event.points[0].customdata : null;
+          if (typeof url === "string" && url.startsWith("/people/")) window.location.assign(url);
+        });
+      }
     });
   }
 

@@ -1,0 +1,230 @@
+"""The overview's analyses, registered through ``cordon.services.situation.register_analysis``:
+growth with doubling time and Rt, and a small forecast fan chart of the beds needed per scenario
+against the isolation capacity.
+
+The forecast on the overview is kept fast: OVERVIEW_RUNS runs over OVERVIEW_DAYS days, cached
+per store state (the last audited write, since every write audits) and station hour, so reloading
+the overview does not run it again. The full forecast stays in the API and the CLI.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cordon.domain.roles import Actor, Permission
+from cordon.errors import EngineError, InvalidValue
+from cordon.services import analytics
+from cordon.services.analytics import EstimateReport, ForecastReport
+from cordon.services.situation import Analysis, register_analysis
+from cordon.store.models import AuditRow
+
+__all__ = [
+    "OVERVIEW_DAYS",
+    "OVERVIEW_RUNS",
+    "forecast_analysis",
+    "forecast_chart",
+    "growth_analysis",
+    "register",
+]
+
+OVERVIEW_RUNS = 200
+RT_WINDOW = 7
+MIN_RT_WINDOW = 3
+"""Rt on the overview: a week-long window, or early on the longest that fits, not under 3 days."""
+OVERVIEW_DAYS = 7
+NOT_WRITES = ("read", "plan", "report", "login", "login_failed", "logout", "backup", "acknowledge")
+"""Audited actions that change nothing the forecast reads."""
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
+
+_cache: OrderedDict[tuple[str, int, int], ForecastReport] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _days(value: float) -> str:
+    if not math.isfinite(value):
+        return "not growing"
+    if value < 0:
+        return f"halving in {-value:.1f}"
+    return f"{value:.1f}"
+
+
+def growth_figures(report: EstimateReport) -> dict[str, str]:
+    """Doubling time with its interval, growth rate and the latest Rt, as labelled text."""
+    out: dict[str, str] = {}
+    g = report.growth
+    if g is not None:
+        out["doubling time (days)"] = _days(g.doubling)
+        out["doubling time 95% interval (days)"] = (
+            f"{_days(g.doubling_low)} to {_days(g.doubling_high)}"
+        )
+        out["growth rate per day"] = f"{g.rate:+.3f} ({g.rate_low:+.3f} to {g.rate_high:+.3f})"
+    else:
+        out["doubling time"] = f"not estimated: {report.growth_refused}"
+    known = [r for r in report.rt if r.mean is not None]
+    if known:
+        last = known[-1]
+        day = report.days[last.day - 1] if last.day - 1 < len(report.days) else f"day {last.day}"
+        out[f"Rt ({report.window}-day window to {day})"] = (
+            f"{last.mean:.2f} (95% {last.low:.2f} to {last.high:.2f})"
+        )
+    elif report.rt:
+        out["Rt"] = f"not estimated: {report.rt[-1].reason}"
+    else:
+        out["Rt"] = f"not estimated: {report.rt_refused or 'too few days'}"
+    return out
+
+
+def _rt_chart(report: EstimateReport) -> dict[str, Any] | None:
+    known = [r for r in report.rt if r.mean is not None]
+    if not known:
+        return None
+    x = [report.days[r.day - 1] if r.day - 1 < len(report.days) else r.day for r in known]
+    return {
+        "data": [
+            {"x": x, "y": [r.high for r in known], "type": "scatter", "mode": "lines",
+             "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip"},
+            {"x": x, "y": [r.low for r in known], "type": "scatter", "mode": "lines",
+             "line": {"width": 0}, "fill": "tonexty", "fillcolor": "rgba(192,57,43,0.2)",
+             "name": "95% interval"},
+            {"x": x, "y": [r.mean for r in known], "type": "scatter", "mode": "lines+markers",
+             "line": {"color": "#c0392b"}, "name": "Rt"},
+            {"x": [x[0], x[-1]], "y": [1, 1], "type": "scatter", "mode": "lines",
+             "line": {"dash": "dot", "color": "#555"}, "name": "R = 1"},
+        ],
+        "layout": {"xaxis": {"type": "date", "tickformat": "%d %b"},
+                   "yaxis": {"rangemode": "tozero", "title": {"text": "Rt"}}},
+    }  # fmt: skip
+
+
+def growth_analysis(session: Session, actor: Actor, at: int) -> Analysis | None:
+    """Doubling time and Rt from the daily confirmations (today left out)."""
+    if not actor.can(Permission.RUN_ANALYTICS):
+        return None
+    try:
+        report = analytics.estimate(session, actor=actor, now=at, window=RT_WINDOW)
+    except EngineError:
+        return None  # no confirmed case yet: nothing to show
+    if not any(report.cases):
+        return None
+    shorter = min(RT_WINDOW, report.complete_days - 1)
+    if not any(r.mean is not None for r in report.rt) and shorter >= MIN_RT_WINDOW:
+        # Early on the week-long window does not fit yet: the longest one that does.
+        report = analytics.estimate(session, actor=actor, now=at, window=shorter)
+    return Analysis(
+        title="Growth, doubling time and Rt",
+        figures=growth_figures(report),
+        chart=_rt_chart(report),
+        note=(
+            f"From confirmations per day over {report.complete_days} complete days; "
+            f"Rt over a {report.window}-day window (Cori)."
+        ),
+    )
+
+
+def _rgba(color: str, alpha: float) -> str:
+    r, g, b = (int(color[k : k + 2], 16) for k in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def forecast_chart(report: ForecastReport) -> dict[str, Any]:
+    """A fan chart: per scenario the median beds needed and its 50% and 90% bands, with the
+    isolation capacity as a line."""
+    data: list[dict[str, Any]] = []
+    x = report.days
+    for k, s in enumerate(report.scenarios):
+        color = PALETTE[k % len(PALETTE)]
+        b = s.bands["beds"].to_dict()
+        group = f"s{k}"
+        for low, high, alpha, label in (
+            ("low90", "high90", 0.12, "90%"),
+            ("low50", "high50", 0.25, "50%"),
+        ):
+            data.append({"x": x, "y": b[high], "type": "scatter", "mode": "lines",
+                         "line": {"width": 0}, "legendgroup": group, "showlegend": False,
+                         "hoverinfo": "skip"})  # fmt: skip
+            data.append({"x": x, "y": b[low], "type": "scatter", "mode": "lines",
+                         "line": {"width": 0}, "fill": "tonexty",
+                         "fillcolor": _rgba(color, alpha), "legendgroup": group,
+                         "showlegend": False, "name": f"{s.name} {label}"})  # fmt: skip
+        data.append({"x": x, "y": b["median"], "type": "scatter", "mode": "lines",
+                     "line": {"color": color}, "legendgroup": group,
+                     "name": s.name})  # fmt: skip
+    if report.capacity is not None:
+        data.append({"x": [x[0], x[-1]], "y": [report.capacity] * 2, "type": "scatter",
+                     "mode": "lines", "line": {"dash": "dash", "color": "#000"},
+                     "name": f"isolation capacity ({report.capacity})"})  # fmt: skip
+    return {
+        "data": data,
+        "layout": {
+            "height": 340,
+            "xaxis": {"type": "date", "tickformat": "%d %b"},
+            "yaxis": {"rangemode": "tozero", "title": {"text": "beds needed"}},
+        },
+    }
+
+
+def _state(session: Session) -> int:
+    """The last audited write: changes whenever anything the forecast reads changes."""
+    query = select(func.max(AuditRow.pk)).where(AuditRow.action.not_in(NOT_WRITES))
+    return int(session.scalar(query) or 0)
+
+
+def cached_forecast(session: Session, actor: Actor, at: int) -> ForecastReport:
+    """The overview's forecast at ``at``, run once per store state and station hour."""
+    bind = session.get_bind()
+    key = (str(bind.engine.url), _state(session), at // 3600)
+    with _lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    report = analytics.forecast(
+        session, actor=actor, days=OVERVIEW_DAYS, runs=OVERVIEW_RUNS, seed=0, now=at
+    )
+    with _lock:
+        _cache[key] = report
+        while len(_cache) > 8:
+            _cache.popitem(last=False)
+    return report
+
+
+def forecast_analysis(session: Session, actor: Actor, at: int) -> Analysis | None:
+    """Beds needed per scenario over the next days, against the isolation capacity."""
+    if not actor.can(Permission.RUN_ANALYTICS):
+        return None
+    try:
+        report = cached_forecast(session, actor, at)
+    except (EngineError, InvalidValue) as exc:
+        return Analysis(title="Forecast: beds needed", note=f"No forecast: {exc}")
+    if not report.scenarios:
+        return None
+    figures = {}
+    for s in report.scenarios:
+        row = s.row
+        figures[s.name] = (
+            f"peak beds {row.peak_beds_median:.0f}; new infections {row.infections_median:.0f} "
+            f"(90% {row.infections_low90:.0f} to {row.infections_high90:.0f})"
+        )
+    capacity = f"{report.capacity} beds" if report.capacity is not None else "no isolation beds"
+    return Analysis(
+        title=f"Forecast: beds needed over {len(report.days)} days",
+        figures=figures,
+        chart=forecast_chart(report),
+        note=(
+            f"{report.runs} runs per scenario ({report.model} model, {report.known_cases} known "
+            f"cases), median with 50% and 90% bands; isolation capacity: {capacity}. Cached until "
+            "the store changes or the hour turns; the API and the CLI run the full forecast."
+        ),
+    )
+
+
+def register() -> None:
+    """Add the overview's analyses (idempotent)."""
+    register_analysis(growth_analysis)
+    register_analysis(forecast_analysis)
