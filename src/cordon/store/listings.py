@@ -14,7 +14,7 @@ from cordon.domain.alerts import Alert, AlertKind, Severity
 from cordon.domain.cases import Clinical, Containment
 from cordon.domain.orders import Order, OrderKind, OrderStatus, change_status
 from cordon.errors import NotFound
-from cordon.store import audit
+from cordon.store import audit, containment
 from cordon.store.models import (
     AlertRow,
     AuditRow,
@@ -60,7 +60,7 @@ class AlertView:
 
 
 def add_alert(session: Session, alert: Alert, *, actor: str) -> int:
-    """Store an alert (and its audit row); returns its id."""
+    """Store an alert (and its audit row) with its person and place looked up; returns its id."""
     person_pk = (
         session.scalar(select(PersonRow.pk).where(PersonRow.id == alert.person))
         if alert.person
@@ -71,26 +71,9 @@ def add_alert(session: Session, alert: Alert, *, actor: str) -> int:
         if alert.place
         else None
     )
-    row = AlertRow(
-        kind=alert.kind.value,
-        at=alert.at,
-        severity=alert.severity.value,
-        message=alert.message,
-        person_pk=person_pk,
-        place_pk=place_pk,
-        evidence=list(alert.evidence),
+    return containment.add_alert(
+        session, alert, person_pk=person_pk, place_pk=place_pk, actor=actor
     )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="alert",
-        entity_id=row.pk,
-        after={"kind": alert.kind.value, "severity": alert.severity.value, "at": alert.at},
-    )
-    return row.pk
 
 
 def list_alerts(
