@@ -3,7 +3,6 @@ the writes the service adds: single records, alerts, order status changes."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +11,8 @@ from sqlalchemy.orm import Session, aliased
 
 from cordon.domain.alerts import Alert, AlertKind, Severity
 from cordon.domain.cases import Clinical, Containment
-from cordon.domain.orders import Order, OrderKind, OrderStatus, change_status
-from cordon.errors import NotFound
-from cordon.store import audit, containment
+from cordon.domain.orders import Order, OrderKind, OrderStatus
+from cordon.store import containment
 from cordon.store.models import (
     AlertRow,
     AuditRow,
@@ -25,7 +23,7 @@ from cordon.store.models import (
     PersonRow,
     PlaceRow,
 )
-from cordon.store.orders import _order, order_record
+from cordon.store.orders import _order
 
 __all__ = [
     "AlertView",
@@ -34,10 +32,8 @@ __all__ = [
     "add_alert",
     "audit_count",
     "case_count",
-    "close_order",
     "daily_counts",
     "exposure_page",
-    "get_order",
     "lab_daily",
     "lab_page",
     "list_alerts",
@@ -254,40 +250,6 @@ def order_page(
         query.order_by(OrderRow.start_time.desc(), OrderRow.pk.desc()).offset(offset).limit(limit)
     ).all()
     return [_order(row, person) for row, person in rows], total
-
-
-def get_order(session: Session, order_id: int) -> Order:
-    """One order, or NotFound."""
-    found = session.execute(
-        select(OrderRow, PersonRow.id)
-        .outerjoin(PersonRow, OrderRow.person_pk == PersonRow.pk)
-        .where(OrderRow.pk == order_id)
-    ).first()
-    if found is None:
-        raise NotFound(f"no order {order_id}")
-    return _order(found[0], found[1])
-
-
-def close_order(
-    session: Session, order_id: int, status: OrderStatus, *, actor: str, reason: str
-) -> Order:
-    """Move an order to a final status through the domain's rules, with its audit row."""
-    before = get_order(session, order_id)
-    after = change_status(before, status)
-    row = session.get(OrderRow, order_id)
-    assert row is not None
-    row.status = after.status.value
-    row.closed_at, row.closed_by, row.close_reason = int(time.time()), actor, reason
-    audit.record(
-        session,
-        actor=actor,
-        action=status.value,
-        entity="order",
-        entity_id=order_id,
-        before=order_record(before),
-        after={**order_record(after), "close_reason": reason},
-    )
-    return after
 
 
 def audit_count(
