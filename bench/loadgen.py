@@ -428,6 +428,7 @@ class Background:
     imports: list[dict[str, Any]] = field(default_factory=list)
     forecasts: list[dict[str, Any]] = field(default_factory=list)
     rss: list[tuple[float, int]] = field(default_factory=list)
+    worker_rss: list[tuple[float, int]] = field(default_factory=list)
 
     async def _user(self, k: int, stop: float) -> None:
         rng = random.Random(k)
@@ -503,7 +504,13 @@ class Background:
     async def _memory(self, pid: int, stop: float, began: float) -> None:
         process = psutil.Process(pid)
         while time.monotonic() < stop:
-            self.rss.append((time.monotonic() - began, int(process.memory_info().rss)))
+            now = time.monotonic() - began
+            self.rss.append((now, int(process.memory_info().rss)))
+            workers = 0
+            for child in process.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    workers += int(child.memory_info().rss)
+            self.worker_rss.append((now, workers))
             await asyncio.sleep(1.0)
 
     async def run(self, pid: int) -> None:
@@ -576,13 +583,19 @@ def print_mixed(result: MixedResult) -> None:
     doors, bg = result.doors, result.background
     total = doors.summary()
     print(f"mixed load: {result.seconds:.0f} s wall, door rate target {total['per_s']:.0f}/s")
-    print(f"{'slice s':>8} {'decides':>8} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8} {'RSS MiB':>8}")
+    print(
+        f"{'slice s':>8} {'decides':>8} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8} {'RSS MiB':>8}"
+        f" {'jobs MiB':>8}"
+    )
     rss = {int(t) // 10 * 10: r for t, r in bg.rss}
+    workers = {int(t) // 10 * 10: r for t, r in bg.worker_rss}
     for s in doors.slices():
-        mem = rss.get(int(s["t"]))
+        mem, jobs = rss.get(int(s["t"])), workers.get(int(s["t"]))
         mem_text = f"{mem / 2**20:8.0f}" if mem else f"{'':>8}"
+        jobs_text = f"{jobs / 2**20:8.0f}" if jobs else f"{'':>8}"
         print(
             f"{s['t']:8.0f} {s['n']:8d} {s['errors']:7d} {s['p50']:8.2f} {s['p99']:8.2f} {mem_text}"
+            f" {jobs_text}"
         )
     print(
         f"decide total {total['n']:,}: errors {total['errors']}, p50 {total['p50']:.2f} ms, "
@@ -611,4 +624,11 @@ def print_mixed(result: MixedResult) -> None:
         print(
             f"service RSS MiB: first third max {mem[:third].max():.0f}, last third max "
             f"{mem[-third:].max():.0f}, overall min {mem.min():.0f} max {mem.max():.0f}"
+        )
+    if bg.worker_rss:
+        jobs = np.array([r for _t, r in bg.worker_rss]) / 2**20
+        third = max(1, len(jobs) // 3)
+        print(
+            f"job workers RSS MiB: first third max {jobs[:third].max():.0f}, last third max "
+            f"{jobs[-third:].max():.0f}, overall max {jobs.max():.0f}"
         )

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from cordon import __version__
 from cordon.api import errors, security
+from cordon.api.door_lane import DoorLane
 from cordon.api.doors import Doors
 from cordon.api.jobs import Jobs
 from cordon.api.routes import ROUTERS
@@ -25,13 +26,12 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     """The service: the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json) and the web
     dashboard at /. Nothing connects to the store until the first request."""
     config = service_settings(settings)
-    jobs = Jobs()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         app.state.doors.stop()
-        jobs.shutdown()
+        app.state.jobs.shutdown()
 
     app = FastAPI(
         title="cordon",
@@ -44,9 +44,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.state.settings = config
     app.state.store = store or Store(config.database_url)
-    app.state.jobs = jobs
+    app.state.jobs = Jobs(app.state.store)
     app.state.doors = Doors(app.state.store)
     errors.install(app)
+    app.add_middleware(DoorLane)  # inside the security headers, which wrap its answers too
     security.install(app, hsts=config.hsts)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

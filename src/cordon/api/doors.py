@@ -48,6 +48,8 @@ class Doors:
         self._thread: threading.Thread | None = None
         self._refreshed = 0.0
         self._marks: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+        self.lane_answers = 0
+        """Decisions answered by the door lane (``api.door_lane``) rather than the route."""
 
     def start(self) -> None:
         """Load the index (when the store answers) and start the writer thread."""
@@ -87,10 +89,13 @@ class Doors:
             raise NotAuthenticated("the API token is unknown, revoked or expired")
         return known.actor
 
-    def cached(self, secret: str) -> bool:
-        """Whether the token's answer is in the cache and fresh (``actor`` needs no store)."""
+    def cached_actor(self, secret: str) -> Actor | None:
+        """The token's actor when the cache holds a fresh, valid answer (no store needed), else
+        None (unknown to the cache, old, or refused: ``actor`` then asks the store or says why)."""
         known = self._tokens.get(hashlib.sha256(secret.encode()).hexdigest())
-        return known is not None and time.monotonic() - known.checked <= TOKEN_TTL
+        if known is None or time.monotonic() - known.checked > TOKEN_TTL:
+            return None
+        return known.actor
 
     def forget_tokens(self) -> None:
         """Drop the token cache (after a token is revoked in this process)."""

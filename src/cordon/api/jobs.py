@@ -1,21 +1,38 @@
-"""Background jobs (a large import, a forecast): run on a small thread pool, polled by id."""
+"""Background jobs (a large import, a forecast): run in worker processes, polled by id.
+
+The registry lives in the service; the work runs in spawned worker processes (``api.worker``)
+so that pandas parsing and Numba kernels never hold the interpreter that answers the doors. A
+store with no file behind it (in-memory SQLite) cannot be shared with a process: its jobs run on
+threads instead.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.queues import Queue
 from typing import Any
 
-from cordon.errors import CordonError, ImportRefused
+from cordon.api import worker
+from cordon.api.tasks import Task
+from cordon.api.worker import Outcome, outcome
+from cordon.store.db import Store
 
 __all__ = ["Job", "JobProgress", "Jobs"]
 
 MAX_KEPT = 500
 """Finished jobs kept for polling; the oldest are forgotten first."""
+
+WORKERS = 2
+"""Jobs that run at once (an import and a forecast side by side)."""
+
+Message = tuple[str, str, int | None, int]
+"""A progress message from a worker: job id, phase, total, done."""
 
 
 @dataclass
@@ -44,6 +61,7 @@ class JobProgress:
 
     def phase(self, name: str, total: int | None = None) -> None:
         """A new phase starts."""
+        self.job.status = "running"
         self.job.phase, self.job.total, self.job.done = name, total, 0
 
     def advance(self, amount: int) -> None:
@@ -52,12 +70,17 @@ class JobProgress:
 
 
 class Jobs:
-    """The service's job registry (in memory: jobs do not outlive the process)."""
+    """The service's job registry (in memory: jobs do not outlive the service)."""
 
-    def __init__(self, workers: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cordon-job")
+    def __init__(self, store: Store, workers: int = WORKERS) -> None:
+        self._store = store
+        self._workers = workers
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._processes: ProcessPoolExecutor | None = None
+        self._threads: ThreadPoolExecutor | None = None
+        self._queue: Queue[Message] | None = None
+        self._closed = False
 
     def create(self, kind: str, owner: str) -> Job:
         """A new queued job."""
@@ -70,25 +93,20 @@ class Jobs:
                     del self._jobs[old.id]
         return job
 
-    def run(self, job: Job, work: Callable[[JobProgress], dict[str, Any]]) -> Job:
-        """Run the job's work now, in this thread, recording its outcome."""
+    def run(self, job: Job, task: Task) -> Job:
+        """Run the task now, in the calling thread (small imports answered at once)."""
         job.status = "running"
-        try:
-            job.result = work(JobProgress(job))
-            job.status = "done"
-        except ImportRefused as exc:
-            job.status, job.error = "failed", str(exc)
-            job.problems = [str(e) for e in exc.errors[:200]]
-        except CordonError as exc:
-            job.status, job.error = "failed", str(exc)
-        except Exception as exc:  # a job must never die silently
-            job.status, job.error = "failed", f"internal error: {type(exc).__name__}"
-        job.finished_at = time.time()
+        _settle(job, outcome(task, self._store, JobProgress(job)))
         return job
 
-    def submit(self, job: Job, work: Callable[[JobProgress], dict[str, Any]]) -> Job:
-        """Run the job's work on the pool."""
-        self._pool.submit(self.run, job, work)
+    def submit(self, job: Job, task: Task) -> Job:
+        """Run the task in a worker process (on a thread for an in-memory store)."""
+        future: Future[Outcome]
+        if self._store.sqlite_path is None and self._store.is_sqlite:
+            future = self._thread_pool().submit(outcome, task, self._store, JobProgress(job))
+        else:
+            future = self._process_pool().submit(worker.execute, job.id, task)
+        future.add_done_callback(lambda done: self._finished(job, done))
         return job
 
     def get(self, job_id: str) -> Job | None:
@@ -106,5 +124,87 @@ class Jobs:
         )
 
     def shutdown(self) -> None:
-        """Stop taking jobs; running ones finish."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop: queued jobs are cancelled, running ones stopped (their transactions roll back)."""
+        self._closed = True
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            pool, self._processes = self._processes, None
+        if pool is not None:
+            _stop(pool)
+        if self._queue is not None:
+            self._queue.put(("", "", None, -1))
+
+    def _finished(self, job: Job, future: Future[Outcome]) -> None:
+        error = future.exception() if not future.cancelled() else None
+        if future.cancelled() or isinstance(error, BrokenProcessPool):
+            reason = "the job's worker stopped before it finished; nothing of it was committed"
+            _settle(job, Outcome("failed", error=reason))
+            if isinstance(error, BrokenProcessPool):
+                self._discard_broken()
+        elif error is not None:
+            _settle(job, Outcome("failed", error=f"internal error: {type(error).__name__}"))
+        else:
+            _settle(job, future.result())
+
+    def _process_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the service is stopping")
+            if self._processes is None:
+                context = multiprocessing.get_context("spawn")
+                if self._queue is None:
+                    self._queue = context.Queue()
+                    threading.Thread(
+                        target=self._relay, name="cordon-job-progress", daemon=True
+                    ).start()
+                self._processes = ProcessPoolExecutor(
+                    max_workers=self._workers,
+                    mp_context=context,
+                    initializer=worker.start,
+                    initargs=(self._queue, self._store.url, worker.NICENESS),
+                )
+            return self._processes
+
+    def _thread_pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(self._workers, thread_name_prefix="cordon-job")
+            return self._threads
+
+    def _discard_broken(self) -> None:
+        with self._lock:
+            pool = self._processes
+            if pool is not None and getattr(pool, "_broken", False):
+                self._processes = None
+        if pool is not None and self._processes is None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _relay(self) -> None:
+        """Copy the workers' progress messages into their jobs."""
+        assert self._queue is not None
+        while True:
+            job_id, phase, total, done = self._queue.get()
+            if done < 0:
+                return
+            job = self._jobs.get(job_id)
+            if job is not None and job.finished_at is None:
+                job.status, job.phase, job.total, job.done = "running", phase, total, done
+
+
+def _settle(job: Job, result: Outcome) -> None:
+    if result.last is not None:
+        job.phase, job.total, job.done = result.last
+    job.status, job.result, job.error = result.status, result.result, result.error
+    job.problems = result.problems
+    job.finished_at = time.time()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Shut a pool down without waiting for its running tasks: its processes are terminated."""
+    processes = list(pool._processes.values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)

@@ -80,8 +80,9 @@ async def door_actor(request: Request, service: DoorsDep) -> Actor:
         if scheme.lower() != "bearer":
             raise NotAuthenticated("send the API token as 'Authorization: Bearer ...'")
         secret = secret.strip()
-        if service.cached(secret):
-            return service.actor(secret)
+        cached = service.cached_actor(secret)
+        if cached is not None:
+            return cached
         return await run_in_threadpool(service.actor, secret)
     return await run_in_threadpool(_session_actor, request)
 

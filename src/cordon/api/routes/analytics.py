@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from cordon.api.deps import ActorDep, JobsDep, SessionDep, SettingsDep, StoreDep, needs
-from cordon.api.jobs import JobProgress
 from cordon.api.routes.jobs import JobRead, job_read
 from cordon.api.schemas import EpochQuery
+from cordon.api.tasks import ForecastTask
 from cordon.domain.roles import Permission
 from cordon.services import analytics
 
@@ -84,20 +84,15 @@ def forecast(
     """Start a forecast as a job (``GET /jobs/{id}`` for progress and, when done, the result:
     bands per day for cases, isolated and beds, first day over capacity, scenario table)."""
 
-    def work(progress: JobProgress) -> dict[str, Any]:
-        with store.session() as session:
-            return analytics.forecast(
-                session,
-                actor=actor,
-                days=body.days,
-                runs=body.runs,
-                seed=body.seed,
-                capacity=body.capacity,
-                now=body.now if body.now is not None else cfg.now(),
-                zone=cfg.zone,
-                progress=progress,
-            ).to_dict()
-
+    task = ForecastTask(
+        actor=actor,
+        days=body.days,
+        runs=body.runs,
+        seed=body.seed,
+        capacity=body.capacity,
+        now=body.now if body.now is not None else cfg.now(),
+        zone=cfg.zone,
+    )
     job = jobs.create("forecast", actor.name)
-    jobs.submit(job, work)
+    jobs.submit(job, task)
     return job_read(job)

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from cordon.api.deps import ActorDep, JobsDep, SettingsDep, StoreDep, needs
-from cordon.api.jobs import JobProgress
 from cordon.api.routes.jobs import JobRead, job_read
+from cordon.api.tasks import ImportTask
 from cordon.domain.roles import require
 from cordon.errors import InvalidValue
 from cordon.formats.schemas import Kind
-from cordon.services.imports import KIND_PERMISSION, import_file
+from cordon.services.imports import KIND_PERMISSION
 
 __all__ = ["router"]
 
@@ -61,26 +60,11 @@ def upload(
         shutil.rmtree(folder, ignore_errors=True)
         raise InvalidValue(f"the file is larger than {MAX_BYTES >> 30} GiB")
 
-    def work(progress: JobProgress) -> dict[str, Any]:
-        try:
-            with store.session() as session:
-                report = import_file(
-                    session,
-                    path,
-                    kind=kind,
-                    actor=actor,
-                    zone=cfg.zone,
-                    fmt=format,
-                    progress=progress,
-                )
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return {**asdict(report), "path": name}
-
+    task = ImportTask(path=path, name=name, kind=kind, actor=actor, zone=cfg.zone, fmt=format)
     job = jobs.create(f"import {kind.value}", actor.name)
     if size <= cfg.sync_import_bytes:
-        jobs.run(job, work)
+        jobs.run(job, task)
         return job_read(job)
-    jobs.submit(job, work)
+    jobs.submit(job, task)
     response.status_code = status.HTTP_202_ACCEPTED
     return job_read(job)

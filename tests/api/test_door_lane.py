@@ -1,0 +1,165 @@
+"""The door lane answers exactly as the decide route would, and only when all is in order.
+
+The reference is the same service without the lane (the route through FastAPI): every request,
+valid or not, gets the same status, body and headers from both.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from cordon.api import create_app
+from cordon.api.door_lane import MAX_BODY, DoorLane
+from cordon.api.settings import ServiceSettings
+from cordon.domain.roles import UserRole
+from cordon.services import accounts
+from cordon.store.db import Store
+from tests.api.conftest import PASSWORD, ROOT, bearer
+
+DECIDE = "/api/v1/access/decide"
+CLOCK = "2026-11-22T12:00:00Z"
+PEOPLE = ["p1", "p2", "p3", "v1", "m1", "nobody"]
+DOORS = ["al-1", "hall", "ward-1", "q-1", "ring-a", "nowhere"]
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _app(store: Store, *, lane: bool) -> FastAPI:
+    app = create_app(ServiceSettings(database_url=store.url, clock=CLOCK), store=store)
+    if not lane:
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not DoorLane]
+    return app
+
+
+@pytest.fixture
+def pair(facility: Store, tokens: dict[UserRole, str]) -> Iterator[tuple[TestClient, TestClient]]:
+    """The service with the lane and its twin without it, both warmed with the door token."""
+    with (
+        TestClient(_app(facility, lane=True), base_url="https://testserver") as fast,
+        TestClient(_app(facility, lane=False), base_url="https://testserver") as slow,
+    ):
+        for client in (fast, slow):
+            warm = client.post(
+                DECIDE, json={"person": "p2", "door": "hall"}, headers=bearer(tokens[UserRole.DOOR])
+            )
+            assert warm.status_code == 200, warm.text
+        yield fast, slow
+
+
+def _lane_answers(client: TestClient) -> int:
+    return int(client.app.state.doors.lane_answers)  # type: ignore[attr-defined]
+
+
+def _same(fast: Any, slow: Any) -> None:
+    assert fast.status_code == slow.status_code
+    assert fast.json() == slow.json()
+    assert fast.content == slow.content
+    assert dict(fast.headers) == dict(slow.headers)
+
+
+bodies = st.fixed_dictionaries(
+    {
+        "person": st.sampled_from(PEOPLE),
+        "door": st.sampled_from(DOORS),
+    },
+    optional={
+        "direction": st.sampled_from(["in", "out", "sideways"]),
+        "at": st.one_of(st.integers(1795000000, 1796000000), st.integers(-5, 5), st.none()),
+        "credential": st.sampled_from(["badge", "foreign", "escorted", "biometric", "guest"]),
+        "extra": st.just(1),
+    },
+)
+
+
+@given(body=bodies)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_lane_and_route_answer_alike(
+    pair: tuple[TestClient, TestClient], tokens: dict[UserRole, str], body: dict[str, Any]
+) -> None:
+    fast, slow = pair
+    auth = bearer(tokens[UserRole.DOOR])
+    before = _lane_answers(fast)
+    one, two = (
+        fast.post(DECIDE, json=body, headers=auth),
+        slow.post(DECIDE, json=body, headers=auth),
+    )
+    _same(one, two)
+    assert _lane_answers(fast) == before + (one.status_code == 200)
+    assert _lane_answers(slow) == 0
+
+
+def test_the_lane_answers_holds_from_memory(
+    pair: tuple[TestClient, TestClient], tokens: dict[UserRole, str]
+) -> None:
+    fast, _slow = pair
+    auth = bearer(tokens[UserRole.DOOR])
+    denied = fast.post(DECIDE, json={"person": "p1", "door": "al-1"}, headers=auth).json()
+    assert denied["allowed"] is False and "isolat" in denied["reason"], denied
+    assert denied["at"] == 1795348800  # the station clock
+    free = fast.post(DECIDE, json={"person": "p3", "door": "al-1"}, headers=auth).json()
+    assert free["allowed"] is True
+    assert _lane_answers(fast) == 2
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [("observer token", 403), ("unknown token", 401), ("not json", 422), ("too large", 200)],
+)
+def test_everything_else_goes_the_long_way(
+    pair: tuple[TestClient, TestClient], tokens: dict[UserRole, str], case: str, status: int
+) -> None:
+    fast, slow = pair
+    body = {"person": "p1", "door": "al-1"}
+    headers = bearer(tokens[UserRole.DOOR])
+    content = json.dumps(body)
+    if case == "observer token":
+        headers = bearer(tokens[UserRole.OBSERVER])
+    elif case == "unknown token":
+        headers = bearer("cdn_" + "x" * 40)
+    elif case == "not json":
+        headers = {**headers, "content-type": "text/plain"}
+    else:
+        content = json.dumps({**body, "pad": "x" * MAX_BODY})
+    before = _lane_answers(fast)
+    one = fast.post(
+        DECIDE, content=content, headers={"content-type": "application/json", **headers}
+    )
+    two = slow.post(
+        DECIDE, content=content, headers={"content-type": "application/json", **headers}
+    )
+    assert one.status_code == status, one.text
+    _same(one, two)
+    assert _lane_answers(fast) == before
+
+
+def test_a_signed_in_browser_goes_the_long_way(
+    pair: tuple[TestClient, TestClient], facility: Store
+) -> None:
+    fast, _slow = pair
+    with facility.session() as session:
+        accounts.add_user(session, "guard", role=UserRole.SECURITY, password=PASSWORD, actor=ROOT)
+    login = fast.post("/api/v1/auth/login", json={"name": "guard", "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    before = _lane_answers(fast)
+    answer = fast.post(
+        DECIDE,
+        json={"person": "p1", "door": "al-1"},
+        headers={"X-CSRF-Token": login.json()["csrf_token"]},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["allowed"] is False
+    assert _lane_answers(fast) == before
