@@ -425,6 +425,7 @@ class Background:
     page_errors: list[str] = field(default_factory=list)
     pages: int = 0
     page_ms: list[float] = field(default_factory=list)
+    page_paths: list[str] = field(default_factory=list)
     imports: list[dict[str, Any]] = field(default_factory=list)
     forecasts: list[dict[str, Any]] = field(default_factory=list)
     rss: list[tuple[float, int]] = field(default_factory=list)
@@ -447,6 +448,7 @@ class Background:
                 else:
                     answer = await client.get(path)
                 self.page_ms.append((time.perf_counter() - began) * 1000)
+                self.page_paths.append(path)
                 self.pages += 1
                 if answer.status_code != 200:
                     self.page_errors.append(f"{path} {answer.status_code}")
@@ -606,6 +608,14 @@ def print_mixed(result: MixedResult) -> None:
     print(
         f"dashboard: {bg.users} users, {bg.pages:,} requests, {len(bg.page_errors)} errors, "
         f"p50 {np.percentile(page, 50):.1f} ms, p99 {np.percentile(page, 99):.1f} ms"
+    )
+    by_path: dict[str, list[float]] = {}
+    for path, ms in zip(bg.page_paths, bg.page_ms, strict=True):
+        by_path.setdefault(path, []).append(ms)
+    slowest = sorted(by_path.items(), key=lambda kv: -float(np.percentile(kv[1], 99)))[:5]
+    print(
+        "slowest pages (p99 ms): "
+        + ", ".join(f"{path} {np.percentile(ms, 99):.0f}" for path, ms in slowest)
     )
     for k, imp in enumerate(bg.imports):
         print(

@@ -30,6 +30,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        analyses.stop_serving(url, app.state.jobs)
         app.state.doors.stop()
         app.state.jobs.shutdown()
 
@@ -51,7 +52,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     security.install(app, hsts=config.hsts)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
-    from cordon.web import mount
+    from cordon.web import analyses, mount
 
     mount(app)
+    url = str(app.state.store.engine.url)
+    analyses.serve_from_workers(url, app.state.jobs)
     return app

@@ -21,6 +21,7 @@ from typing import Any
 from cordon.api import worker
 from cordon.api.tasks import Task
 from cordon.api.worker import Outcome, outcome
+from cordon.services.progress import NO_PROGRESS
 from cordon.store.db import Store
 
 __all__ = ["Job", "JobProgress", "Jobs"]
@@ -30,6 +31,8 @@ MAX_KEPT = 500
 
 WORKERS = 2
 """Jobs that run at once (an import and a forecast side by side)."""
+OWN_WORKERS = 1
+"""Workers for the service's own work (the overview forecast), so it never queues behind jobs."""
 
 Message = tuple[str, str, int | None, int]
 """A progress message from a worker: job id, phase, total, done."""
@@ -77,7 +80,7 @@ class Jobs:
         self._workers = workers
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
-        self._processes: ProcessPoolExecutor | None = None
+        self._processes: dict[bool, ProcessPoolExecutor] = {}
         self._threads: ThreadPoolExecutor | None = None
         self._queue: Queue[Message] | None = None
         self._closed = False
@@ -101,13 +104,20 @@ class Jobs:
 
     def submit(self, job: Job, task: Task) -> Job:
         """Run the task in a worker process (on a thread for an in-memory store)."""
-        future: Future[Outcome]
-        if self._store.sqlite_path is None and self._store.is_sqlite:
-            future = self._thread_pool().submit(outcome, task, self._store, JobProgress(job))
-        else:
-            future = self._process_pool().submit(worker.execute, job.id, task)
-        future.add_done_callback(lambda done: self._finished(job, done))
+        self.background(task, job).add_done_callback(lambda done: self._finished(job, done))
         return job
+
+    def background(self, task: Task, job: Job | None = None) -> Future[Outcome]:
+        """Run a task in a worker process (on a thread for an in-memory store); without a job
+        it is the service's own work, listed nowhere."""
+        if self._store.sqlite_path is None and self._store.is_sqlite:
+            sink = JobProgress(job) if job is not None else NO_PROGRESS
+            return self._thread_pool().submit(outcome, task, self._store, sink)
+        future = self._process_pool(own=job is None).submit(
+            worker.execute, job.id if job else "", task
+        )
+        future.add_done_callback(self._after)
+        return future
 
     def get(self, job_id: str) -> Job | None:
         """The job with this id, if it is still kept."""
@@ -129,8 +139,8 @@ class Jobs:
         if self._threads is not None:
             self._threads.shutdown(wait=False, cancel_futures=True)
         with self._lock:
-            pool, self._processes = self._processes, None
-        if pool is not None:
+            pools, self._processes = list(self._processes.values()), {}
+        for pool in pools:
             _stop(pool)
         if self._queue is not None:
             self._queue.put(("", "", None, -1))
@@ -140,31 +150,29 @@ class Jobs:
         if future.cancelled() or isinstance(error, BrokenProcessPool):
             reason = "the job's worker stopped before it finished; nothing of it was committed"
             _settle(job, Outcome("failed", error=reason))
-            if isinstance(error, BrokenProcessPool):
-                self._discard_broken()
         elif error is not None:
             _settle(job, Outcome("failed", error=f"internal error: {type(error).__name__}"))
         else:
             _settle(job, future.result())
 
-    def _process_pool(self) -> ProcessPoolExecutor:
+    def _process_pool(self, *, own: bool) -> ProcessPoolExecutor:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the service is stopping")
-            if self._processes is None:
+            if own not in self._processes:
                 context = multiprocessing.get_context("spawn")
                 if self._queue is None:
                     self._queue = context.Queue()
                     threading.Thread(
                         target=self._relay, name="cordon-job-progress", daemon=True
                     ).start()
-                self._processes = ProcessPoolExecutor(
-                    max_workers=self._workers,
+                self._processes[own] = ProcessPoolExecutor(
+                    max_workers=OWN_WORKERS if own else self._workers,
                     mp_context=context,
                     initializer=worker.start,
                     initargs=(self._queue, self._store.url, worker.NICENESS),
                 )
-            return self._processes
+            return self._processes[own]
 
     def _thread_pool(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -172,12 +180,16 @@ class Jobs:
                 self._threads = ThreadPoolExecutor(self._workers, thread_name_prefix="cordon-job")
             return self._threads
 
+    def _after(self, future: Future[Outcome]) -> None:
+        """After a worker's task: forget pools whose worker died, so the next starts afresh."""
+        if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
+            self._discard_broken()
+
     def _discard_broken(self) -> None:
         with self._lock:
-            pool = self._processes
-            if pool is not None and getattr(pool, "_broken", False):
-                self._processes = None
-        if pool is not None and self._processes is None:
+            broken = [own for own, pool in self._processes.items() if getattr(pool, "_broken", 0)]
+            pools = [self._processes.pop(own) for own in broken]
+        for pool in pools:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _relay(self) -> None:

@@ -15,7 +15,7 @@ from cordon.services.imports import import_file
 from cordon.services.progress import Progress
 from cordon.store.db import Store
 
-__all__ = ["ForecastTask", "ImportTask", "Task"]
+__all__ = ["ForecastTask", "ImportTask", "OverviewForecastTask", "Task"]
 
 
 class Task(Protocol):
@@ -81,3 +81,21 @@ class ForecastTask:
                 zone=self.zone,
                 progress=progress,
             ).to_dict()
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewForecastTask:
+    """The dashboard's small forecast, for the service itself: the report object, not JSON."""
+
+    actor: Actor
+    days: int
+    runs: int
+    now: int
+
+    def run(self, store: Store, progress: Progress) -> dict[str, Any]:
+        """Run the ensembles; the result holds the ``ForecastReport`` under "report"."""
+        with store.session() as session:
+            report = analytics.forecast(
+                session, actor=self.actor, days=self.days, runs=self.runs, seed=0, now=self.now
+            )
+        return {"report": report}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 
@@ -55,8 +56,23 @@ TOKEN_PREFIX = "cordon_"  # noqa: S105 (a label, not a secret)
 COMMON = frozenset(
     {"password", "passw0rd", "123456789012", "qwertyuiop", "letmein", "iloveyou", "admin"}
 )
+MAX_HASHING = 2
+"""Password hashes computed at once: each Argon2id hash takes 64 MiB and tens of milliseconds of
+CPU, so a burst of sign-ins (or a flood of them) queues instead of taking the service's memory
+and cores from the doors."""
 _HASHER = PasswordHasher()
+_HASHING = threading.BoundedSemaphore(MAX_HASHING)
 _DUMMY = _HASHER.hash("not a real password, only for timing")
+
+
+def _hash(password: str) -> str:
+    with _HASHING:
+        return _HASHER.hash(password)
+
+
+def _verify(stored: str, password: str) -> bool:
+    with _HASHING:
+        return _HASHER.verify(stored, password)
 
 
 def _digest(secret: str) -> str:
@@ -103,7 +119,7 @@ def add_user(
         row = UserRow(
             name=name,
             role=role.value,
-            password_hash=_HASHER.hash(password) if password is not None else None,
+            password_hash=_hash(password) if password is not None else None,
             created_at=int(time.time()),
             failed_logins=0,
         )
@@ -127,7 +143,7 @@ def set_password(session: Session, name: str, *, password: str, actor: Actor) ->
     check_password(name, password)
     with unit_of_work(session):
         row = accounts.get_user(session, name)
-        row.password_hash = _HASHER.hash(password)
+        row.password_hash = _hash(password)
         row.failed_logins, row.locked_until = 0, None
         accounts.delete_sessions(session, user_pk=row.pk)
         audit.record(session, actor=actor.name, action="password", entity="user", entity_id=name)
@@ -197,7 +213,7 @@ def login(
             )
         stored = row.password_hash if row is not None and row.disabled_at is None else None
         try:
-            ok = _HASHER.verify(stored or _DUMMY, password) and stored is not None
+            ok = _verify(stored or _DUMMY, password) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok or row is None:
@@ -205,7 +221,7 @@ def login(
             session.commit()
             raise NotAuthenticated("wrong user name or password")
         if _HASHER.check_needs_rehash(row.password_hash or ""):
-            row.password_hash = _HASHER.hash(password)
+            row.password_hash = _hash(password)
         row.failed_logins, row.locked_until, row.last_login_at = 0, None, at
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         session.add(

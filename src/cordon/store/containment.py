@@ -409,9 +409,10 @@ def list_emergencies(session: Session, *, open_only: bool = False) -> list[Emerg
 
 
 def add_decisions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Append access decisions (the door log) in one statement."""
+    """Append access decisions (the door log) in one statement (Core: no ORM bookkeeping on the
+    door writer's path)."""
     if rows:
-        session.execute(insert(AccessDecisionRow), list(rows))
+        session.connection().execute(insert(AccessDecisionRow), list(rows))
 
 
 def expire_due(session: Session, *, now: int) -> list[int]:

@@ -2,21 +2,30 @@
 growth with doubling time and Rt, and a small forecast fan chart of the beds needed per scenario
 against the isolation capacity.
 
-The forecast on the overview is kept fast: OVERVIEW_RUNS runs over OVERVIEW_DAYS days, cached
-per store state (the last audited write, since every write audits) and station hour, so reloading
-the overview does not run it again. The full forecast stays in the API and the CLI.
+The forecast on the overview is kept small (OVERVIEW_RUNS runs over OVERVIEW_DAYS days) and kept
+per store state (the last audited write that changes what it reads) and station hour, so
+reloading the overview does not run it again. In the service a ``ForecastBoard`` has the job
+workers run it: a page shows the last forecast at once, marked as updating while a new one runs,
+and only the very first view waits for it (up to FIRST_WAIT seconds); the service's interpreter,
+which answers the doors, never runs it. Elsewhere (the CLI report) it runs in place. The full
+forecast stays in the API and the CLI.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cordon.api.jobs import Jobs
+from cordon.api.tasks import OverviewForecastTask
+from cordon.api.worker import Outcome
 from cordon.domain.roles import Actor, Permission
 from cordon.errors import EngineError, InvalidValue
 from cordon.services import analytics
@@ -27,10 +36,14 @@ from cordon.store.models import AuditRow
 __all__ = [
     "OVERVIEW_DAYS",
     "OVERVIEW_RUNS",
+    "ForecastBoard",
+    "board",
     "forecast_analysis",
     "forecast_chart",
     "growth_analysis",
     "register",
+    "serve_from_workers",
+    "stop_serving",
 ]
 
 OVERVIEW_RUNS = 200
@@ -40,9 +53,14 @@ MIN_RT_WINDOW = 3
 OVERVIEW_DAYS = 7
 NOT_WRITES = ("read", "plan", "report", "login", "login_failed", "logout", "backup", "acknowledge")
 """Audited actions that change nothing the forecast reads."""
+NOT_READ = ("alert", "access_decision", "user", "token", "session")
+"""Audited entities the forecast does not read (an alert at a door changes no case)."""
+FIRST_WAIT = 20.0
+"""Seconds the first overview waits for the first forecast before it shows the page without."""
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
 _cache: OrderedDict[tuple[str, int, int], ForecastReport] = OrderedDict()
+_growth: OrderedDict[tuple[str, int, int], Analysis | None] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -103,9 +121,24 @@ def _rt_chart(report: EstimateReport) -> dict[str, Any] | None:
 
 
 def growth_analysis(session: Session, actor: Actor, at: int) -> Analysis | None:
-    """Doubling time and Rt from the daily confirmations (today left out)."""
+    """Doubling time and Rt from the daily confirmations (today left out), estimated once per
+    store state and station hour."""
     if not actor.can(Permission.RUN_ANALYTICS):
         return None
+    key = (str(session.get_bind().engine.url), _state(session), at // 3600)
+    with _lock:
+        if key in _growth:
+            _growth.move_to_end(key)
+            return _growth[key]
+    shown = _estimate(session, actor, at)
+    with _lock:
+        _growth[key] = shown
+        while len(_growth) > 8:
+            _growth.popitem(last=False)
+    return shown
+
+
+def _estimate(session: Session, actor: Actor, at: int) -> Analysis | None:
     try:
         report = analytics.estimate(session, actor=actor, now=at, window=RT_WINDOW)
     except EngineError:
@@ -171,7 +204,9 @@ def forecast_chart(report: ForecastReport) -> dict[str, Any]:
 
 def _state(session: Session) -> int:
     """The last audited write: changes whenever anything the forecast reads changes."""
-    query = select(func.max(AuditRow.pk)).where(AuditRow.action.not_in(NOT_WRITES))
+    query = select(func.max(AuditRow.pk)).where(
+        AuditRow.action.not_in(NOT_WRITES), AuditRow.entity.not_in(NOT_READ)
+    )
     return int(session.scalar(query) or 0)
 
 
@@ -194,14 +229,89 @@ def cached_forecast(session: Session, actor: Actor, at: int) -> ForecastReport:
     return report
 
 
+class ForecastBoard:
+    """The overview's forecast of one store, run by the service's job workers."""
+
+    def __init__(self, jobs: Jobs) -> None:
+        self.jobs = jobs
+        self.runs = 0
+        """Forecasts started (for tests and the curious)."""
+        self._lock = threading.Lock()
+        self._shown: tuple[tuple[int, int], ForecastReport | str] | None = None
+        self._pending: tuple[int, int] | None = None
+        self._first: Future[Outcome] | None = None
+
+    def latest(self, session: Session, actor: Actor, at: int) -> tuple[ForecastReport | str, bool]:
+        """The newest forecast (or why there is none) and whether it is for the store as it is
+        now; starts a new one in the workers when the store or the hour has changed."""
+        key = (_state(session), at // 3600)
+        with self._lock:
+            if self._shown is not None and self._shown[0] == key:
+                return self._shown[1], True
+            if self._pending != key:
+                self._pending, self.runs = key, self.runs + 1
+                task = OverviewForecastTask(actor, OVERVIEW_DAYS, OVERVIEW_RUNS, at)
+                future = self.jobs.background(task)
+                future.add_done_callback(lambda done: self._done(key, done))
+                if self._shown is None:
+                    self._first = future
+            first = self._first if self._shown is None else None
+        if first is not None:
+            with contextlib.suppress(TimeoutError):
+                first.result(timeout=FIRST_WAIT)
+        with self._lock:
+            if self._shown is None:
+                return "the first forecast is still running; reload in a moment", False
+            return self._shown[1], self._shown[0] == key
+
+    def _done(self, key: tuple[int, int], future: Future[Outcome]) -> None:
+        shown: ForecastReport | str
+        if future.cancelled() or future.exception() is not None:
+            shown = "the forecast stopped before it finished"
+        else:
+            ended = future.result()
+            shown = ended.result["report"] if ended.result else (ended.error or "it failed")
+        with self._lock:
+            if self._shown is None or self._shown[0] <= key:
+                self._shown = (key, shown)
+            if self._pending == key:
+                self._pending = None
+
+
+_boards: dict[str, ForecastBoard] = {}
+
+
+def serve_from_workers(url: str, jobs: Jobs) -> None:
+    """Have the overview forecast of the store at ``url`` run in ``jobs``'s workers."""
+    _boards[url] = ForecastBoard(jobs)
+
+
+def stop_serving(url: str, jobs: Jobs) -> None:
+    """Undo ``serve_from_workers`` (the service is stopping)."""
+    if url in _boards and _boards[url].jobs is jobs:
+        del _boards[url]
+
+
+def board(url: str) -> ForecastBoard | None:
+    """The board serving the store at ``url``, if a service set one up."""
+    return _boards.get(url)
+
+
 def forecast_analysis(session: Session, actor: Actor, at: int) -> Analysis | None:
     """Beds needed per scenario over the next days, against the isolation capacity."""
     if not actor.can(Permission.RUN_ANALYTICS):
         return None
+    served = _boards.get(str(session.get_bind().engine.url))
+    current = True
     try:
-        report = cached_forecast(session, actor, at)
+        if served is None:
+            report: ForecastReport | str = cached_forecast(session, actor, at)
+        else:
+            report, current = served.latest(session, actor, at)
     except (EngineError, InvalidValue) as exc:
-        return Analysis(title="Forecast: beds needed", note=f"No forecast: {exc}")
+        report = str(exc)
+    if isinstance(report, str):
+        return Analysis(title="Forecast: beds needed", note=f"No forecast: {report}")
     if not report.scenarios:
         return None
     figures = {}
@@ -218,8 +328,13 @@ def forecast_analysis(session: Session, actor: Actor, at: int) -> Analysis | Non
         chart=forecast_chart(report),
         note=(
             f"{report.runs} runs per scenario ({report.model} model, {report.known_cases} known "
-            f"cases), median with 50% and 90% bands; isolation capacity: {capacity}. Cached until "
-            "the store changes or the hour turns; the API and the CLI run the full forecast."
+            f"cases), median with 50% and 90% bands; isolation capacity: {capacity}. "
+            + (
+                "Kept until the store changes or the hour turns"
+                if current
+                else "Updating: this is the forecast before the latest changes; reload shortly"
+            )
+            + "; the API and the CLI run the full forecast."
         ),
     )
 
