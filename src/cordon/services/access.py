@@ -417,14 +417,11 @@ class AccessIndex:
                     people = directory.person_keys(session)
                 if any(a.place not in places for a in alerts if a.place):
                     places = directory.place_keys(session)
-                for a in alerts:
-                    records.add_alert(
-                        session,
-                        a,
-                        person_pk=people.get(a.person or ""),
-                        place_pk=places.get(a.place or ""),
-                        actor=actor,
-                    )
+                records.add_alerts(
+                    session,
+                    [(a, people.get(a.person or ""), places.get(a.place or "")) for a in alerts],
+                    actor=actor,
+                )
         except (SQLAlchemyError, CordonError):
             self.stale = True
             return 0

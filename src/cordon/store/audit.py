@@ -72,7 +72,8 @@ def record_many(session: Session, *, actor: str, rows: Iterable[Mapping[str, Any
         for r in rows
     ]
     if payload:
-        session.execute(insert(AuditRow), payload)
+        session.flush()  # rows the session holds are audited first, in order
+        session.connection().execute(insert(AuditRow), payload)
 
 
 def start_batch(

@@ -34,6 +34,7 @@ __all__ = [
     "OrderView",
     "acknowledge_alert",
     "add_alert",
+    "add_alerts",
     "add_decisions",
     "add_emergency",
     "add_firing",
@@ -233,26 +234,45 @@ def add_alert(
     session: Session, alert: Alert, *, person_pk: int | None, place_pk: int | None, actor: str
 ) -> int:
     """Store an alert and audit it; returns its id."""
-    row = AlertRow(
-        kind=alert.kind.value,
-        at=alert.at,
-        severity=alert.severity.value,
-        message=alert.message,
-        person_pk=person_pk,
-        place_pk=place_pk,
-        evidence=list(alert.evidence),
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
+    return add_alerts(session, [(alert, person_pk, place_pk)], actor=actor)[0]
+
+
+def add_alerts(
+    session: Session, alerts: Sequence[tuple[Alert, int | None, int | None]], *, actor: str
+) -> list[int]:
+    """Store alerts (each with its person and place keys) and audit them, in two statements
+    whatever their number (the door writer's batches); returns their ids in order."""
+    if not alerts:
+        return []
+    rows = [
+        {
+            "kind": a.kind.value,
+            "at": a.at,
+            "severity": a.severity.value,
+            "message": a.message,
+            "person_pk": person_pk,
+            "place_pk": place_pk,
+            "evidence": list(a.evidence),
+        }
+        for a, person_pk, place_pk in alerts
+    ]
+    session.flush()  # what the session holds goes first, in order
+    query = insert(AlertRow).returning(AlertRow.pk, sort_by_parameter_order=True)
+    pks = [int(pk) for pk in session.connection().execute(query, rows).scalars()]
+    audit.record_many(
         session,
         actor=actor,
-        action="create",
-        entity="alert",
-        entity_id=row.pk,
-        after={"kind": alert.kind.value, "person": alert.person, "message": alert.message},
+        rows=[
+            {
+                "action": "create",
+                "entity": "alert",
+                "entity_id": pk,
+                "after": {"kind": a.kind.value, "person": a.person, "message": a.message},
+            }
+            for pk, (a, _person, _place) in zip(pks, alerts, strict=True)
+        ],
     )
-    return row.pk
+    return pks
 
 
 def list_alerts(
