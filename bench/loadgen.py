@@ -430,29 +430,31 @@ class Background:
     forecasts: list[dict[str, Any]] = field(default_factory=list)
     rss: list[tuple[float, int]] = field(default_factory=list)
     worker_rss: list[tuple[float, int]] = field(default_factory=list)
+    signed_in: threading.Event = field(default_factory=threading.Event)
 
-    async def _user(self, k: int, stop: float) -> None:
+    async def _sign_in(self, client: httpx.AsyncClient) -> None:
+        login = await client.post(
+            "/api/v1/auth/login", json={"name": "lead", "password": self.facility.password}
+        )
+        if login.status_code != 200:
+            self.page_errors.append(f"login {login.status_code}")
+
+    async def _browse(self, client: httpx.AsyncClient, k: int, stop: float) -> None:
         rng = random.Random(k)
-        async with httpx.AsyncClient(base_url=self.base, timeout=30) as client:
-            login = await client.post(
-                "/api/v1/auth/login", json={"name": "lead", "password": self.facility.password}
-            )
-            if login.status_code != 200:
-                self.page_errors.append(f"login {login.status_code}")
-            while time.monotonic() < stop:
-                path = rng.choice(DASHBOARD)
-                began = time.perf_counter()
-                if path.startswith("/api/"):
-                    headers = {"Authorization": f"Bearer {self.token}"}
-                    answer = await client.get(path, headers=headers, params={"limit": 50})
-                else:
-                    answer = await client.get(path)
-                self.page_ms.append((time.perf_counter() - began) * 1000)
-                self.page_paths.append(path)
-                self.pages += 1
-                if answer.status_code != 200:
-                    self.page_errors.append(f"{path} {answer.status_code}")
-                await asyncio.sleep(rng.uniform(0.5, 1.5))
+        while time.monotonic() < stop:
+            path = rng.choice(DASHBOARD)
+            began = time.perf_counter()
+            if path.startswith("/api/"):
+                headers = {"Authorization": f"Bearer {self.token}"}
+                answer = await client.get(path, headers=headers, params={"limit": 50})
+            else:
+                answer = await client.get(path)
+            self.page_ms.append((time.perf_counter() - began) * 1000)
+            self.page_paths.append(path)
+            self.pages += 1
+            if answer.status_code != 200:
+                self.page_errors.append(f"{path} {answer.status_code}")
+            await asyncio.sleep(rng.uniform(0.5, 1.5))
 
     async def _job(self, client: httpx.AsyncClient, answer: httpx.Response) -> dict[str, Any]:
         if answer.status_code not in (201, 202):
@@ -516,15 +518,25 @@ class Background:
             await asyncio.sleep(1.0)
 
     async def run(self, pid: int) -> None:
-        """Everything until ``seconds`` have passed (a job started before then finishes)."""
-        began = time.monotonic()
-        stop = began + self.seconds
-        await asyncio.gather(
-            *(self._user(k, stop) for k in range(self.users)),
-            self._imports(stop),
-            self._forecasts(stop),
-            self._memory(pid, stop, began),
-        )
+        """The users sign in first (they are staff at work, not a login storm; ``signed_in`` is
+        set then), then everything runs until ``seconds`` have passed (a job started before
+        then finishes)."""
+        clients = [httpx.AsyncClient(base_url=self.base, timeout=30) for _ in range(self.users)]
+        try:
+            await asyncio.gather(*(self._sign_in(c) for c in clients))
+            self.signed_in.set()
+            began = time.monotonic()
+            stop = began + self.seconds
+            await asyncio.gather(
+                *(self._browse(c, k, stop) for k, c in enumerate(clients)),
+                self._imports(stop),
+                self._forecasts(stop),
+                self._memory(pid, stop, began),
+            )
+        finally:
+            self.signed_in.set()
+            for client in clients:
+                await client.aclose()
 
     def start(self, pid: int) -> threading.Thread:
         """Run on a thread of its own."""
@@ -568,6 +580,7 @@ def mixed_load(
     )
     began = time.monotonic()
     thread = background.start(service.pid)
+    background.signed_in.wait()
     doors = door_load(
         service.base,
         facility.door_token,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -20,6 +21,36 @@ from cordon.store.db import Store
 __all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api/v1"
+WALK_PATH = "/.well-known/cordon/no-such-route"
+
+
+async def _walk_routes(app: FastAPI) -> None:
+    """Send one request that no route matches, through the whole app, before serving: FastAPI
+    prepares each router's routes on the first request that walks them (evaluating every
+    signature), which would otherwise stall the first door decisions for a third of a second."""
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": WALK_PATH,
+        "raw_path": WALK_PATH.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 0),
+        "server": ("localhost", 0),
+    }
+    await app(scope, receive, send)
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
@@ -29,6 +60,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await _walk_routes(app)
         yield
         analyses.stop_serving(url, app.state.jobs)
         app.state.doors.stop()

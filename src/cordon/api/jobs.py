@@ -8,7 +8,9 @@ threads instead.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import threading
 import time
 import uuid
@@ -113,9 +115,9 @@ class Jobs:
         if self._store.sqlite_path is None and self._store.is_sqlite:
             sink = JobProgress(job) if job is not None else NO_PROGRESS
             return self._thread_pool().submit(outcome, task, self._store, sink)
-        future = self._process_pool(own=job is None).submit(
-            worker.execute, job.id if job else "", task
-        )
+        pool = self._process_pool(own=job is None)
+        future = pool.submit(worker.execute, job.id if job else "", task)
+        _lower(pool)
         future.add_done_callback(self._after)
         return future
 
@@ -210,6 +212,15 @@ def _settle(job: Job, result: Outcome) -> None:
     job.status, job.result, job.error = result.status, result.result, result.error
     job.problems = result.problems
     job.finished_at = time.time()
+
+
+def _lower(pool: ProcessPoolExecutor) -> None:
+    """Lower a pool's new worker processes at once, before they spend seconds importing (their
+    own ``worker.start`` runs only after that)."""
+    for process in list((pool._processes or {}).values()):
+        if process.pid is not None:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, process.pid, worker.NICENESS)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

@@ -93,7 +93,7 @@ class QueueProgress:
 def start(queue: Queue[tuple[str, str, int | None, int]], url: str, niceness: int) -> None:
     """Set up a worker process: lower priority, die with the service, open the store."""
     with contextlib.suppress(OSError):
-        os.nice(niceness)
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
     parent = os.getppid()
     threading.Thread(target=_follow, args=(parent,), name="cordon-parent", daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when workers stop

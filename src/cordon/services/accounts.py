@@ -6,11 +6,13 @@ account change is written to the audit log. Secrets leave this module once, when
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -56,23 +58,32 @@ TOKEN_PREFIX = "cordon_"  # noqa: S105 (a label, not a secret)
 COMMON = frozenset(
     {"password", "passw0rd", "123456789012", "qwertyuiop", "letmein", "iloveyou", "admin"}
 )
-MAX_HASHING = 2
-"""Password hashes computed at once: each Argon2id hash takes 64 MiB and tens of milliseconds of
-CPU, so a burst of sign-ins (or a flood of them) queues instead of taking the service's memory
-and cores from the doors."""
-_HASHER = PasswordHasher()
-_HASHING = threading.BoundedSemaphore(MAX_HASHING)
+HASHING_THREADS = 1
+"""Password hashes computed at once, each on one core (``parallelism=1``) with 64 MiB: a burst
+(or a flood) of sign-ins queues here and can take at most one core and 64 MiB from the doors."""
+HASHING_NICENESS = 10
+"""The hashing thread runs below the service's priority, so sign-ins use the CPU the doors leave
+(on Linux a thread's nice value is its own)."""
+_HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
 _DUMMY = _HASHER.hash("not a real password, only for timing")
 
 
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError):
+        os.nice(HASHING_NICENESS)
+
+
+_HASHING = ThreadPoolExecutor(
+    HASHING_THREADS, thread_name_prefix="cordon-hash", initializer=_lower_priority
+)
+
+
 def _hash(password: str) -> str:
-    with _HASHING:
-        return _HASHER.hash(password)
+    return _HASHING.submit(_HASHER.hash, password).result()
 
 
 def _verify(stored: str, password: str) -> bool:
-    with _HASHING:
-        return _HASHER.verify(stored, password)
+    return _HASHING.submit(_HASHER.verify, stored, password).result()
 
 
 def _digest(secret: str) -> str:

@@ -47,6 +47,12 @@ def _unavailable(context: ExceptionContext) -> None:
         )
 
 
+POOL_SIZE = 10
+POOL_OVERFLOW = 20
+"""Connections to a database server kept open, and opened beyond them at busy times: the
+service's dashboard users and its door writer each hold one for the length of a request."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -91,6 +97,8 @@ class Store:
             else:
                 engine = create_engine(
                     self.url,
+                    pool_size=POOL_SIZE,
+                    max_overflow=POOL_OVERFLOW,
                     pool_pre_ping=True,
                     connect_args={"application_name": "cordon", "connect_timeout": 5},
                 )

@@ -257,6 +257,7 @@ class ForecastBoard:
                     self._first = future
             first = self._first if self._shown is None else None
         if first is not None:
+            session.rollback()  # a read: give its connection back to the pool while waiting
             with contextlib.suppress(TimeoutError):
                 first.result(timeout=FIRST_WAIT)
         with self._lock:
