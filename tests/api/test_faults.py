@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 from bench.loadgen import T0, Facility, Service, build_facility, presence_csv
 from sqlalchemy import func, select
@@ -199,7 +200,11 @@ def test_a_kill_mid_import_leaves_all_or_nothing_and_the_import_can_be_redone(
         wait_for(
             job, client, lambda j: j["phase"].startswith("writing") or j["status"] != "running"
         )
+    workers = psutil.Process(service.pid).children(recursive=True)
+    assert workers  # the import runs in a job worker process
     service.kill()
+    _gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive  # the job workers end with the service: no orphan commits later
     after = counts(cluster.url)
     assert after["presence"] in (before["presence"], before["presence"] + rows)
     store = Store(cluster.url)

@@ -44,3 +44,4 @@ def test_a_short_mixed_load_has_no_errors_and_keeps_doors_answering(
     assert background.forecasts and all(f["status"] == "done" for f in background.forecasts)
     rss = [r for _t, r in background.rss]
     assert max(rss) < 4 * min(rss)
+    assert max(r for _t, r in background.worker_rss) > 0  # the jobs ran in worker processes
