@@ -85,6 +85,7 @@ class Jobs:
         self._processes: dict[bool, ProcessPoolExecutor] = {}
         self._threads: ThreadPoolExecutor | None = None
         self._queue: Queue[Message] | None = None
+        self._relaying: threading.Thread | None = None
         self._closed = False
 
     def create(self, kind: str, owner: str) -> Job:
@@ -144,8 +145,13 @@ class Jobs:
             pools, self._processes = list(self._processes.values()), {}
         for pool in pools:
             _stop(pool)
-        if self._queue is not None:
-            self._queue.put(("", "", None, -1))
+        queue, self._queue = self._queue, None
+        if queue is not None:  # stop the relay, then free the queue's semaphores
+            queue.put(("", "", None, -1))
+            if self._relaying is not None:
+                self._relaying.join(timeout=2)
+            queue.close()
+            queue.join_thread()
 
     def _finished(self, job: Job, future: Future[Outcome]) -> None:
         error = future.exception() if not future.cancelled() else None
@@ -165,9 +171,11 @@ class Jobs:
                 context = multiprocessing.get_context("spawn")
                 if self._queue is None:
                     self._queue = context.Queue()
-                    threading.Thread(
-                        target=self._relay, name="cordon-job-progress", daemon=True
-                    ).start()
+                    self._relaying = threading.Thread(
+                        target=self._relay, args=(self._queue,), name="cordon-job-progress"
+                    )
+                    self._relaying.daemon = True
+                    self._relaying.start()
                 self._processes[own] = ProcessPoolExecutor(
                     max_workers=OWN_WORKERS if own else self._workers,
                     mp_context=context,
@@ -194,11 +202,10 @@ class Jobs:
         for pool in pools:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def _relay(self) -> None:
+    def _relay(self, queue: Queue[Message]) -> None:
         """Copy the workers' progress messages into their jobs."""
-        assert self._queue is not None
         while True:
-            job_id, phase, total, done = self._queue.get()
+            job_id, phase, total, done = queue.get()
             if done < 0:
                 return
             job = self._jobs.get(job_id)
