@@ -69,6 +69,10 @@ class ForecastTask:
 
     def run(self, store: Store, progress: Progress) -> dict[str, Any]:
         """Run the ensembles and return the report as JSON-ready data."""
+        return self.forecast(store, progress).to_dict()
+
+    def forecast(self, store: Store, progress: Progress) -> analytics.ForecastReport:
+        """Run the ensembles."""
         with store.session() as session:
             return analytics.forecast(
                 session,
@@ -80,22 +84,13 @@ class ForecastTask:
                 now=self.now,
                 zone=self.zone,
                 progress=progress,
-            ).to_dict()
+            )
 
 
 @dataclass(frozen=True, slots=True)
-class OverviewForecastTask:
+class OverviewForecastTask(ForecastTask):
     """The dashboard's small forecast, for the service itself: the report object, not JSON."""
-
-    actor: Actor
-    days: int
-    runs: int
-    now: int
 
     def run(self, store: Store, progress: Progress) -> dict[str, Any]:
         """Run the ensembles; the result holds the ``ForecastReport`` under "report"."""
-        with store.session() as session:
-            report = analytics.forecast(
-                session, actor=self.actor, days=self.days, runs=self.runs, seed=0, now=self.now
-            )
-        return {"report": report}
+        return {"report": self.forecast(store, progress)}

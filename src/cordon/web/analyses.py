@@ -17,8 +17,10 @@ import contextlib
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -57,11 +59,38 @@ NOT_READ = ("alert", "access_decision", "user", "token", "session")
 """Audited entities the forecast does not read (an alert at a door changes no case)."""
 FIRST_WAIT = 20.0
 """Seconds the first overview waits for the first forecast before it shows the page without."""
+UTC = ZoneInfo("UTC")
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
-_cache: OrderedDict[tuple[str, int, int], ForecastReport] = OrderedDict()
-_growth: OrderedDict[tuple[str, int, int], Analysis | None] = OrderedDict()
-_lock = threading.Lock()
+Key = tuple[str, int, int]
+"""A store (its URL), its state (``_state``) and the station hour."""
+T = TypeVar("T")
+
+
+class _Recent(Generic[T]):
+    """The last few results per key, shared by the threads serving pages."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._found: OrderedDict[Key, T] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Key, compute: Callable[[], T]) -> T:
+        """The result kept for ``key``, else ``compute()`` (outside the lock) kept for it."""
+        with self._lock:
+            if key in self._found:
+                self._found.move_to_end(key)
+                return self._found[key]
+        value = compute()
+        with self._lock:
+            self._found[key] = value
+            while len(self._found) > self._size:
+                self._found.popitem(last=False)
+        return value
+
+
+_forecasts: _Recent[ForecastReport] = _Recent()
+_growth: _Recent[Analysis | None] = _Recent()
 
 
 def _days(value: float) -> str:
@@ -125,17 +154,7 @@ def growth_analysis(session: Session, actor: Actor, at: int) -> Analysis | None:
     store state and station hour."""
     if not actor.can(Permission.RUN_ANALYTICS):
         return None
-    key = (str(session.get_bind().engine.url), _state(session), at // 3600)
-    with _lock:
-        if key in _growth:
-            _growth.move_to_end(key)
-            return _growth[key]
-    shown = _estimate(session, actor, at)
-    with _lock:
-        _growth[key] = shown
-        while len(_growth) > 8:
-            _growth.popitem(last=False)
-    return shown
+    return _growth.get(_key(session, at), lambda: _estimate(session, actor, at))
 
 
 def _estimate(session: Session, actor: Actor, at: int) -> Analysis | None:
@@ -202,6 +221,14 @@ def forecast_chart(report: ForecastReport) -> dict[str, Any]:
     }
 
 
+def _url(session: Session) -> str:
+    return str(session.get_bind().engine.url)
+
+
+def _key(session: Session, at: int) -> Key:
+    return _url(session), _state(session), at // 3600
+
+
 def _state(session: Session) -> int:
     """The last audited write: changes whenever anything the forecast reads changes."""
     query = select(func.max(AuditRow.pk)).where(
@@ -212,21 +239,12 @@ def _state(session: Session) -> int:
 
 def cached_forecast(session: Session, actor: Actor, at: int) -> ForecastReport:
     """The overview's forecast at ``at``, run once per store state and station hour."""
-    bind = session.get_bind()
-    key = (str(bind.engine.url), _state(session), at // 3600)
-    with _lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
-    report = analytics.forecast(
-        session, actor=actor, days=OVERVIEW_DAYS, runs=OVERVIEW_RUNS, seed=0, now=at
+    return _forecasts.get(
+        _key(session, at),
+        lambda: analytics.forecast(
+            session, actor=actor, days=OVERVIEW_DAYS, runs=OVERVIEW_RUNS, seed=0, now=at
+        ),
     )
-    with _lock:
-        _cache[key] = report
-        while len(_cache) > 8:
-            _cache.popitem(last=False)
-    return report
 
 
 class ForecastBoard:
@@ -237,20 +255,22 @@ class ForecastBoard:
         self.runs = 0
         """Forecasts started (for tests and the curious)."""
         self._lock = threading.Lock()
-        self._shown: tuple[tuple[int, int], ForecastReport | str] | None = None
-        self._pending: tuple[int, int] | None = None
+        self._shown: tuple[Key, ForecastReport | str] | None = None
+        self._pending: Key | None = None
         self._first: Future[Outcome] | None = None
 
     def latest(self, session: Session, actor: Actor, at: int) -> tuple[ForecastReport | str, bool]:
         """The newest forecast (or why there is none) and whether it is for the store as it is
         now; starts a new one in the workers when the store or the hour has changed."""
-        key = (_state(session), at // 3600)
+        key = _key(session, at)
         with self._lock:
             if self._shown is not None and self._shown[0] == key:
                 return self._shown[1], True
             if self._pending != key:
                 self._pending, self.runs = key, self.runs + 1
-                task = OverviewForecastTask(actor, OVERVIEW_DAYS, OVERVIEW_RUNS, at)
+                task = OverviewForecastTask(
+                    actor, OVERVIEW_DAYS, OVERVIEW_RUNS, seed=0, capacity=None, now=at, zone=UTC
+                )
                 future = self.jobs.background(task)
                 future.add_done_callback(lambda done: self._done(key, done))
                 if self._shown is None:
@@ -265,7 +285,7 @@ class ForecastBoard:
                 return "the first forecast is still running; reload in a moment", False
             return self._shown[1], self._shown[0] == key
 
-    def _done(self, key: tuple[int, int], future: Future[Outcome]) -> None:
+    def _done(self, key: Key, future: Future[Outcome]) -> None:
         shown: ForecastReport | str
         if future.cancelled() or future.exception() is not None:
             shown = "the forecast stopped before it finished"
@@ -302,7 +322,7 @@ def forecast_analysis(session: Session, actor: Actor, at: int) -> Analysis | Non
     """Beds needed per scenario over the next days, against the isolation capacity."""
     if not actor.can(Permission.RUN_ANALYTICS):
         return None
-    served = _boards.get(str(session.get_bind().engine.url))
+    served = _boards.get(_url(session))
     current = True
     try:
         if served is None:
