@@ -6,9 +6,11 @@ valid or not, gets the same status, body and headers from both.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ with warnings.catch_warnings():
 
 from cordon.api import create_app
 from cordon.api.door_lane import MAX_BODY, DoorLane
+from cordon.api.doors import TOKEN_RENEW, TOKEN_TTL, Doors
 from cordon.api.settings import ServiceSettings
 from cordon.domain.roles import UserRole
 from cordon.services import accounts
@@ -163,3 +166,57 @@ def test_a_signed_in_browser_goes_the_long_way(
     assert answer.status_code == 200, answer.text
     assert answer.json()["allowed"] is False
     assert _lane_answers(fast) == before
+
+
+def test_a_token_revoked_through_the_api_is_refused_at_the_next_decision(
+    pair: tuple[TestClient, TestClient], tokens: dict[UserRole, str]
+) -> None:
+    fast, _slow = pair
+    lead = bearer(tokens[UserRole.COMMAND])
+    made = fast.post(
+        "/api/v1/tokens",
+        json={"name": "airlock 9", "user": "door", "scopes": ["decide_access"]},
+        headers=lead,
+    )
+    assert made.status_code == 201, made.text
+    door = bearer(made.json()["secret"])
+    body = {"person": "p3", "door": "al-1"}
+    assert fast.post(DECIDE, json=body, headers=door).status_code == 200
+    assert fast.post(DECIDE, json=body, headers=door).status_code == 200  # from the cache
+    assert fast.delete(f"/api/v1/tokens/{made.json()['id']}", headers=lead).status_code == 200
+    refused = fast.post(DECIDE, json=body, headers=door)
+    assert refused.status_code == 401, refused.text
+    assert fast.post(DECIDE, json=body, headers=bearer(tokens[UserRole.DOOR])).status_code == 200
+
+
+def test_tokens_in_use_are_rechecked_before_they_go_old(
+    pair: tuple[TestClient, TestClient], tokens: dict[UserRole, str], facility: Store
+) -> None:
+    fast, _slow = pair
+    service: Doors = fast.app.state.doors  # type: ignore[attr-defined]
+    secret = tokens[UserRole.DOOR]
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    assert service.cached_actor(secret) is not None  # warmed by the fixture, used now
+
+    def age(seconds: float) -> None:
+        known = service._tokens[digest]
+        service._tokens[digest] = replace(known, checked=known.checked - seconds)
+        service._used[digest] -= seconds / 2  # used after that check
+
+    age(TOKEN_RENEW + 1)
+    before = service._tokens[digest].checked
+    service._renew_tokens()
+    assert service._tokens[digest].checked > before  # renewed: no decision will find it old
+    assert service.cached_actor(secret) is not None
+    with facility.session() as session:  # revoked elsewhere (the CLI, another process)
+        for info in accounts.list_tokens(session, actor=ROOT, everyone=True):
+            if info.user == "door":
+                accounts.revoke_token(session, info.id, actor=ROOT)
+    age(TOKEN_RENEW + 1)
+    service._renew_tokens()
+    assert service.cached_actor(secret) is None
+    refused = fast.post(DECIDE, json={"person": "p3", "door": "al-1"}, headers=bearer(secret))
+    assert refused.status_code == 401
+    service._used[digest] -= TOKEN_TTL + 1  # no door used it for a long time: dropped
+    service._renew_tokens()
+    assert digest not in service._tokens

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from cordon import __version__
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await _walk_routes(app)
         sys.setswitchinterval(SWITCH_INTERVAL)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = config.request_threads
         yield
         analyses.stop_serving(url, app.state.jobs)
         app.state.doors.stop()
@@ -86,7 +88,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.jobs = Jobs(app.state.store)
     app.state.doors = Doors(app.state.store)
     errors.install(app)
-    app.add_middleware(DoorLane)  # inside the security headers, which wrap its answers too
+    # inside the security headers, which wrap its answers too
+    app.add_middleware(DoorLane, doors=app.state.doors, now=config.now)
     security.install(app, hsts=config.hsts)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

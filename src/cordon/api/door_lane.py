@@ -11,6 +11,7 @@ errors, exactly as before. The answer is the route's own schema, so both paths a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,16 +31,18 @@ App = Any
 
 
 class DoorLane:
-    """Answers valid door decisions with a cached token; hands everything else to the app."""
+    """Answers valid door decisions with a cached token; hands everything else to ``app``."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, *, doors: Doors, now: Callable[[], int]) -> None:
         self.app = app
+        self.doors = doors
+        self.now = now
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
             await self.app(scope, receive, send)
             return
-        doors: Doors = scope["app"].state.doors
+        doors = self.doors
         secret, length, json = _headers(scope)
         actor = doors.cached_actor(secret) if secret and doors.started else None
         if actor is None or not json or length > MAX_BODY:
@@ -52,7 +55,7 @@ class DoorLane:
             except ValidationError:
                 pass
             else:
-                at = asked.at if asked.at is not None else scope["app"].state.settings.now()
+                at = asked.at if asked.at is not None else self.now()
                 decision = doors.index.decide(
                     asked.person, asked.door, asked.direction, at, credential=asked.credential
                 )

@@ -1,10 +1,11 @@
 """The door side of the service: access decisions from memory, written back in the background.
 
 A door controller's request never waits on the database: its token is checked against an
-in-memory cache (re-validated against the store every ``TOKEN_TTL`` seconds, kept as it was while
-the store is away), and ``AccessIndex.decide`` reads only in-memory holds. A background thread
-writes the queued decisions and alerts every ``FLUSH_SECONDS`` and, every
-``REFRESH_SECONDS``, re-reads the holds when another process (the CLI) changed them.
+in-memory cache (an answer is good for ``TOKEN_TTL`` seconds, kept as it was while the store is
+away), and ``AccessIndex.decide`` reads only in-memory holds. A background thread writes the
+queued decisions and alerts every ``FLUSH_SECONDS``; every ``REFRESH_SECONDS`` it re-reads the
+holds when another process (the CLI) changed them and re-checks the tokens in use, so that a
+working door's token never goes old in the cache and no decision waits for that check.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from cordon.services.access import AccessIndex, watch
 from cordon.store import containment
 from cordon.store.db import Store
 
-__all__ = ["FLUSH_SECONDS", "REFRESH_SECONDS", "TOKEN_TTL", "Doors"]
+__all__ = ["FLUSH_SECONDS", "REFRESH_SECONDS", "TOKEN_RENEW", "TOKEN_TTL", "Doors"]
 
 FLUSH_SECONDS = 0.2
 REFRESH_SECONDS = 5.0
 TOKEN_TTL = 30.0
+TOKEN_RENEW = TOKEN_TTL / 2
+"""Age at which the writer thread re-checks a cached token that doors still use."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,10 @@ class Doors:
         self.store = store
         self.index = AccessIndex(url=None)
         self._tokens: dict[str, _Known] = {}
+        self._used: dict[str, float] = {}
+        self._forgotten = 0
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._refreshed = 0.0
@@ -92,14 +98,19 @@ class Doors:
     def cached_actor(self, secret: str) -> Actor | None:
         """The token's actor when the cache holds a fresh, valid answer (no store needed), else
         None (unknown to the cache, old, or refused: ``actor`` then asks the store or says why)."""
-        known = self._tokens.get(hashlib.sha256(secret.encode()).hexdigest())
-        if known is None or time.monotonic() - known.checked > TOKEN_TTL:
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        known = self._tokens.get(digest)
+        now = time.monotonic()
+        if known is None or now - known.checked > TOKEN_TTL:
             return None
+        self._used[digest] = now
         return known.actor
 
     def forget_tokens(self) -> None:
         """Drop the token cache (after a token is revoked in this process)."""
+        self._forgotten += 1
         self._tokens.clear()
+        self._used.clear()
 
     def _load(self) -> None:
         try:
@@ -123,10 +134,20 @@ class Doors:
             self._flush()
             if time.monotonic() - self._refreshed > REFRESH_SECONDS:
                 self._refresh()
+                self._renew_tokens()
+
+    def refresh(self) -> None:
+        """Re-read the holds now if another process changed them (the front, after a write it
+        passed on to the service behind it)."""
+        self._refresh()
 
     def _refresh(self) -> None:
         """Re-read what another process changed, and only that: a cheap look at the change
         marks first, so that the writer thread rarely holds the interpreter for long."""
+        with self._refreshing:
+            self._refresh_marked()
+
+    def _refresh_marked(self) -> None:
         now = time.monotonic()
         self._refreshed = now
         try:
@@ -139,3 +160,26 @@ class Doors:
                 self._marks = (orders, directory)
         except (CordonError, SQLAlchemyError):
             self.index.stale = True
+
+    def _renew_tokens(self) -> None:
+        """Re-check the cached tokens that doors used since their last check once they are
+        ``TOKEN_RENEW`` old; drop the ones no door used for a ``TOKEN_TTL``."""
+        now = time.monotonic()
+        due = []
+        for digest, known in list(self._tokens.items()):
+            used = self._used.get(digest, known.checked)
+            if now - used > TOKEN_TTL:
+                self._tokens.pop(digest, None)
+                self._used.pop(digest, None)
+            elif now - known.checked > TOKEN_RENEW and used > known.checked:
+                due.append(digest)
+        if not due:
+            return
+        forgotten = self._forgotten
+        try:
+            with self.store.session() as session:
+                checked = [(d, accounts.actor_for_digest(session, d)) for d in due]
+        except (CordonError, SQLAlchemyError):
+            return  # kept as they were while the store is away
+        if forgotten == self._forgotten:  # no revocation here since: the answers still hold
+            self._tokens.update((d, _Known(actor, time.monotonic())) for d, actor in checked)

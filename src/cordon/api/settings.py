@@ -25,6 +25,14 @@ class ServiceSettings(Settings):
         description="Uploads up to this size import before the response; larger ones in the "
         "background as a job.",
     )
+    request_threads: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Threads that run requests' blocking work (pages, most API routes). Few: "
+        "they share one interpreter with the event loop answering the doors, and ten busy "
+        "pages at once made door decisions wait hundreds of milliseconds for it.",
+    )
     alert_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the live alert stream looks for new alerts."
     )

@@ -22,7 +22,7 @@ from cordon.errors import CordonError, ImportRefused
 from cordon.services.progress import Progress
 from cordon.store.db import Store
 
-__all__ = ["NICENESS", "Outcome", "QueueProgress", "execute", "outcome", "start"]
+__all__ = ["NICENESS", "Outcome", "QueueProgress", "execute", "follow", "outcome", "start"]
 
 NICENESS = 10
 """How far below the service a worker runs: the kernel gives the doors the CPU first."""
@@ -94,11 +94,15 @@ def start(queue: Queue[tuple[str, str, int | None, int]], url: str, niceness: in
     """Set up a worker process: lower priority, die with the service, open the store."""
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, 0, niceness)
-    parent = os.getppid()
-    threading.Thread(target=_follow, args=(parent,), name="cordon-parent", daemon=True).start()
+    follow(os.getppid())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when workers stop
     _state["queue"] = queue
     _state["store"] = Store(url)
+
+
+def follow(parent: int) -> None:
+    """End this process when ``parent`` is gone (a thread watches for it)."""
+    threading.Thread(target=_follow, args=(parent,), name="cordon-parent", daemon=True).start()
 
 
 def _follow(parent: int) -> None:

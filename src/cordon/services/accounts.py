@@ -32,6 +32,7 @@ __all__ = [
     "SignIn",
     "TokenInfo",
     "UserInfo",
+    "actor_for_digest",
     "actor_for_session",
     "actor_for_token",
     "add_user",
@@ -352,7 +353,13 @@ def actor_for_token(session: Session, secret: str, *, now: int | None = None) ->
     """The actor an API token stands for (limited to its scopes), or None when it is not valid."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    found = accounts.find_token(session, _digest(secret))
+    return actor_for_digest(session, _digest(secret), now=now)
+
+
+def actor_for_digest(session: Session, digest: str, *, now: int | None = None) -> Actor | None:
+    """``actor_for_token`` from the token's digest (a cache re-checks a token it holds no
+    secret of)."""
+    found = accounts.find_token(session, digest)
     if found is None:
         return None
     row, user = found

@@ -6,14 +6,13 @@ The forecast on the overview is kept small (OVERVIEW_RUNS runs over OVERVIEW_DAY
 per store state (the last audited write that changes what it reads) and station hour, so
 reloading the overview does not run it again. In the service a ``ForecastBoard`` has the job
 workers run it: a page shows the last forecast at once, marked as updating while a new one runs,
-and only the very first view waits for it (up to FIRST_WAIT seconds); the service's interpreter,
-which answers the doors, never runs it. Elsewhere (the CLI report) it runs in place. The full
-forecast stays in the API and the CLI.
+and no page ever waits for it (the first views say it is being computed); the service's
+interpreter never runs it. Elsewhere (the CLI report) it runs in place. The full forecast stays in
+the API and the CLI.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 from collections import OrderedDict
@@ -36,6 +35,7 @@ from cordon.services.situation import Analysis, register_analysis
 from cordon.store.models import AuditRow
 
 __all__ = [
+    "FIRST_RUNNING",
     "OVERVIEW_DAYS",
     "OVERVIEW_RUNS",
     "ForecastBoard",
@@ -57,8 +57,7 @@ NOT_WRITES = ("read", "plan", "report", "login", "login_failed", "logout", "back
 """Audited actions that change nothing the forecast reads."""
 NOT_READ = ("alert", "access_decision", "user", "token", "session")
 """Audited entities the forecast does not read (an alert at a door changes no case)."""
-FIRST_WAIT = 20.0
-"""Seconds the first overview waits for the first forecast before it shows the page without."""
+FIRST_RUNNING = "Computing the first forecast in the background; reload the page in a few seconds."
 UTC = ZoneInfo("UTC")
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
@@ -257,11 +256,11 @@ class ForecastBoard:
         self._lock = threading.Lock()
         self._shown: tuple[Key, ForecastReport | str] | None = None
         self._pending: Key | None = None
-        self._first: Future[Outcome] | None = None
 
     def latest(self, session: Session, actor: Actor, at: int) -> tuple[ForecastReport | str, bool]:
-        """The newest forecast (or why there is none) and whether it is for the store as it is
-        now; starts a new one in the workers when the store or the hour has changed."""
+        """The newest forecast (or why there is none yet) and whether it is for the store as it
+        is now; starts a new one in the workers when the store or the hour has changed. Never
+        waits: a page thread waiting here would hold one of the service's few request threads."""
         key = _key(session, at)
         with self._lock:
             if self._shown is not None and self._shown[0] == key:
@@ -273,16 +272,8 @@ class ForecastBoard:
                 )
                 future = self.jobs.background(task)
                 future.add_done_callback(lambda done: self._done(key, done))
-                if self._shown is None:
-                    self._first = future
-            first = self._first if self._shown is None else None
-        if first is not None:
-            session.rollback()  # a read: give its connection back to the pool while waiting
-            with contextlib.suppress(TimeoutError):
-                first.result(timeout=FIRST_WAIT)
-        with self._lock:
             if self._shown is None:
-                return "the first forecast is still running; reload in a moment", False
+                return FIRST_RUNNING, False
             return self._shown[1], self._shown[0] == key
 
     def _done(self, key: Key, future: Future[Outcome]) -> None:
@@ -332,7 +323,8 @@ def forecast_analysis(session: Session, actor: Actor, at: int) -> Analysis | Non
     except (EngineError, InvalidValue) as exc:
         report = str(exc)
     if isinstance(report, str):
-        return Analysis(title="Forecast: beds needed", note=f"No forecast: {report}")
+        note = report if report == FIRST_RUNNING else f"No forecast: {report}"
+        return Analysis(title="Forecast: beds needed", note=note)
     if not report.scenarios:
         return None
     figures = {}
