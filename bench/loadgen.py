@@ -200,7 +200,7 @@ class Service:
                     sys.executable,
                     "-m",
                     "uvicorn",
-                    "cordon.api:app_from_environment",
+                    "cordon.api:front_from_environment",
                     "--factory",
                     "--host",
                     "127.0.0.1",
@@ -509,11 +509,14 @@ class Background:
         process = psutil.Process(pid)
         while time.monotonic() < stop:
             now = time.monotonic() - began
-            self.rss.append((now, int(process.memory_info().rss)))
-            workers = 0
+            service, workers = int(process.memory_info().rss), 0
             for child in process.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
-                    workers += int(child.memory_info().rss)
+                    if "cordon.api.backend" in child.cmdline():
+                        service += int(child.memory_info().rss)  # the service behind the front
+                    else:
+                        workers += int(child.memory_info().rss)
+            self.rss.append((now, service))
             self.worker_rss.append((now, workers))
             await asyncio.sleep(1.0)
 

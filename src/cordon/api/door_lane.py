@@ -3,10 +3,12 @@
 A door decision is a hash lookup, but FastAPI's routing, dependency solving and response
 validation cost about twenty times as much, on the interpreter that all requests share. This
 ASGI middleware answers ``POST /api/v1/access/decide`` itself when everything is in order: the
-door service is running, a bearer token is fresh in its cache and may decide, and the JSON body
-is a valid ``DecideCreate``. Anything else (no token, an unknown or old one, a cookie session,
-a refused body, a missing permission) goes on to the route unchanged, which answers it, with its
-errors, exactly as before. The answer is the route's own schema, so both paths are identical.
+door service is running, a bearer token is known (fresh in its cache, or checked against the
+store on a miss) and may decide, and the JSON body is a valid ``DecideCreate``. Anything else
+(no token, a refused one, a cookie session, a refused body, a missing permission) goes on to the
+route unchanged, which answers it, with its errors, exactly as before. The answer is the route's
+own schema, so both paths are identical. ``cordon serve`` runs this lane in a process of its own
+(``api.front``); the app keeps it too, for a service run without the front.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 from pydantic import ValidationError
 
 from cordon.api.doors import Doors
 from cordon.api.routes.access import DecideCreate, decision_read
 from cordon.api.security import Message, Receive, Scope, Send
-from cordon.domain.roles import Permission
+from cordon.domain.roles import Actor, Permission
+from cordon.errors import CordonError
 
 __all__ = ["MAX_BODY", "DoorLane"]
 
@@ -44,7 +48,7 @@ class DoorLane:
             return
         doors = self.doors
         secret, length, json = _headers(scope)
-        actor = doors.cached_actor(secret) if secret and doors.started else None
+        actor = await _actor(doors, secret) if secret and doors.started else None
         if actor is None or not json or length > MAX_BODY:
             await self.app(scope, receive, send)
             return
@@ -63,6 +67,18 @@ class DoorLane:
                 await _answer(send, decision_read(decision).model_dump_json().encode())
                 return
         await self.app(scope, _replay(more, receive), send)
+
+
+async def _actor(doors: Doors, secret: str) -> Actor | None:
+    """The token's actor from the cache, or from the store on a miss (in a thread); None when
+    the token is refused or the store cannot tell (the route then answers, with the reason)."""
+    actor = doors.cached_actor(secret)
+    if actor is not None:
+        return actor
+    try:
+        return await anyio.to_thread.run_sync(doors.actor, secret)
+    except CordonError:
+        return None
 
 
 def _headers(scope: Scope) -> tuple[str | None, int, bool]:

@@ -181,10 +181,12 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the API and the dashboard (uvicorn) on the configured store."""
+    """Serve the API and the dashboard (uvicorn) on the configured store: door decisions in this
+    process, everything else in a child process behind it, so that no page delays a door
+    (``--workers N``: N copies of the whole service instead, without that promise)."""
     import uvicorn
 
-    from cordon.api import create_app
+    from cordon.api import create_front
 
     rt = runtime(ctx)
     rt.store.check_ready()
@@ -204,7 +206,8 @@ def serve(
             proxy_headers=True,
         )
         return
-    uvicorn.run(create_app(rt.settings), host=host, port=port, log_level="warning")
+    front = create_front(rt.settings)  # doors here, the rest in a child process behind
+    uvicorn.run(front, host=host, port=port, log_level="warning", proxy_headers=True)
 
 
 def report(

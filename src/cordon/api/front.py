@@ -1,0 +1,261 @@
+"""The doors' front: door decisions in a process of their own, every other request passed on.
+
+One interpreter cannot promise a door an answer within 20 ms while its threads also render
+dashboards: they take turns at the interpreter lock and at the processor (measured with
+``python -m bench load``). So ``cordon serve`` runs this small ASGI app on the service's port and
+the whole service (``create_app``) in a child process on a private Unix socket
+(``cordon.api.backend``, at a lower priority). The front answers well-formed decisions itself
+(``DoorLane`` over its own ``Doors``: hold index, writer, token cache) and streams every other
+request to the child and the answer back, unchanged. After a write the child accepted, the front
+re-reads the holds before the answer goes out: an order placed through the API or the dashboard
+is in force at the doors by the time its caller hears of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import httpx
+
+from cordon.api.door_lane import DoorLane
+from cordon.api.doors import Doors
+from cordon.api.security import Message, Receive, Scope, SecurityHeaders, Send
+from cordon.api.settings import ServiceSettings, service_settings
+from cordon.config import Settings
+from cordon.store.db import Store
+
+__all__ = ["BACKEND_NICENESS", "Backend", "Front", "create_front", "environment"]
+
+BACKEND_NICENESS = 5
+"""Pages and API routes yield the processor to the front's door decisions (at 0) and take it
+from the jobs (at ``worker.NICENESS``)."""
+START_SECONDS = 120.0
+"""How long the front waits for the service behind it to answer at start."""
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"forwarded",
+    }
+)
+"""Headers of one connection, not of the request or answer (RFC 9110 7.6.1), and forwarding
+headers a client might forge (the front sets its own)."""
+ANSWER_HOP = HOP | {b"date", b"server"}
+"""The front's server sets these on the answers it sends."""
+ACCOUNTS = ("/api/v1/tokens", "/api/v1/users")
+"""Writes here may revoke a token: the front forgets the tokens it has cached."""
+UNAVAILABLE = json.dumps({"detail": "the service is not answering; try again shortly"}).encode()
+
+
+class Backend:
+    """The service process behind the front, on a Unix socket in a private folder."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self._folder = tempfile.TemporaryDirectory(prefix="cordon-")
+        self.socket = str(Path(self._folder.name) / "service.sock")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the child (it ends with this process, even after kill -9)."""
+        os.chmod(self._folder.name, 0o700)
+        self.process = subprocess.Popen(  # noqa: S603 - this interpreter, our module
+            [sys.executable, "-m", "cordon.api.backend", self.socket],
+            env={**os.environ, **environment(self.settings)},
+        )
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, BACKEND_NICENESS)
+
+    async def wait(self, client: httpx.AsyncClient) -> None:
+        """Until the child answers over its socket (any answer: the store may still be away)."""
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"the service exited at start ({self.process.returncode})")
+            with contextlib.suppress(httpx.TransportError):
+                await client.get("/api/v1/health", timeout=5)
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("the service did not answer at start")
+            await anyio.sleep(0.1)
+
+    def stop(self, timeout: float = 15) -> None:
+        """Let the child finish what it is doing, then end it; remove the socket."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._folder.cleanup()
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    """The settings as the ``CORDON_`` variables that give them to another process."""
+    out = {}
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            out[f"CORDON_{name.upper()}"] = text
+    return out
+
+
+class Front:
+    """The ASGI app of the front: door lane, then the proxy to the service behind."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = service_settings(settings)
+        self.store = Store(self.settings.database_url)
+        self.doors = Doors(self.store)
+        self.backend = Backend(self.settings)
+        self.client: httpx.AsyncClient | None = None
+        lane = DoorLane(self._proxy, doors=self.doors, now=self.settings.now)
+        self.app = SecurityHeaders(lane, hsts=self.settings.hsts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self.app(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self._start()
+                except Exception as exc:  # told to the server, which stops
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self._stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _start(self) -> None:
+        transport = httpx.AsyncHTTPTransport(uds=self.backend.socket)
+        self.client = httpx.AsyncClient(
+            transport=transport,
+            base_url="http://cordon",
+            timeout=httpx.Timeout(None, connect=10),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        )
+        self.backend.start()
+        await self.backend.wait(self.client)
+        await anyio.to_thread.run_sync(self.doors.start)
+
+    async def _stop(self) -> None:
+        await anyio.to_thread.run_sync(self.doors.stop)
+        if self.client is not None:
+            await self.client.aclose()
+        await anyio.to_thread.run_sync(self.backend.stop)
+
+    async def _proxy(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Stream the request to the service behind and its answer back."""
+        assert self.client is not None, "the front serves only after its start"
+        method: str = scope["method"]
+        request = self.client.build_request(
+            method,
+            _target(scope),
+            headers=_forwarded(scope),
+            content=_body(receive) if method not in SAFE else None,
+        )
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.TransportError:
+            await _unavailable(send)
+            return
+        try:
+            if method not in SAFE and response.status_code < 400:
+                await anyio.to_thread.run_sync(self._after_write, scope["path"])
+            headers = [(k, v) for k, v in response.headers.raw if k.lower() not in ANSWER_HOP]
+            await send({"type": "http.response.start", "status": response.status_code,
+                        "headers": headers})  # fmt: skip
+            async with anyio.create_task_group() as watch:
+                watch.start_soon(_cancel_on_disconnect, receive, watch.cancel_scope)
+                async for chunk in response.aiter_raw():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                watch.cancel_scope.cancel()
+        finally:
+            await response.aclose()
+
+    def _after_write(self, path: str) -> None:
+        self.doors.refresh()
+        if path.startswith(ACCOUNTS):
+            self.doors.forget_tokens()
+
+
+def _target(scope: Scope) -> str:
+    """The request's path and query as the client sent them (percent-escapes kept)."""
+    path: bytes = scope.get("raw_path") or scope["path"].encode()
+    query: bytes = scope.get("query_string", b"")
+    return (path + (b"?" + query if query else b"")).decode("latin-1")
+
+
+def _forwarded(scope: Scope) -> list[tuple[bytes, bytes]]:
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() not in HOP]
+    client = scope.get("client")
+    if client:
+        headers.append((b"x-forwarded-for", str(client[0]).encode()))
+    headers.append((b"x-forwarded-proto", str(scope.get("scheme", "http")).encode()))
+    return headers
+
+
+async def _body(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message: Message = await receive()
+        if message["type"] != "http.request":
+            return
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+async def _cancel_on_disconnect(receive: Receive, scope: Any) -> None:
+    """Stop streaming (an alert stream, say) when the client goes away."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    scope.cancel()
+
+
+async def _unavailable(send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(UNAVAILABLE)).encode()),
+                (b"retry-after", b"5"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": UNAVAILABLE})
+
+
+def create_front(settings: Settings) -> Front:
+    """The front for the service on ``settings``'s store (the service starts with it)."""
+    return Front(settings)

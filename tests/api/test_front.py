@@ -1,0 +1,183 @@
+"""The doors' front: decisions answered in its own process, everything else passed on unchanged.
+
+The reference for what passes through is the service itself (``create_app`` in this process):
+the same requests give the same status and body through the front. The front's own promises are
+checked directly: decisions never reach the service behind, an order or a revocation accepted
+through the front is in force at the very next decision, doors go on answering when the service
+behind is gone, and that service ends with the front even when the front is killed outright.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from cordon.api import create_app, create_front
+from cordon.api.front import Front
+from cordon.api.settings import ServiceSettings
+from cordon.domain.roles import UserRole
+from cordon.store.db import Store
+from tests.api.conftest import bearer
+
+DECIDE = "/api/v1/access/decide"
+CLOCK = "2026-11-22T12:00:00Z"
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+
+def _settings(store: Store) -> ServiceSettings:
+    return ServiceSettings(database_url=store.url, clock=CLOCK)
+
+
+@pytest.fixture
+def front(facility: Store, tokens: dict[UserRole, str]) -> Iterator[tuple[TestClient, Front]]:
+    """The front on the test station (the service behind it started and stopped with it)."""
+    served = create_front(_settings(facility))
+    with TestClient(served, base_url="https://testserver") as client:
+        yield client, served
+    assert served.backend.process is not None and served.backend.process.poll() is not None
+
+
+@pytest.fixture
+def direct(facility: Store) -> Iterator[TestClient]:
+    """The service itself, in this process: the reference for what the front passes on."""
+    with TestClient(
+        create_app(_settings(facility), store=facility), base_url="https://testserver"
+    ) as client:
+        yield client
+
+
+def test_decisions_are_answered_by_the_front_itself(
+    front: tuple[TestClient, Front], tokens: dict[UserRole, str]
+) -> None:
+    client, served = front
+    door = bearer(tokens[UserRole.DOOR])
+    denied = client.post(DECIDE, json={"person": "p1", "door": "al-1"}, headers=door)
+    assert denied.status_code == 200, denied.text
+    assert denied.json()["allowed"] is False and "isolat" in denied.json()["reason"]
+    free = client.post(DECIDE, json={"person": "p3", "door": "al-1"}, headers=door)
+    assert free.json()["allowed"] is True
+    assert served.doors.lane_answers == 2
+    assert denied.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "role"),
+    [
+        ("GET", "/api/v1/health", None, None),
+        ("GET", "/api/v1/cases", None, UserRole.OBSERVER),
+        ("GET", "/api/v1/cases?limit=1&person=p1", None, UserRole.OBSERVER),
+        ("GET", "/api/v1/orders", None, None),
+        ("POST", DECIDE, {"person": "p1", "door": "al-1"}, UserRole.OBSERVER),
+        ("POST", DECIDE, {"person": "p1"}, UserRole.DOOR),
+        ("POST", "/api/v1/orders", {"kind": "nonsense"}, UserRole.SECURITY),
+        ("GET", "/api/v1/no-such-thing", None, UserRole.OBSERVER),
+    ],
+)
+def test_what_the_front_passes_on_is_answered_as_the_service_answers_it(
+    front: tuple[TestClient, Front],
+    direct: TestClient,
+    tokens: dict[UserRole, str],
+    method: str,
+    path: str,
+    body: dict[str, str] | None,
+    role: UserRole | None,
+) -> None:
+    client, served = front
+    headers = bearer(tokens[role]) if role is not None else {}
+    through = client.request(method, path, json=body, headers=headers)
+    itself = direct.request(method, path, json=body, headers=headers)
+    assert (through.status_code, through.json()) == (itself.status_code, itself.json())
+    assert through.headers["content-type"] == itself.headers["content-type"]
+    assert through.headers["x-frame-options"] == itself.headers["x-frame-options"]
+    assert served.doors.lane_answers == 0
+
+
+def test_an_order_accepted_through_the_front_is_in_force_at_the_next_decision(
+    front: tuple[TestClient, Front], tokens: dict[UserRole, str]
+) -> None:
+    client, served = front
+    door, guard = bearer(tokens[UserRole.DOOR]), bearer(tokens[UserRole.SECURITY])
+    leave = {"person": "p3", "door": "al-1", "direction": "out"}
+    assert client.post(DECIDE, json=leave, headers=door).json()["allowed"] is True
+    issued = client.post(
+        "/api/v1/orders",
+        json={"kind": "egress_hold", "person": "p3", "reason": "contact of p1"},
+        headers=guard,
+    )
+    assert issued.status_code == 201, issued.text
+    held = client.post(DECIDE, json=leave, headers=door).json()
+    assert held["allowed"] is False, held
+    lifted = client.post(
+        f"/api/v1/orders/{issued.json()['id']}/lift", json={"reason": "cleared"}, headers=guard
+    )
+    assert lifted.status_code == 200, lifted.text
+    assert client.post(DECIDE, json=leave, headers=door).json()["allowed"] is True
+    assert served.doors.lane_answers == 3
+
+
+def test_a_token_revoked_through_the_front_is_refused_at_the_next_decision(
+    front: tuple[TestClient, Front], tokens: dict[UserRole, str]
+) -> None:
+    client, served = front
+    lead = bearer(tokens[UserRole.COMMAND])
+    made = client.post(
+        "/api/v1/tokens",
+        json={"name": "airlock 9", "user": "door", "scopes": ["decide_access"]},
+        headers=lead,
+    )
+    assert made.status_code == 201, made.text
+    door = bearer(made.json()["secret"])
+    body = {"person": "p3", "door": "al-1"}
+    assert client.post(DECIDE, json=body, headers=door).status_code == 200
+    assert served.doors.lane_answers == 1
+    assert client.delete(f"/api/v1/tokens/{made.json()['id']}", headers=lead).status_code == 200
+    refused = client.post(DECIDE, json=body, headers=door)
+    assert refused.status_code == 401, refused.text
+    assert served.doors.lane_answers == 1
+
+
+def test_doors_go_on_answering_when_the_service_behind_is_gone(
+    front: tuple[TestClient, Front], tokens: dict[UserRole, str]
+) -> None:
+    client, served = front
+    door = bearer(tokens[UserRole.DOOR])
+    assert client.post(DECIDE, json={"person": "p3", "door": "hall"}, headers=door).is_success
+    assert served.backend.process is not None
+    served.backend.process.kill()
+    served.backend.process.wait()
+    away = client.get("/api/v1/cases", headers=bearer(tokens[UserRole.OBSERVER]))
+    assert away.status_code == 503, away.text
+    assert "not answering" in away.json()["detail"] and away.headers["retry-after"] == "5"
+    held = client.post(DECIDE, json={"person": "p1", "door": "al-1"}, headers=door)
+    assert held.status_code == 200 and held.json()["allowed"] is False
+
+
+def test_the_service_behind_ends_with_the_front_even_when_it_is_killed(
+    facility: Store, tokens: dict[UserRole, str], tmp_path: Path
+) -> None:
+    from bench.loadgen import Service
+
+    service = Service(facility.url, tmp_path / "service.log", CORDON_CLOCK=CLOCK)
+    service.start()
+    try:
+        asked = httpx.get(f"{service.base}/api/v1/cases", headers=bearer(tokens[UserRole.COMMAND]))
+        assert asked.status_code == 200, asked.text
+        behind = psutil.Process(service.pid).children()
+        assert [p for p in behind if "cordon.api.backend" in p.cmdline()], behind
+    finally:
+        service.kill()
+    gone = time.monotonic() + 10
+    while any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in behind):
+        assert time.monotonic() < gone, "the service behind outlived the front"
+        time.sleep(0.1)
