@@ -154,6 +154,26 @@ def test_discretised_si_matches_the_flu_distribution(shared: Path) -> None:
     assert np.allclose(w, si, atol=6e-4)  # the file rounds to 3 decimals
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(1.0, 100.0, exclude_min=True),
+    st.floats(rt.MIN_SI_SD, 100.0),
+)
+def test_a_discretised_si_is_a_distribution_with_the_given_mean(mean: float, sd: float) -> None:
+    w = discretise_si(mean, sd)
+    assert np.isfinite(w).all() and (w >= 0).all() and w[0] == 0
+    assert math.isclose(w.sum(), 1.0, rel_tol=1e-9)
+    if sd <= mean - 1:  # a gamma shape of 1 or more: the tail cut at mean + 10 sd is negligible
+        # the construction keeps the continuous mean (Cori et al. 2013, web appendix 11)
+        assert math.isclose(float(np.arange(len(w)) @ w), mean, rel_tol=1e-3)
+
+
+@pytest.mark.parametrize("sd", [0.0, -1.0, rt.MIN_SI_SD / 2, 5.8e-236, math.nan])
+def test_a_serial_interval_narrower_than_a_quarter_hour_is_refused(sd: float) -> None:
+    with pytest.raises(EngineError, match="sd must be at least"):
+        discretise_si(51.4, sd)
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(10, 40))
 def test_batch_equals_series_one_by_one(seed: int, window: int, n_days: int) -> None:

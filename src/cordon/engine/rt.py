@@ -23,10 +23,21 @@ from scipy.stats import gamma
 
 from cordon.errors import EngineError
 
-__all__ = ["CV_POSTERIOR", "Refusal", "RtEstimate", "discretise_si", "estimate_rt", "min_cases"]
+__all__ = [
+    "CV_POSTERIOR",
+    "MIN_SI_SD",
+    "Refusal",
+    "RtEstimate",
+    "discretise_si",
+    "estimate_rt",
+    "min_cases",
+]
 
 CV_POSTERIOR = 0.3
 """The largest posterior coefficient of variation reported (EpiEstim's ``cv_posterior``)."""
+MIN_SI_SD = 0.01
+"""The narrowest serial interval taken, in days (a quarter of an hour): narrower ones are no
+epidemiological figure, and the gamma shape ((mean - 1) / sd)^2 overflows long before zero."""
 
 
 def min_cases(prior_mean: float = 5.0, prior_sd: float = 5.0, cv: float = CV_POSTERIOR) -> int:
@@ -103,8 +114,8 @@ def discretise_si(mean: float, sd: float, *, max_days: int | None = None) -> np.
     """
     if not mean > 1:
         raise EngineError(f"the serial interval mean must be above 1 day, got {mean}")
-    if not sd > 0:
-        raise EngineError(f"the serial interval sd must be positive, got {sd}")
+    if not sd >= MIN_SI_SD:
+        raise EngineError(f"the serial interval sd must be at least {MIN_SI_SD} days, got {sd}")
     if max_days is None:
         max_days = int(np.ceil(mean + 10 * sd)) + 1
     a = ((mean - 1) / sd) ** 2

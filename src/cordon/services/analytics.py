@@ -20,7 +20,7 @@ from cordon.domain.roles import Actor, Permission, require
 from cordon.engine import forecast as fc
 from cordon.engine.growth import Growth, fit_growth
 from cordon.engine.incidence import DAY_S, daily_incidence
-from cordon.engine.rt import Refusal, discretise_si, estimate_rt
+from cordon.engine.rt import MIN_SI_SD, Refusal, discretise_si, estimate_rt
 from cordon.engine.simulate.interventions import Intervention
 from cordon.errors import EngineError, InvalidValue
 from cordon.services.outbreak_model import build_setup
@@ -29,6 +29,7 @@ from cordon.services.scenarios import standard_scenarios
 from cordon.store import epidemic, profiles
 
 __all__ = [
+    "MIN_SI_SD",
     "EstimateReport",
     "ForecastReport",
     "IncidenceReport",

@@ -45,7 +45,7 @@ def estimate(
     cfg: SettingsDep,
     window: Annotated[int, Query(ge=1, le=60)] = 7,
     si_mean: Annotated[float | None, Query(gt=0, le=100)] = None,
-    si_sd: Annotated[float | None, Query(gt=0, le=100)] = None,
+    si_sd: Annotated[float | None, Query(ge=analytics.MIN_SI_SD, le=100)] = None,
     by: By = "confirmation",
     now: EpochQuery = None,
 ) -> dict[str, Any]:
