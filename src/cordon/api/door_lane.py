@@ -25,7 +25,7 @@ from cordon.api.security import Message, Receive, Scope, Send
 from cordon.domain.roles import Actor, Permission
 from cordon.errors import CordonError
 
-__all__ = ["MAX_BODY", "DoorLane"]
+__all__ = ["MAX_BODY", "DoorLane", "answer"]
 
 PATH = "/api/v1/access/decide"
 MAX_BODY = 4096
@@ -64,7 +64,7 @@ class DoorLane:
                     asked.person, asked.door, asked.direction, at, credential=asked.credential
                 )
                 doors.lane_answers += 1
-                await _answer(send, decision_read(decision).model_dump_json().encode())
+                await answer(send, decision_read(decision).model_dump_json().encode())
                 return
         await self.app(scope, _replay(more, receive), send)
 
@@ -122,14 +122,18 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replayed
 
 
-async def _answer(send: Send, payload: bytes) -> None:
+async def answer(
+    send: Send, payload: bytes, *, status: int = 200, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
+    """Send a whole JSON answer straight to the ASGI server."""
     await send(
         {
             "type": "http.response.start",
-            "status": 200,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),
+                *headers,
             ],
         }
     )

@@ -30,7 +30,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
-from cordon.api.door_lane import DoorLane
+from cordon.api.door_lane import DoorLane, answer
 from cordon.api.doors import Doors
 from cordon.api.security import Message, Receive, Scope, SecurityHeaders, Send
 from cordon.api.settings import ServiceSettings, service_settings
@@ -190,7 +190,7 @@ class Front:
         try:
             response = await self.client.send(request, stream=True)
         except httpx.TransportError:
-            await _unavailable(send)
+            await answer(send, UNAVAILABLE, status=503, headers=((b"retry-after", b"5"),))
             return
         try:
             if method not in SAFE and response.status_code < 400:
@@ -244,21 +244,6 @@ async def _cancel_on_disconnect(receive: Receive, scope: Any) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
     scope.cancel()
-
-
-async def _unavailable(send: Send) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(UNAVAILABLE)).encode()),
-                (b"retry-after", b"5"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": UNAVAILABLE})
 
 
 def create_front(settings: Settings) -> Front:
