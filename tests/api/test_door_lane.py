@@ -220,3 +220,46 @@ def test_tokens_in_use_are_rechecked_before_they_go_old(
     service._used[digest] -= TOKEN_TTL + 1  # no door used it for a long time: dropped
     service._renew_tokens()
     assert digest not in service._tokens
+
+
+def test_a_case_isolated_through_the_api_is_held_at_the_next_decision(
+    pair: tuple[TestClient, TestClient], tokens: dict[UserRole, str]
+) -> None:
+    fast, _slow = pair
+    door = bearer(tokens[UserRole.DOOR])
+    leave = {"person": "p3", "door": "al-1", "direction": "out"}
+    assert fast.post(DECIDE, json=leave, headers=door).json()["allowed"] is True
+    isolated = fast.post(
+        "/api/v1/cases/p3/transition",
+        json={
+            "reason": "fever on the ward round",
+            "clinical": "suspected",
+            "containment": "isolated",
+            "assigned_place": "ward-1",
+        },
+        headers=bearer(tokens[UserRole.MEDICAL]),
+    )
+    assert isolated.status_code == 200, isolated.text
+    held = fast.post(DECIDE, json=leave, headers=door).json()
+    assert held["allowed"] is False and held["order"] is None, held
+    assert "no order" in held["reason"], held
+
+
+def test_a_token_revoked_during_its_lookup_is_not_cached(
+    facility: Store, tokens: dict[UserRole, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doors = Doors(facility)
+    looked_up = accounts.actor_for_token
+
+    def revoked_meanwhile(session: Any, secret: str) -> Any:
+        found = looked_up(session, secret)
+        doors.forget_tokens()  # a revocation answered while this lookup was under way
+        return found
+
+    monkeypatch.setattr(accounts, "actor_for_token", revoked_meanwhile)
+    secret = tokens[UserRole.DOOR]
+    assert doors.actor(secret).name == "door"  # this decision raced the revocation
+    assert doors.cached_actor(secret) is None  # but its answer is not kept for the next
+    monkeypatch.setattr(accounts, "actor_for_token", looked_up)
+    doors.actor(secret)
+    assert doors.cached_actor(secret) is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -147,6 +148,62 @@ def test_a_token_revoked_through_the_front_is_refused_at_the_next_decision(
     assert served.doors.lane_answers == 1
 
 
+def test_a_case_isolated_through_the_front_is_held_at_the_next_decision(
+    front: tuple[TestClient, Front], tokens: dict[UserRole, str]
+) -> None:
+    client, served = front
+    door = bearer(tokens[UserRole.DOOR])
+    leave = {"person": "p3", "door": "al-1", "direction": "out"}
+    assert client.post(DECIDE, json=leave, headers=door).json()["allowed"] is True
+    isolated = client.post(
+        "/api/v1/cases/p3/transition",
+        json={
+            "reason": "fever on the ward round",
+            "clinical": "suspected",
+            "containment": "isolated",
+            "assigned_place": "ward-1",
+        },
+        headers=bearer(tokens[UserRole.MEDICAL]),
+    )
+    assert isolated.status_code == 200, isolated.text
+    held = client.post(DECIDE, json=leave, headers=door).json()
+    assert held["allowed"] is False and "no order" in held["reason"], held
+    assert served.doors.lane_answers == 2
+
+
+def test_paths_and_bodies_pass_on_exactly_as_sent(
+    front: tuple[TestClient, Front], direct: TestClient, tokens: dict[UserRole, str]
+) -> None:
+    client, _served = front
+    lead = bearer(tokens[UserRole.COMMAND])
+    for path in ("/api/v1/people/p%2F1", "/api/v1/people/p%201?x=%26y", "/api/v1/orders?limit=1"):
+        through, itself = client.get(path, headers=lead), direct.get(path, headers=lead)
+        assert (through.status_code, through.json()) == (itself.status_code, itself.json()), path
+    gone = client.delete("/api/v1/tokens/999999", headers=lead)  # a write with no body
+    assert gone.status_code == direct.delete("/api/v1/tokens/999999", headers=lead).status_code
+
+
+def test_a_request_that_finds_no_free_connection_gets_a_503(
+    facility: Store, tokens: dict[UserRole, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cordon.api.front as front_module
+
+    monkeypatch.setattr(front_module, "LIMITS", httpx.Limits(max_connections=1))
+    monkeypatch.setattr(front_module, "TIMEOUT", httpx.Timeout(None, connect=10, pool=0.5))
+    served = create_front(_settings(facility))
+    lead = bearer(tokens[UserRole.COMMAND])
+    with TestClient(served, base_url="https://testserver") as client:
+        assert served.client is not None and client.portal is not None
+        stream = "/api/v1/alerts/stream?seconds=60"
+        opened = served.client.build_request("GET", stream, headers=lead)
+        busy = client.portal.call(partial(served.client.send, opened, stream=True))
+        assert busy.status_code == 200  # an open alert stream holds the only connection
+        waited = client.get("/api/v1/cases", headers=lead)
+        assert waited.status_code == 503 and waited.headers["retry-after"] == "5"
+        client.portal.call(busy.aclose)
+        assert client.get("/api/v1/cases", headers=lead).status_code == 200
+
+
 def test_doors_go_on_answering_when_the_service_behind_is_gone(
     front: tuple[TestClient, Front], tokens: dict[UserRole, str]
 ) -> None:
@@ -161,6 +218,11 @@ def test_doors_go_on_answering_when_the_service_behind_is_gone(
     assert "not answering" in away.json()["detail"] and away.headers["retry-after"] == "5"
     held = client.post(DECIDE, json={"person": "p1", "door": "al-1"}, headers=door)
     assert held.status_code == 200 and held.json()["allowed"] is False
+    back = time.monotonic() + 60  # the front starts the service behind again
+    while client.get("/api/v1/health").status_code != 200:
+        assert time.monotonic() < back, "the service behind was not started again"
+        time.sleep(0.2)
+    assert client.get("/api/v1/cases", headers=bearer(tokens[UserRole.COMMAND])).is_success
 
 
 def test_the_service_behind_ends_with_the_front_even_when_it_is_killed(

@@ -48,6 +48,9 @@ class Doors:
         self._tokens: dict[str, _Known] = {}
         self._used: dict[str, float] = {}
         self._forgotten = 0
+        self._tokens_lock = threading.Lock()
+        """Orders cache writes against ``forget_tokens``: an answer read before a revocation
+        must not be put back after it."""
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
         self._stop = threading.Event()
@@ -84,13 +87,15 @@ class Doors:
         known = self._tokens.get(digest)
         now = time.monotonic()
         if known is None or now - known.checked > TOKEN_TTL:
+            forgotten = self._forgotten
             try:
                 with self.store.session() as session:
                     known = _Known(accounts.actor_for_token(session, secret), now)
-                self._tokens[digest] = known
             except CordonError:
                 if known is None:
                     raise
+            else:
+                self._remember({digest: known}, forgotten)
         if known.actor is None:
             raise NotAuthenticated("the API token is unknown, revoked or expired")
         return known.actor
@@ -108,9 +113,17 @@ class Doors:
 
     def forget_tokens(self) -> None:
         """Drop the token cache (after a token is revoked in this process)."""
-        self._forgotten += 1
-        self._tokens.clear()
-        self._used.clear()
+        with self._tokens_lock:
+            self._forgotten += 1
+            self._tokens.clear()
+            self._used.clear()
+
+    def _remember(self, answers: dict[str, _Known], forgotten: int) -> None:
+        """Cache answers read from the store, unless the cache was dropped since the read began
+        (``forgotten`` is the count then): a token revoked meanwhile would come back."""
+        with self._tokens_lock:
+            if forgotten == self._forgotten:
+                self._tokens.update(answers)
 
     def _load(self) -> None:
         try:
@@ -181,5 +194,5 @@ class Doors:
                 checked = [(d, accounts.actor_for_digest(session, d)) for d in due]
         except (CordonError, SQLAlchemyError):
             return  # kept as they were while the store is away
-        if forgotten == self._forgotten:  # no revocation here since: the answers still hold
-            self._tokens.update((d, _Known(actor, time.monotonic())) for d, actor in checked)
+        now = time.monotonic()
+        self._remember({d: _Known(actor, now) for d, actor in checked}, forgotten)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -39,11 +40,23 @@ from cordon.store.db import Store
 
 __all__ = ["BACKEND_NICENESS", "Backend", "Front", "create_front", "environment"]
 
+log = logging.getLogger(__name__)
+
 BACKEND_NICENESS = 5
 """Pages and API routes yield the processor to the front's door decisions (at 0) and take it
 from the jobs (at ``worker.NICENESS``)."""
 START_SECONDS = 120.0
 """How long the front waits for the service behind it to answer at start."""
+WATCH_SECONDS = 1.0
+"""How often the front looks whether the service behind it is still running."""
+RESTART_BACKOFF = 30.0
+"""The longest wait between two starts of a service behind that keeps failing."""
+SERVICE = httpx.URL("http://cordon")
+TIMEOUT = httpx.Timeout(None, connect=10, pool=5)
+"""No limit on an answer (an upload, an alert stream), but a request that finds no connection
+free within 5 s gets a 503 rather than waiting for ever."""
+LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=50, keepalive_expiry=2)
+"""Idle connections end before the service behind would close them (uvicorn's 5 s)."""
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 HOP = frozenset(
     {
@@ -100,6 +113,11 @@ class Backend:
                 raise RuntimeError("the service did not answer at start")
             await anyio.sleep(0.1)
 
+    @property
+    def exited(self) -> int | None:
+        """The child's exit code once it has ended, else None."""
+        return None if self.process is None else self.process.poll()
+
     def stop(self, timeout: float = 15) -> None:
         """Let the child finish what it is doing, then end it; remove the socket."""
         if self.process is not None and self.process.poll() is None:
@@ -141,28 +159,27 @@ class Front:
             await self.app(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self._start()
-                except Exception as exc:  # told to the server, which stops
-                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self._stop()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        """Start, watch the service behind until the server stops, then stop."""
+        while (await receive())["type"] != "lifespan.startup":
+            pass
+        try:
+            await self._start()
+        except Exception as exc:  # told to the server, which stops
+            await self._stop()
+            await send({"type": "lifespan.startup.failed", "message": str(exc)})
+            return
+        await send({"type": "lifespan.startup.complete"})
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._watch)
+            while (await receive())["type"] != "lifespan.shutdown":
+                pass
+            group.cancel_scope.cancel()
+        await self._stop()
+        await send({"type": "lifespan.shutdown.complete"})
 
     async def _start(self) -> None:
-        transport = httpx.AsyncHTTPTransport(uds=self.backend.socket)
-        self.client = httpx.AsyncClient(
-            transport=transport,
-            base_url="http://cordon",
-            timeout=httpx.Timeout(None, connect=10),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-        )
+        transport = httpx.AsyncHTTPTransport(uds=self.backend.socket, limits=LIMITS)
+        self.client = httpx.AsyncClient(transport=transport, base_url=SERVICE, timeout=TIMEOUT)
         self.backend.start()
         await self.backend.wait(self.client)
         await anyio.to_thread.run_sync(self.doors.start)
@@ -172,10 +189,32 @@ class Front:
 
     async def _stop(self) -> None:
         gc.unfreeze()
-        await anyio.to_thread.run_sync(self.doors.stop)
+        if self.doors.started:
+            await anyio.to_thread.run_sync(self.doors.stop)
         if self.client is not None:
             await self.client.aclose()
         await anyio.to_thread.run_sync(self.backend.stop)
+
+    async def _watch(self) -> None:
+        """Start the service behind again whenever it ends (a crash, the out-of-memory killer),
+        waiting longer between starts while it keeps failing."""
+        assert self.client is not None
+        pause = WATCH_SECONDS
+        while True:
+            await anyio.sleep(pause)
+            code = self.backend.exited
+            if code is None:
+                continue
+            log.warning("the service behind the front ended (exit code %s); starting it", code)
+            self.backend.start()
+            try:
+                await self.backend.wait(self.client)
+            except RuntimeError as exc:
+                pause = min(pause * 2, RESTART_BACKOFF)
+                log.error("%s; next start in %.0f s", exc, pause)
+                continue
+            pause = WATCH_SECONDS
+            await anyio.to_thread.run_sync(self.doors.refresh)
 
     async def _proxy(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Stream the request to the service behind and its answer back."""
@@ -183,12 +222,14 @@ class Front:
         method: str = scope["method"]
         request = self.client.build_request(
             method,
-            _target(scope),
+            SERVICE.copy_with(raw_path=_target(scope)),
             headers=_forwarded(scope),
-            content=_body(receive) if method not in SAFE else None,
+            content=_body(receive) if _has_body(scope) else None,
         )
         try:
             response = await self.client.send(request, stream=True)
+        except ClientGone:
+            return
         except httpx.TransportError:
             await answer(send, UNAVAILABLE, status=503, headers=((b"retry-after", b"5"),))
             return
@@ -198,12 +239,7 @@ class Front:
             headers = [(k, v) for k, v in response.headers.raw if k.lower() not in ANSWER_HOP]
             await send({"type": "http.response.start", "status": response.status_code,
                         "headers": headers})  # fmt: skip
-            async with anyio.create_task_group() as watch:
-                watch.start_soon(_cancel_on_disconnect, receive, watch.cancel_scope)
-                async for chunk in response.aiter_raw():
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
-                watch.cancel_scope.cancel()
+            await _stream(response, receive, send)
         finally:
             await response.aclose()
 
@@ -213,11 +249,24 @@ class Front:
             self.doors.forget_tokens()
 
 
-def _target(scope: Scope) -> str:
+class ClientGone(Exception):
+    """The client went away while its request body was being passed on."""
+
+
+def _target(scope: Scope) -> bytes:
     """The request's path and query as the client sent them (percent-escapes kept)."""
     path: bytes = scope.get("raw_path") or scope["path"].encode()
     query: bytes = scope.get("query_string", b"")
-    return (path + (b"?" + query if query else b"")).decode("latin-1")
+    return path + (b"?" + query if query else b"")
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whether the request says it carries a body (its length, or chunks)."""
+    for name, value in scope["headers"]:
+        key = name.lower()
+        if key == b"transfer-encoding" or (key == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
 
 
 def _forwarded(scope: Scope) -> list[tuple[bytes, bytes]]:
@@ -232,11 +281,25 @@ def _forwarded(scope: Scope) -> list[tuple[bytes, bytes]]:
 async def _body(receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message: Message = await receive()
-        if message["type"] != "http.request":
-            return
+        if message["type"] == "http.disconnect":
+            raise ClientGone
         yield message.get("body", b"")
         if not message.get("more_body", False):
             return
+
+
+async def _stream(response: httpx.Response, receive: Receive, send: Send) -> None:
+    """Pass the answer's body on as it comes, until it ends or the client goes away."""
+    try:
+        async with anyio.create_task_group() as watch:
+            watch.start_soon(_cancel_on_disconnect, receive, watch.cancel_scope)
+            async for chunk in response.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            watch.cancel_scope.cancel()
+    except* httpx.TransportError as broken:
+        # The answer has begun: the server ends the connection, which the client sees.
+        log.warning("the service behind broke off an answer: %r", broken.exceptions[0])
 
 
 async def _cancel_on_disconnect(receive: Receive, scope: Any) -> None:

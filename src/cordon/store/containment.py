@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import String, cast, exists, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from cordon.domain.alerts import Alert, AlertKind, Severity
+from cordon.domain.cases import Containment
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope, change_status
 from cordon.domain.records import Exposure, ExposureSource, LabOutcome, LabResult, Route
 from cordon.errors import NotFound
@@ -17,6 +19,7 @@ from cordon.store import audit
 from cordon.store.models import (
     AccessDecisionRow,
     AlertRow,
+    CaseRow,
     EmergencyRow,
     ExposureRow,
     GatheringRow,
@@ -446,8 +449,9 @@ def expire_due(session: Session, *, now: int) -> list[int]:
 
 
 def change_marks(session: Session) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Cheap marks that change whenever orders or emergencies (first) or people and places
-    (second) are written: counts, newest keys and closing times, read from the indexes."""
+    """Cheap marks that change whenever orders, emergencies or held cases (first) or people and
+    places (second) are written: counts, newest keys and closing times, read from the indexes,
+    and a digest of the cases not free (a case isolated without an order holds at doors too)."""
     orders = session.execute(
         select(
             func.count(OrderRow.pk),
@@ -463,10 +467,24 @@ def change_marks(session: Session) -> tuple[tuple[int, ...], tuple[int, ...]]:
             func.count(EmergencyRow.end_time),
         )
     ).one()
+    held = hashlib.blake2b(digest_size=8)
+    for row in session.execute(
+        select(
+            CaseRow.pk,
+            CaseRow.clinical,
+            CaseRow.containment,
+            CaseRow.assigned_place_pk,
+            CaseRow.since,
+        )
+        .where(CaseRow.containment != Containment.FREE.value)
+        .order_by(CaseRow.pk)
+    ):
+        held.update(repr(tuple(row)).encode())
     people = session.execute(select(func.count(PersonRow.pk), func.max(PersonRow.pk))).one()
     places = session.execute(select(func.count(PlaceRow.pk), func.max(PlaceRow.pk))).one()
 
     def ints(*values: Any) -> tuple[int, ...]:
         return tuple(-1 if v is None else int(v) for v in values)
 
-    return ints(*orders, *emergencies), ints(*people, *places)
+    cases = int.from_bytes(held.digest(), "big", signed=True)
+    return ints(*orders, *emergencies, cases), ints(*people, *places)
