@@ -9,11 +9,13 @@ behind is gone, and that service ends with the front even when the front is kill
 
 from __future__ import annotations
 
+import json
 import time
 import warnings
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -176,11 +178,43 @@ def test_paths_and_bodies_pass_on_exactly_as_sent(
 ) -> None:
     client, _served = front
     lead = bearer(tokens[UserRole.COMMAND])
-    for path in ("/api/v1/people/p%2F1", "/api/v1/people/p%201?x=%26y", "/api/v1/orders?limit=1"):
-        through, itself = client.get(path, headers=lead), direct.get(path, headers=lead)
+    paths = [b"/api/v1/people/p%2F1", b"/api/v1/people/p%201?x=%26y", b"//x/api/v1/health"]
+    for path in paths:  # the last, read as a URL, would name host x and path /api/v1/health
+        url = httpx.URL("https://testserver").copy_with(raw_path=path)
+        through, itself = client.get(url, headers=lead), direct.get(url, headers=lead)
         assert (through.status_code, through.json()) == (itself.status_code, itself.json()), path
+        assert through.status_code == 404, path
     gone = client.delete("/api/v1/tokens/999999", headers=lead)  # a write with no body
     assert gone.status_code == direct.delete("/api/v1/tokens/999999", headers=lead).status_code
+
+
+def _asked(client: TestClient, app: Front, method: str, target: bytes) -> list[dict[str, Any]]:
+    """What ``app`` sends for a request with exactly this target (no client library between)."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "http_version": "1.1", "method": method, "scheme": "https",
+        "path": target.decode(errors="replace"), "raw_path": target, "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 443),
+    }  # fmt: skip
+    assert client.portal is not None
+    client.portal.call(app, scope, receive, send)
+    return sent
+
+
+def test_a_target_that_is_no_path_is_refused_with_a_400(front: tuple[TestClient, Front]) -> None:
+    client, served = front
+    for target in (b"*", "/\u00e9".encode()):  # OPTIONS * (httptools passes it on); raw UTF-8
+        sent = _asked(client, served, "OPTIONS", target)
+        assert sent[0]["status"] == 400, target
+        assert json.loads(sent[1]["body"])["detail"] == "the request target is not a valid path"
 
 
 def test_a_request_that_finds_no_free_connection_gets_a_503(

@@ -92,8 +92,8 @@ class Doors:
                 with self.store.session() as session:
                     known = _Known(accounts.actor_for_token(session, secret), now)
             except CordonError:
-                if known is None:
-                    raise
+                if known is None or forgotten != self._forgotten:
+                    raise  # nothing known, or what was known may have been revoked since
             else:
                 self._remember({digest: known}, forgotten)
         if known.actor is None:
@@ -129,7 +129,9 @@ class Doors:
         try:
             with self.store.session() as session:
                 self.index.url = str(session.get_bind().engine.url)
+                marks = containment.change_marks(session)
                 self.index.load(session)
+                self._marks = marks
             self._refreshed = time.monotonic()
         except CordonError:
             self.index.stale = True

@@ -79,6 +79,7 @@ ANSWER_HOP = HOP | {b"date", b"server"}
 ACCOUNTS = ("/api/v1/tokens", "/api/v1/users")
 """Writes here may revoke a token: the front forgets the tokens it has cached."""
 UNAVAILABLE = json.dumps({"detail": "the service is not answering; try again shortly"}).encode()
+BAD_TARGET = json.dumps({"detail": "the request target is not a valid path"}).encode()
 
 
 class Backend:
@@ -89,6 +90,7 @@ class Backend:
         self._folder = tempfile.TemporaryDirectory(prefix="cordon-")
         self.socket = str(Path(self._folder.name) / "service.sock")
         self.process: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
 
     def start(self) -> None:
         """Start the child (it ends with this process, even after kill -9)."""
@@ -97,6 +99,7 @@ class Backend:
             [sys.executable, "-m", "cordon.api.backend", self.socket],
             env={**os.environ, **environment(self.settings)},
         )
+        self.started_at = time.monotonic()
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, self.process.pid, BACKEND_NICENESS)
 
@@ -118,8 +121,13 @@ class Backend:
         """The child's exit code once it has ended, else None."""
         return None if self.process is None else self.process.poll()
 
-    def stop(self, timeout: float = 15) -> None:
-        """Let the child finish what it is doing, then end it; remove the socket."""
+    @property
+    def uptime(self) -> float:
+        """Seconds since the child was last started."""
+        return time.monotonic() - self.started_at
+
+    def end(self, timeout: float = 15) -> None:
+        """Let the child finish what it is doing, then end it (killed after ``timeout``)."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -127,6 +135,10 @@ class Backend:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def stop(self, timeout: float = 15) -> None:
+        """End the child and remove its socket's folder."""
+        self.end(timeout)
         self._folder.cleanup()
 
 
@@ -197,32 +209,42 @@ class Front:
 
     async def _watch(self) -> None:
         """Start the service behind again whenever it ends (a crash, the out-of-memory killer),
-        waiting longer between starts while it keeps failing."""
-        assert self.client is not None
-        pause = WATCH_SECONDS
+        waiting longer between starts while it keeps ending within ``RESTART_BACKOFF``."""
+        failures = 0
         while True:
-            await anyio.sleep(pause)
+            await anyio.sleep(min(WATCH_SECONDS * 2**failures, RESTART_BACKOFF))
             code = self.backend.exited
             if code is None:
+                if self.backend.uptime > RESTART_BACKOFF:
+                    failures = 0
                 continue
+            failures += 1
             log.warning("the service behind the front ended (exit code %s); starting it", code)
-            self.backend.start()
             try:
-                await self.backend.wait(self.client)
-            except RuntimeError as exc:
-                pause = min(pause * 2, RESTART_BACKOFF)
-                log.error("%s; next start in %.0f s", exc, pause)
-                continue
-            pause = WATCH_SECONDS
-            await anyio.to_thread.run_sync(self.doors.refresh)
+                await self._restart()
+            except Exception:  # any failure: log it, end a hung child, and try again later
+                log.exception("the service behind the front did not start")
+                await anyio.to_thread.run_sync(self.backend.end)
+
+    async def _restart(self) -> None:
+        """Start the service behind and, once it answers, re-read the holds."""
+        assert self.client is not None
+        self.backend.start()
+        await self.backend.wait(self.client)
+        await anyio.to_thread.run_sync(self.doors.refresh)
 
     async def _proxy(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Stream the request to the service behind and its answer back."""
         assert self.client is not None, "the front serves only after its start"
         method: str = scope["method"]
+        try:
+            url = SERVICE.copy_with(raw_path=_target(scope))
+        except (httpx.InvalidURL, UnicodeError):  # "*", a fragment, bytes past ASCII
+            await answer(send, BAD_TARGET, status=400)
+            return
         request = self.client.build_request(
             method,
-            SERVICE.copy_with(raw_path=_target(scope)),
+            url,
             headers=_forwarded(scope),
             content=_body(receive) if _has_body(scope) else None,
         )
