@@ -103,3 +103,26 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def bearer(secret: str) -> dict[str, str]:
     """The header that authenticates with an API token."""
     return {"Authorization": f"Bearer {secret}"}
+
+
+def leave_before_and_after_isolating_by_hand(
+    client: TestClient, tokens: dict[UserRole, str]
+) -> tuple[dict[str, object], dict[str, object]]:
+    """The airlock's answers to p3 leaving before and after the medical lead isolates p3's case
+    by hand (a case state, no order), each asked right after the other."""
+    door = bearer(tokens[UserRole.DOOR])
+    leave = {"person": "p3", "door": "al-1", "direction": "out"}
+    before = client.post("/api/v1/access/decide", json=leave, headers=door).json()
+    isolated = client.post(
+        "/api/v1/cases/p3/transition",
+        json={
+            "reason": "fever on the ward round",
+            "clinical": "suspected",
+            "containment": "isolated",
+            "assigned_place": "ward-1",
+        },
+        headers=bearer(tokens[UserRole.MEDICAL]),
+    )
+    assert isolated.status_code == 200, isolated.text
+    after = client.post("/api/v1/access/decide", json=leave, headers=door).json()
+    return before, after

@@ -29,7 +29,7 @@ from cordon.api.settings import ServiceSettings
 from cordon.domain.roles import UserRole
 from cordon.services import accounts
 from cordon.store.db import Store
-from tests.api.conftest import PASSWORD, ROOT, bearer
+from tests.api.conftest import PASSWORD, ROOT, bearer, leave_before_and_after_isolating_by_hand
 
 DECIDE = "/api/v1/access/decide"
 CLOCK = "2026-11-22T12:00:00Z"
@@ -226,23 +226,10 @@ def test_a_case_isolated_through_the_api_is_held_at_the_next_decision(
     pair: tuple[TestClient, TestClient], tokens: dict[UserRole, str]
 ) -> None:
     fast, _slow = pair
-    door = bearer(tokens[UserRole.DOOR])
-    leave = {"person": "p3", "door": "al-1", "direction": "out"}
-    assert fast.post(DECIDE, json=leave, headers=door).json()["allowed"] is True
-    isolated = fast.post(
-        "/api/v1/cases/p3/transition",
-        json={
-            "reason": "fever on the ward round",
-            "clinical": "suspected",
-            "containment": "isolated",
-            "assigned_place": "ward-1",
-        },
-        headers=bearer(tokens[UserRole.MEDICAL]),
-    )
-    assert isolated.status_code == 200, isolated.text
-    held = fast.post(DECIDE, json=leave, headers=door).json()
-    assert held["allowed"] is False and held["order"] is None, held
-    assert "no order" in held["reason"], held
+    before, after = leave_before_and_after_isolating_by_hand(fast, tokens)
+    assert before["allowed"] is True, before
+    assert after["allowed"] is False and after["order"] is None, after
+    assert "no order" in after["reason"], after
 
 
 def test_a_token_revoked_during_its_lookup_is_not_cached(

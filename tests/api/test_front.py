@@ -30,7 +30,7 @@ from cordon.api.front import Front
 from cordon.api.settings import ServiceSettings
 from cordon.domain.roles import UserRole
 from cordon.store.db import Store
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, leave_before_and_after_isolating_by_hand
 
 DECIDE = "/api/v1/access/decide"
 CLOCK = "2026-11-22T12:00:00Z"
@@ -154,22 +154,9 @@ def test_a_case_isolated_through_the_front_is_held_at_the_next_decision(
     front: tuple[TestClient, Front], tokens: dict[UserRole, str]
 ) -> None:
     client, served = front
-    door = bearer(tokens[UserRole.DOOR])
-    leave = {"person": "p3", "door": "al-1", "direction": "out"}
-    assert client.post(DECIDE, json=leave, headers=door).json()["allowed"] is True
-    isolated = client.post(
-        "/api/v1/cases/p3/transition",
-        json={
-            "reason": "fever on the ward round",
-            "clinical": "suspected",
-            "containment": "isolated",
-            "assigned_place": "ward-1",
-        },
-        headers=bearer(tokens[UserRole.MEDICAL]),
-    )
-    assert isolated.status_code == 200, isolated.text
-    held = client.post(DECIDE, json=leave, headers=door).json()
-    assert held["allowed"] is False and "no order" in held["reason"], held
+    before, after = leave_before_and_after_isolating_by_hand(client, tokens)
+    assert before["allowed"] is True, before
+    assert after["allowed"] is False and "no order" in after["reason"], after
     assert served.doors.lane_answers == 2
 
 
