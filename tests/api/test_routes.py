@@ -359,6 +359,16 @@ def test_alerts_list_acknowledge_and_stream(
     ack = client.post(f"/api/v1/alerts/{alert['id']}/acknowledge", headers=guard)
     assert ack.status_code == 200
     assert client.get("/api/v1/alerts?open_only=true", headers=guard).json()["total"] == 0
+    (first,) = client.get("/api/v1/alerts", headers=guard).json()["items"]
+    lead = bearer(tokens[UserRole.COMMAND])
+    again = client.post(f"/api/v1/alerts/{alert['id']}/acknowledge", headers=lead)
+    assert again.status_code == 200
+    (kept,) = client.get("/api/v1/alerts", headers=guard).json()["items"]
+    assert (kept["acknowledged_at"], kept["acknowledged_by"]) == (
+        first["acknowledged_at"],
+        first["acknowledged_by"],
+    )  # the first acknowledgement stands
+    assert first["acknowledged_by"] is not None
     assert client.post("/api/v1/alerts/999/acknowledge", headers=guard).status_code == 404
 
 

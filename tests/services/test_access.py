@@ -351,7 +351,7 @@ def test_denies_at_exits_and_foreign_devices_raise_alerts_and_guards_may_overrid
         index.flush(s)
         kinds = [
             a.alert.kind
-            for a in alerts.list_alerts(s, actor=LEAD, since=NOW, limit=None)
+            for a in alerts.list_alerts(s, actor=LEAD, since=NOW, limit=None)[0]
             if a.alert.person == "w3" and a.alert.at == NOW
         ]
         assert set(kinds) == {
@@ -410,7 +410,7 @@ def test_a_held_person_coming_back_aboard_is_let_in_and_security_alerted(lite: S
         assert back.allowed and back.order is not None and "coming back aboard" in back.reason
         assert not index.decide("w3", "al-1", Direction.OUT, NOW).allowed
         index.flush(s)
-        seen = alerts.list_alerts(s, actor=LEAD, kind=AlertKind.HELD_AT_EXIT, since=NOW)
+        seen = alerts.list_alerts(s, actor=LEAD, kind=AlertKind.HELD_AT_EXIT, since=NOW)[0]
         assert {(a.alert.severity.value, a.alert.message.split(" at ")[0]) for a in seen} == {
             ("warning", "w3 let through"),
             ("critical", "w3 denied"),

@@ -73,15 +73,17 @@ def test_rules_quarantine_isolate_and_restart_once(venus: Store) -> None:
         assert [v.order.kind for v in w1] == [OrderKind.QUARANTINE, OrderKind.ISOLATION]
         assert w1[0].order.status is OrderStatus.SUPERSEDED
         assert w1[1].order.evidence[0].startswith("lab:")
-        issued = alerts.list_alerts(s, actor=LEAD, kind=AlertKind.ORDER_ISSUED, limit=None)
+        issued = alerts.list_alerts(s, actor=LEAD, kind=AlertKind.ORDER_ISSUED, limit=None)[0]
         assert len(issued) == len(report.orders)
         # Four women and their two escorts left through airlocks with a foreign device.
-        foreign = alerts.list_alerts(s, actor=LEAD, kind=AlertKind.FOREIGN_CREDENTIAL, limit=None)
+        foreign = alerts.list_alerts(s, actor=LEAD, kind=AlertKind.FOREIGN_CREDENTIAL, limit=None)[
+            0
+        ]
         assert {a.alert.person for a in foreign} == {"w3", "w4", "w5", "w6", "v2", "v3"}
-        before = len(alerts.list_alerts(s, actor=LEAD, limit=None))
+        before = len(alerts.list_alerts(s, actor=LEAD, limit=None)[0])
         again = containment.apply_rules(s, actor=LEAD, now=NOW)
         assert (again.firings, again.orders, again.exit_alerts) == ([], [], [])
-        assert len(alerts.list_alerts(s, actor=LEAD, limit=None)) == before
+        assert len(alerts.list_alerts(s, actor=LEAD, limit=None)[0]) == before
 
 
 def test_rules_wait_for_records_up_to_now(lite: Store) -> None:

@@ -113,7 +113,7 @@ def test_an_exposure_inside_the_moratorium_raises_a_breach_alert(
         )
         report = containment.apply_rules(s, actor=LEAD, now=parse_time("2026-11-26T06:00:00Z"))
         assert len(report.breaches) == 1
-        (found,) = alerts.list_alerts(s, actor=LEAD, kind=AlertKind.MORATORIUM_BREACH)
+        (found,) = alerts.list_alerts(s, actor=LEAD, kind=AlertKind.MORATORIUM_BREACH)[0]
         assert found.alert.person == "w8" and f"order:{order.id}" in found.alert.evidence
         again = containment.apply_rules(s, actor=LEAD, now=parse_time("2026-11-26T06:00:00Z"))
         assert again.breaches == []

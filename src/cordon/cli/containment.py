@@ -163,7 +163,7 @@ def alerts(
     with rt.session() as session:
         if ack is not None:
             alert_service.acknowledge(session, ack, actor=rt.actor, at=when(rt, None))
-        found = alert_service.list_alerts(
+        found, _total = alert_service.list_alerts(
             session,
             actor=rt.actor,
             kind=choice(AlertKind, kind) if kind else None,

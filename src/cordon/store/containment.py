@@ -282,25 +282,36 @@ def list_alerts(
     session: Session,
     *,
     kind: AlertKind | None = None,
+    severity: Severity | None = None,
     since: int | None = None,
+    after_id: int | None = None,
     open_only: bool = False,
     limit: int | None = None,
-) -> list[AlertView]:
-    """Alerts, newest first."""
+    offset: int = 0,
+    newest_first: bool = True,
+) -> tuple[list[AlertView], int]:
+    """Alerts in the order they were raised (newest first unless asked), filtered by kind,
+    severity, time, id or whether still open, and how many match in all."""
     person, place = aliased(PersonRow), aliased(PlaceRow)
     query = (
         select(AlertRow, person.id, place.id)
         .outerjoin(person, AlertRow.person_pk == person.pk)
         .outerjoin(place, AlertRow.place_pk == place.pk)
-        .order_by(AlertRow.at.desc(), AlertRow.pk.desc())
     )
     if kind is not None:
         query = query.where(AlertRow.kind == kind.value)
+    if severity is not None:
+        query = query.where(AlertRow.severity == severity.value)
     if since is not None:
         query = query.where(AlertRow.at >= since)
+    if after_id is not None:
+        query = query.where(AlertRow.pk > after_id)
     if open_only:
         query = query.where(AlertRow.acknowledged_at.is_(None))
-    return [
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = AlertRow.pk.desc() if newest_first else AlertRow.pk
+    rows = session.execute(query.order_by(order).offset(offset).limit(limit))
+    views = [
         AlertView(
             row.pk,
             Alert(
@@ -315,15 +326,18 @@ def list_alerts(
             row.acknowledged_at,
             row.acknowledged_by,
         )
-        for row, person_id, place_id in session.execute(query.limit(limit))
+        for row, person_id, place_id in rows
     ]
+    return views, int(total)
 
 
 def acknowledge_alert(session: Session, alert_id: int, *, at: int, actor: str) -> None:
-    """Mark an alert as seen and acted on."""
+    """Mark an alert as seen and acted on; the first acknowledgement stands."""
     row = session.get(AlertRow, alert_id)
     if row is None:
-        raise NotFound(f"no alert {alert_id} (see `cordon alerts`)")
+        raise NotFound(f"no alert {alert_id}")
+    if row.acknowledged_at is not None:
+        return
     row.acknowledged_at, row.acknowledged_by = at, actor
     audit.record(
         session,

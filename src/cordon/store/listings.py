@@ -1,5 +1,5 @@
-"""Paged, filtered reads for the service's lists (alerts, exposures, results, orders, audit), and
-the writes the service adds: single records, alerts, order status changes."""
+"""Paged, filtered reads for the service's lists (exposures, results, orders, audit, daily
+counts); the alert feed is ``store.containment.list_alerts``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from cordon.domain.alerts import Alert, AlertKind, Severity
 from cordon.domain.cases import Clinical, Containment
 from cordon.domain.orders import Order, OrderKind, OrderStatus
-from cordon.store import containment
 from cordon.store.models import (
-    AlertRow,
     AuditRow,
     CaseRow,
     ExposureRow,
@@ -26,99 +23,20 @@ from cordon.store.models import (
 from cordon.store.orders import _order
 
 __all__ = [
-    "AlertView",
     "ExposureRecord",
     "LabRecord",
-    "add_alert",
     "audit_count",
     "case_count",
     "daily_counts",
     "exposure_page",
     "lab_daily",
     "lab_page",
-    "list_alerts",
     "order_page",
 ]
 
 
 def _count(session: Session, query: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-
-
-@dataclass(frozen=True, slots=True)
-class AlertView:
-    """A stored alert with its id and acknowledgement."""
-
-    id: int
-    alert: Alert
-    acknowledged_at: int | None
-    acknowledged_by: str | None
-
-
-def add_alert(session: Session, alert: Alert, *, actor: str) -> int:
-    """Store an alert (and its audit row) with its person and place looked up; returns its id."""
-    person_pk = (
-        session.scalar(select(PersonRow.pk).where(PersonRow.id == alert.person))
-        if alert.person
-        else None
-    )
-    place_pk = (
-        session.scalar(select(PlaceRow.pk).where(PlaceRow.id == alert.place))
-        if alert.place
-        else None
-    )
-    return containment.add_alert(
-        session, alert, person_pk=person_pk, place_pk=place_pk, actor=actor
-    )
-
-
-def list_alerts(
-    session: Session,
-    *,
-    kind: AlertKind | None = None,
-    severity: Severity | None = None,
-    after_id: int | None = None,
-    open_only: bool = False,
-    limit: int | None = 50,
-    offset: int = 0,
-    newest_first: bool = True,
-) -> tuple[list[AlertView], int]:
-    """Alerts (newest first unless asked) and how many match in all."""
-    person, place = aliased(PersonRow), aliased(PlaceRow)
-    query = (
-        select(AlertRow, person.id, place.id)
-        .outerjoin(person, AlertRow.person_pk == person.pk)
-        .outerjoin(place, AlertRow.place_pk == place.pk)
-    )
-    if kind is not None:
-        query = query.where(AlertRow.kind == kind.value)
-    if severity is not None:
-        query = query.where(AlertRow.severity == severity.value)
-    if after_id is not None:
-        query = query.where(AlertRow.pk > after_id)
-    if open_only:
-        query = query.where(AlertRow.acknowledged_at.is_(None))
-    total = _count(session, query)
-    order = AlertRow.pk.desc() if newest_first else AlertRow.pk
-    rows = session.execute(query.order_by(order).offset(offset).limit(limit)).all()
-    out = [
-        AlertView(
-            row.pk,
-            Alert(
-                kind=AlertKind(row.kind),
-                at=row.at,
-                message=row.message,
-                severity=Severity(row.severity),
-                person=person_id,
-                place=place_id,
-                evidence=tuple(row.evidence or ()),
-            ),
-            row.acknowledged_at,
-            row.acknowledged_by,
-        )
-        for row, person_id, place_id in rows
-    ]
-    return out, total
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from cordon.domain.cases import Clinical, Containment
 from cordon.domain.orders import OrderKind, OrderStatus, Scope
 from cordon.domain.roles import Actor, Permission
 from cordon.errors import InvalidValue, NotAuthenticated, PermissionDenied
-from cordon.services import accounts, alert_feed, cases, directory, orderbook
+from cordon.services import accounts, alerts, cases, directory, orderbook
 from cordon.services.audit_log import audit_page
 from cordon.services.case_list import case_page
 from cordon.services.situation import situation
@@ -342,7 +342,7 @@ def lift_order(
 def alerts_page(request: Request, session: SessionDep, cfg: SettingsDep) -> HTMLResponse:
     """The alert feed; new alerts arrive live over Server-Sent Events."""
     actor, csrf = _page_actor(request, session)
-    items, total = alert_feed.list_alerts(session, actor=actor, limit=100)
+    items, total = alerts.list_alerts(session, actor=actor, limit=100)
     return render(request, "alerts.html", cfg, actor, csrf, items=items, total=total)
 
 

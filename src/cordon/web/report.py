@@ -16,8 +16,8 @@ from cordon.config import Settings
 from cordon.domain.cases import Case
 from cordon.domain.orders import Order, OrderStatus
 from cordon.domain.roles import Actor, Permission
-from cordon.services import alert_feed, orderbook
-from cordon.services.alert_feed import AlertView
+from cordon.services import alerts, orderbook
+from cordon.services.alerts import AlertView
 from cordon.services.case_list import case_page
 from cordon.services.situation import Curve, Situation, note_report, situation
 from cordon.times import format_time
@@ -101,7 +101,7 @@ def build_report(session: Session, *, actor: Actor, settings: Settings) -> Repor
         if total > LIST_LIMIT:
             report.truncated.append(f"active orders: the first {LIST_LIMIT} of {total}")
     if actor.can(Permission.READ_ALERTS):
-        report.alerts, _ = alert_feed.list_alerts(
+        report.alerts, _ = alerts.list_alerts(
             session, actor=actor, open_only=True, limit=LIST_LIMIT
         )
     note_report(session, actor=actor, cases=len(report.cases), orders=len(report.orders))

@@ -26,8 +26,8 @@ from cordon.api.schemas import Message, PageBase
 from cordon.domain.alerts import AlertKind, Severity
 from cordon.domain.roles import Actor, Permission
 from cordon.errors import NotAuthenticated
-from cordon.services import alert_feed
-from cordon.services.alert_feed import AlertView
+from cordon.services import alerts
+from cordon.services.alerts import AlertView
 from cordon.store.db import Store
 
 __all__ = ["AlertRead", "alert_read", "router"]
@@ -87,7 +87,7 @@ def list_alerts(
     open_only: bool = False,
 ) -> AlertPage:
     """Alerts, newest first, filtered by kind, severity, id or whether still open."""
-    items, total = alert_feed.list_alerts(
+    items, total = alerts.list_alerts(
         session,
         actor=actor,
         kind=kind,
@@ -108,10 +108,13 @@ def list_alerts(
     dependencies=[needs(Permission.READ_ALERTS)],
 )
 def acknowledge(
-    alert_id: Annotated[int, Path(ge=1, le=2**31)], session: SessionDep, actor: ActorDep
+    alert_id: Annotated[int, Path(ge=1, le=2**31)],
+    session: SessionDep,
+    actor: ActorDep,
+    cfg: SettingsDep,
 ) -> Message:
-    """Mark an alert as handled by the signed-in user."""
-    alert_feed.acknowledge(session, alert_id, actor=actor)
+    """Mark an alert as handled by the signed-in user (the first acknowledgement stands)."""
+    alerts.acknowledge(session, alert_id, actor=actor, at=cfg.now())
     return Message(detail=f"alert {alert_id} acknowledged")
 
 
@@ -128,9 +131,9 @@ def _still_allowed(store: Store, request: Request) -> bool:
 def _newer(store: Store, actor: Actor, after: int | None) -> list[AlertView]:
     with store.session() as session:
         if after is None:
-            latest, _ = alert_feed.list_alerts(session, actor=actor, limit=1)
+            latest, _ = alerts.list_alerts(session, actor=actor, limit=1)
             return latest
-        items, _ = alert_feed.list_alerts(
+        items, _ = alerts.list_alerts(
             session, actor=actor, after_id=after, limit=100, newest_first=False
         )
         return items
