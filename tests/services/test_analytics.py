@@ -11,7 +11,7 @@ from cordon.domain.cases import Clinical, Containment
 from cordon.domain.pathogen import DAY, PathogenProfile
 from cordon.domain.records import Route
 from cordon.domain.roles import Actor, UserRole
-from cordon.errors import PermissionDenied
+from cordon.errors import InvalidValue, PermissionDenied
 from cordon.formats.schemas import Kind
 from cordon.services import analytics, cases
 from cordon.services.admin import init_store
@@ -101,6 +101,18 @@ def test_incidence_counts_confirmations_per_day(station: Store) -> None:
     assert report.cases == [1, 1, 2, 4, 8, 0]
     assert report.complete == [True] * 5 + [False]
     assert report.days[0] == "2026-11-20"
+
+
+def test_a_now_centuries_away_is_refused_without_building_the_series(station: Store) -> None:
+    far = 100_000_000_000  # the year 5138, found by schemathesis: the request never ended
+    with station.session() as session:
+        last = analytics.incidence(
+            session, actor=LEAD, now=DAY1 + (analytics.MAX_SERIES_DAYS - 1) * DAY, zone=UTC
+        )
+        assert len(last.cases) == analytics.MAX_SERIES_DAYS
+        for asked in (analytics.incidence, analytics.estimate):
+            with pytest.raises(InvalidValue, match="at most 3660 days"):
+                asked(session, actor=LEAD, now=far, zone=UTC)
 
 
 def test_estimate_says_the_count_doubles_in_about_a_day(station: Store) -> None:

@@ -29,6 +29,7 @@ from cordon.services.scenarios import standard_scenarios
 from cordon.store import epidemic, profiles
 
 __all__ = [
+    "MAX_SERIES_DAYS",
     "MIN_SI_SD",
     "EstimateReport",
     "ForecastReport",
@@ -41,6 +42,11 @@ __all__ = [
     "incidence",
     "today_start",
 ]
+
+
+MAX_SERIES_DAYS = 3660
+"""The longest daily series reported, ten years: an outbreak is not longer, and a "now" far in
+the future would otherwise have a request build millions of days (found by schemathesis)."""
 
 
 def _midnight(epoch: float, zone: tzinfo) -> int:
@@ -95,6 +101,12 @@ def incidence(
     if len(times) == 0:
         raise EngineError("no confirmed cases in the store: there is no incidence to report")
     origin = _midnight(float(times.min()), zone)
+    span = (now - origin) // DAY_S + 1
+    if span > MAX_SERIES_DAYS:
+        raise InvalidValue(
+            f"the daily series from the first case's day ({_iso_day(origin, zone)}) to now "
+            f"would be {span} days long; it covers at most {MAX_SERIES_DAYS} days"
+        )
     inc = daily_incidence(times, origin=origin, now=now)
     return IncidenceReport(
         by=by,
