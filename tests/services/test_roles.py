@@ -80,6 +80,21 @@ def test_medical_reads_of_a_clinical_record_are_audited_with_the_user(facility: 
     ]
 
 
+def test_a_case_list_with_clinical_states_is_audited_whatever_the_interface(
+    facility: Store,
+) -> None:
+    with facility.session() as session:
+        cases.list_cases(session, actor=GUARD)  # containment only: nothing clinical read
+        shown = cases.list_cases(session, actor=MEDIC, status=Clinical.CONFIRMED)
+        page, total = cases.case_page(session, actor=LEAD)
+        reads = session.scalars(select(AuditRow).where(AuditRow.entity == "case_list")).all()
+    assert [c.person for c in shown] == [c.person for c in page] == ["p1"] and total == 1
+    assert sorted((r.actor, r.entity_id or "", r.after) for r in reads) == [
+        ("command", "", {"persons": ["p1"]}),
+        ("medical", "confirmed", {"persons": ["p1"]}),
+    ]
+
+
 @pytest.mark.parametrize("actor", [WATCHER, DOOR])
 def test_observers_and_doors_get_no_names(facility: Store, actor: Actor) -> None:
     with facility.session() as session:

@@ -1,4 +1,5 @@
-"""Cases: listing them by state, and changing one through the domain's transition rules."""
+"""Cases: listing them by state (audited when clinical states show), and changing one through
+the domain's transition rules."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from cordon.domain.vocab import normalise_word
 from cordon.errors import InvalidValue
 from cordon.services import access
 from cordon.services.transaction import unit_of_work
-from cordon.store import cases, directory
+from cordon.store import audit, cases, directory, listings
 
-__all__ = ["change_case", "list_cases", "parse_status"]
+__all__ = ["case_page", "change_case", "list_cases", "parse_status"]
 
 
 def parse_status(text: str) -> Clinical | Containment:
@@ -38,7 +39,8 @@ def list_cases(
     offset: int = 0,
 ) -> list[Case]:
     """Cases by person id, optionally in one state. Without clinical rights only the containment
-    state shows ("under order"), and a clinical filter is refused."""
+    state shows ("under order"), and a clinical filter is refused; a list that shows clinical
+    states is recorded in the audit log with the persons it names, whatever the interface."""
     require(actor, Permission.READ_ORDERS)
     if isinstance(status, Clinical):
         require(actor, Permission.READ_CLINICAL)
@@ -49,9 +51,37 @@ def list_cases(
         limit=limit,
         offset=offset,
     )
-    if actor.can(Permission.READ_CLINICAL):
-        return found
-    return [replace(c, clinical=None) for c in found]
+    if not actor.can(Permission.READ_CLINICAL):
+        return [replace(c, clinical=None) for c in found]
+    if found:
+        with unit_of_work(session):
+            audit.record(
+                session,
+                actor=actor.name,
+                action="read",
+                entity="case_list",
+                entity_id=status.value if status else None,
+                after={"persons": [c.person for c in found]},
+            )
+    return found
+
+
+def case_page(
+    session: Session,
+    *,
+    actor: Actor,
+    status: Clinical | Containment | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Case], int]:
+    """A page of ``list_cases`` and how many cases match in all."""
+    items = list_cases(session, actor=actor, status=status, limit=limit, offset=offset)
+    total = listings.case_count(
+        session,
+        clinical=status if isinstance(status, Clinical) else None,
+        containment=status if isinstance(status, Containment) else None,
+    )
+    return items, total
 
 
 def change_case(

@@ -20,7 +20,6 @@ from cordon.domain.roles import Actor, Permission
 from cordon.errors import InvalidValue, NotAuthenticated, PermissionDenied
 from cordon.services import accounts, alerts, cases, directory, orderbook
 from cordon.services.audit_log import audit_page
-from cordon.services.case_list import case_page
 from cordon.services.situation import situation
 from cordon.times import format_time, parse_time
 from cordon.web.templating import templates
@@ -163,7 +162,7 @@ def cases_page(
     """The cases table, filtered by state."""
     actor, csrf = _page_actor(request, session)
     wanted = cases.parse_status(status) if status else None
-    items, total = case_page(session, actor=actor, status=wanted, limit=PAGE, offset=offset)
+    items, total = cases.case_page(session, actor=actor, status=wanted, limit=PAGE, offset=offset)
     states = ([c.value for c in Clinical] if actor.can(Permission.READ_CLINICAL) else []) + [
         k.value for k in Containment
     ]

@@ -16,9 +16,8 @@ from cordon.config import Settings
 from cordon.domain.cases import Case
 from cordon.domain.orders import Order, OrderStatus
 from cordon.domain.roles import Actor, Permission
-from cordon.services import alerts, orderbook
+from cordon.services import alerts, cases, orderbook
 from cordon.services.alerts import AlertView
-from cordon.services.case_list import case_page
 from cordon.services.situation import Curve, Situation, note_report, situation
 from cordon.times import format_time
 from cordon.web.templating import templates
@@ -92,7 +91,7 @@ def build_report(session: Session, *, actor: Actor, settings: Settings) -> Repor
         curve_svg=curve_svg(current.curve),
     )
     if actor.can(Permission.READ_ORDERS):
-        report.cases, total = case_page(session, actor=actor, limit=LIST_LIMIT)
+        report.cases, total = cases.case_page(session, actor=actor, limit=LIST_LIMIT)
         if total > LIST_LIMIT:
             report.truncated.append(f"cases: the first {LIST_LIMIT} of {total}")
         report.orders, total = orderbook.list_orders(

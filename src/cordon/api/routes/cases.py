@@ -13,7 +13,6 @@ from cordon.api.schemas import PageBase
 from cordon.domain.cases import Clinical, Containment
 from cordon.domain.roles import Permission
 from cordon.services import cases
-from cordon.services.case_list import case_page
 
 __all__ = ["router"]
 
@@ -48,7 +47,7 @@ def list_cases(
 ) -> CasePage:
     """Cases by person id, optionally in one clinical or containment state."""
     wanted = cases.parse_status(status) if status else None
-    items, total = case_page(
+    items, total = cases.case_page(
         session, actor=actor, status=wanted, limit=page.limit, offset=page.offset
     )
     return CasePage(
