@@ -11,7 +11,7 @@ from cordon.domain.cases import Clinical, Containment
 from cordon.domain.pathogen import DAY, PathogenProfile
 from cordon.domain.records import Route
 from cordon.domain.roles import Actor, UserRole
-from cordon.errors import InvalidValue, PermissionDenied
+from cordon.errors import PermissionDenied
 from cordon.formats.schemas import Kind
 from cordon.services import analytics, cases
 from cordon.services.admin import init_store
@@ -103,16 +103,20 @@ def test_incidence_counts_confirmations_per_day(station: Store) -> None:
     assert report.days[0] == "2026-11-20"
 
 
-def test_a_now_centuries_away_is_refused_without_building_the_series(station: Store) -> None:
+def test_the_series_reaches_ten_years_back_at_most(station: Store) -> None:
+    last = DAY1 + (analytics.MAX_SERIES_DAYS - 1) * DAY  # the first case's day is still in
     far = 100_000_000_000  # the year 5138, found by schemathesis: the request never ended
     with station.session() as session:
-        last = analytics.incidence(
-            session, actor=LEAD, now=DAY1 + (analytics.MAX_SERIES_DAYS - 1) * DAY, zone=UTC
-        )
-        assert len(last.cases) == analytics.MAX_SERIES_DAYS
-        for asked in (analytics.incidence, analytics.estimate):
-            with pytest.raises(InvalidValue, match="at most 3660 days"):
-                asked(session, actor=LEAD, now=far, zone=UTC)
+        whole = analytics.incidence(session, actor=LEAD, now=last, zone=UTC)
+        later = analytics.incidence(session, actor=LEAD, now=last + DAY, zone=UTC)
+        ahead = analytics.incidence(session, actor=LEAD, now=far, zone=UTC)
+        quiet = analytics.estimate(session, actor=LEAD, now=far, zone=UTC)
+    assert quiet.growth is None and quiet.growth_refused, quiet.growth_refused
+    assert all(day.mean is None for day in quiet.rt)
+    assert len(whole.cases) == len(later.cases) == len(ahead.cases) == analytics.MAX_SERIES_DAYS
+    assert whole.cases[:5] == [1, 1, 2, 4, 8] and whole.days[0] == "2026-11-20"
+    assert later.cases[:4] == [1, 2, 4, 8] and later.days[0] == "2026-11-21"  # day 1 dropped
+    assert sum(ahead.cases) == 0
 
 
 def test_estimate_says_the_count_doubles_in_about_a_day(station: Store) -> None:

@@ -157,8 +157,8 @@ def alerts(
     limit: Annotated[int, typer.Option(min=1)] = 100,
     as_json: JSON = False,
 ) -> None:
-    """Alerts, newest first: held persons at exits, foreign credentials, missing and departed
-    cases, moratorium breaches, orders issued, overrides, emergencies."""
+    """Alerts, the last raised first: held persons at exits, foreign credentials, missing and
+    departed cases, moratorium breaches, orders issued, overrides, emergencies."""
     rt = runtime(ctx)
     with rt.session() as session:
         if ack is not None:
