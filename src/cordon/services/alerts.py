@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 from cordon.domain.alerts import AlertKind, Severity
 from cordon.domain.roles import Actor, Permission, require
 from cordon.services.transaction import unit_of_work
-from cordon.store import containment as records
-from cordon.store.containment import AlertView
+from cordon.store import containment, listings
+from cordon.store.listings import AlertView
 
 __all__ = ["AlertView", "acknowledge", "list_alerts"]
 
@@ -29,7 +29,7 @@ def list_alerts(
     """Alerts, newest raised first unless asked, and how many match in all; ``since`` keeps
     those from that time on, ``after_id`` those raised after that one."""
     require(actor, Permission.READ_ALERTS)
-    return records.list_alerts(
+    return listings.list_alerts(
         session,
         kind=kind,
         severity=severity,
@@ -47,4 +47,4 @@ def acknowledge(session: Session, alert_id: int, *, actor: Actor, at: int) -> No
     stands), recorded in the audit log."""
     require(actor, Permission.READ_ALERTS)
     with unit_of_work(session):
-        records.acknowledge_alert(session, alert_id, at=at, actor=actor.name)
+        containment.acknowledge_alert(session, alert_id, at=at, actor=actor.name)

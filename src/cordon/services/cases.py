@@ -4,6 +4,7 @@ the domain's transition rules."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,14 @@ def parse_status(text: str) -> Clinical | Containment:
     raise InvalidValue(f"unknown status {text!r} (use one of: {', '.join(allowed)})")
 
 
+def _axes(status: Clinical | Containment | None) -> dict[str, Any]:
+    """A state filter as the store's two keyword filters, one per axis."""
+    return {
+        "clinical": status if isinstance(status, Clinical) else None,
+        "containment": status if isinstance(status, Containment) else None,
+    }
+
+
 def list_cases(
     session: Session,
     *,
@@ -44,13 +53,7 @@ def list_cases(
     require(actor, Permission.READ_ORDERS)
     if isinstance(status, Clinical):
         require(actor, Permission.READ_CLINICAL)
-    found = cases.list_cases(
-        session,
-        clinical=status if isinstance(status, Clinical) else None,
-        containment=status if isinstance(status, Containment) else None,
-        limit=limit,
-        offset=offset,
-    )
+    found = cases.list_cases(session, **_axes(status), limit=limit, offset=offset)
     if not actor.can(Permission.READ_CLINICAL):
         return [replace(c, clinical=None) for c in found]
     if found:
@@ -76,12 +79,7 @@ def case_page(
 ) -> tuple[list[Case], int]:
     """A page of ``list_cases`` and how many cases match in all."""
     items = list_cases(session, actor=actor, status=status, limit=limit, offset=offset)
-    total = listings.case_count(
-        session,
-        clinical=status if isinstance(status, Clinical) else None,
-        containment=status if isinstance(status, Containment) else None,
-    )
-    return items, total
+    return items, listings.case_count(session, **_axes(status))
 
 
 def change_case(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String, case, cast, exists, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from cordon.domain.alerts import Alert, AlertKind, Severity
+from cordon.domain.alerts import Alert
 from cordon.domain.cases import Clinical, Containment
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope, change_status
 from cordon.domain.records import Exposure, ExposureSource, LabOutcome, LabResult, Route
@@ -32,7 +32,6 @@ from cordon.store.models import (
 from cordon.store.orders import order_record
 
 __all__ = [
-    "AlertView",
     "Emergency",
     "OrderView",
     "acknowledge_alert",
@@ -45,7 +44,6 @@ __all__ = [
     "end_emergency",
     "expire_due",
     "get_order",
-    "list_alerts",
     "list_emergencies",
     "order_views",
     "pending_exposures",
@@ -223,16 +221,6 @@ def person_results(session: Session, person_pk: int, person_id: str) -> list[Lab
     return [_lab(row, person_id) for row in session.scalars(query)]
 
 
-@dataclass(frozen=True, slots=True)
-class AlertView:
-    """A stored alert with its id and acknowledgement."""
-
-    id: int
-    alert: Alert
-    acknowledged_at: int | None
-    acknowledged_by: str | None
-
-
 def add_alert(
     session: Session, alert: Alert, *, person_pk: int | None, place_pk: int | None, actor: str
 ) -> int:
@@ -276,59 +264,6 @@ def add_alerts(
         ],
     )
     return pks
-
-
-def list_alerts(
-    session: Session,
-    *,
-    kind: AlertKind | None = None,
-    severity: Severity | None = None,
-    since: int | None = None,
-    after_id: int | None = None,
-    open_only: bool = False,
-    limit: int | None = None,
-    offset: int = 0,
-    newest_first: bool = True,
-) -> tuple[list[AlertView], int]:
-    """Alerts in the order they were raised (newest first unless asked), filtered by kind,
-    severity, time, id or whether still open, and how many match in all."""
-    person, place = aliased(PersonRow), aliased(PlaceRow)
-    query = (
-        select(AlertRow, person.id, place.id)
-        .outerjoin(person, AlertRow.person_pk == person.pk)
-        .outerjoin(place, AlertRow.place_pk == place.pk)
-    )
-    if kind is not None:
-        query = query.where(AlertRow.kind == kind.value)
-    if severity is not None:
-        query = query.where(AlertRow.severity == severity.value)
-    if since is not None:
-        query = query.where(AlertRow.at >= since)
-    if after_id is not None:
-        query = query.where(AlertRow.pk > after_id)
-    if open_only:
-        query = query.where(AlertRow.acknowledged_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    order = AlertRow.pk.desc() if newest_first else AlertRow.pk
-    rows = session.execute(query.order_by(order).offset(offset).limit(limit))
-    views = [
-        AlertView(
-            row.pk,
-            Alert(
-                kind=AlertKind(row.kind),
-                at=row.at,
-                message=row.message,
-                severity=Severity(row.severity),
-                person=person_id,
-                place=place_id,
-                evidence=tuple(row.evidence or ()),
-            ),
-            row.acknowledged_at,
-            row.acknowledged_by,
-        )
-        for row, person_id, place_id in rows
-    ]
-    return views, int(total)
 
 
 def acknowledge_alert(session: Session, alert_id: int, *, at: int, actor: str) -> None:

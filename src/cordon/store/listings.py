@@ -1,5 +1,5 @@
-"""Paged, filtered reads for the service's lists (exposures, results, orders, audit, daily
-counts); the alert feed is ``store.containment.list_alerts``."""
+"""Paged, filtered reads for the service's lists (alerts, exposures, results, orders, audit,
+daily counts)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from cordon.domain.alerts import Alert, AlertKind, Severity
 from cordon.domain.cases import Clinical, Containment
 from cordon.domain.orders import Order, OrderKind, OrderStatus
 from cordon.store.models import (
+    AlertRow,
     AuditRow,
     CaseRow,
     ExposureRow,
@@ -23,6 +25,7 @@ from cordon.store.models import (
 from cordon.store.orders import _order
 
 __all__ = [
+    "AlertView",
     "ExposureRecord",
     "LabRecord",
     "audit_count",
@@ -31,12 +34,76 @@ __all__ = [
     "exposure_page",
     "lab_daily",
     "lab_page",
+    "list_alerts",
     "order_page",
 ]
 
 
 def _count(session: Session, query: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """A stored alert with its id and acknowledgement."""
+
+    id: int
+    alert: Alert
+    acknowledged_at: int | None
+    acknowledged_by: str | None
+
+
+def list_alerts(
+    session: Session,
+    *,
+    kind: AlertKind | None = None,
+    severity: Severity | None = None,
+    since: int | None = None,
+    after_id: int | None = None,
+    open_only: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> tuple[list[AlertView], int]:
+    """Alerts in the order they were raised (newest first unless asked), filtered by kind,
+    severity, time, id or whether still open, and how many match in all."""
+    person, place = aliased(PersonRow), aliased(PlaceRow)
+    query = (
+        select(AlertRow, person.id, place.id)
+        .outerjoin(person, AlertRow.person_pk == person.pk)
+        .outerjoin(place, AlertRow.place_pk == place.pk)
+    )
+    if kind is not None:
+        query = query.where(AlertRow.kind == kind.value)
+    if severity is not None:
+        query = query.where(AlertRow.severity == severity.value)
+    if since is not None:
+        query = query.where(AlertRow.at >= since)
+    if after_id is not None:
+        query = query.where(AlertRow.pk > after_id)
+    if open_only:
+        query = query.where(AlertRow.acknowledged_at.is_(None))
+    total = _count(session, query)
+    order = AlertRow.pk.desc() if newest_first else AlertRow.pk
+    rows = session.execute(query.order_by(order).offset(offset).limit(limit))
+    views = [
+        AlertView(
+            row.pk,
+            Alert(
+                kind=AlertKind(row.kind),
+                at=row.at,
+                message=row.message,
+                severity=Severity(row.severity),
+                person=person_id,
+                place=place_id,
+                evidence=tuple(row.evidence or ()),
+            ),
+            row.acknowledged_at,
+            row.acknowledged_by,
+        )
+        for row, person_id, place_id in rows
+    ]
+    return views, total
 
 
 @dataclass(frozen=True, slots=True)
