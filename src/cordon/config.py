@@ -40,6 +40,14 @@ class Settings(BaseSettings):
         description="A fixed station time (ISO-8601 or epoch seconds) that 'now' means, for "
         "replaying recorded days such as the demo; default: the wall clock.",
     )
+    missing_grace_seconds: int = Field(
+        default=600,
+        ge=0,
+        le=86_400,
+        description="The missing check waits for the presence feed: whereabouts are judged at the "
+        "feed's latest record when it lags the clock, and a presence that ended this little "
+        "before then still counts.",
+    )
     retention_days: int | None = Field(
         default=None,
         ge=1,

@@ -2,35 +2,33 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
+import httpx
 from fastapi import FastAPI
 
 from cordon import __version__
 from cordon.api import errors, security
-from cordon.api.door_lane import DoorLane
-from cordon.api.doors import Doors
-from cordon.api.jobs import Jobs
+from cordon.api.door_sync import DoorSync
 from cordon.api.routes import ROUTERS
 from cordon.api.settings import service_settings
 from cordon.config import Settings
 from cordon.store.db import Store
 
-__all__ = ["API_PREFIX", "create_app"]
+__all__ = ["API_PREFIX", "SWITCH_INTERVAL", "create_app", "walk_routes"]
 
 API_PREFIX = "/api/v1"
 WALK_PATH = "/.well-known/cordon/no-such-route"
 SWITCH_INTERVAL = 0.001
-"""Seconds a thread (a dashboard page, the door writer) may hold the interpreter before the event
-loop answering the doors gets its turn; Python's default of 5 ms made door decisions queue for
-tens of milliseconds behind a few busy pages (measured with ``python -m bench load``)."""
+"""Seconds a thread (the door writer, a token lookup) may hold the doors process's interpreter
+before the event loop answering the doors gets its turn; Python's default of 5 ms made door
+decisions queue for tens of milliseconds (measured with ``python -m bench load``)."""
 
 
-async def _walk_routes(app: FastAPI) -> None:
+async def walk_routes(app: FastAPI) -> None:
     """Send one request that no route matches, through the whole app, before serving: FastAPI
     prepares each router's routes on the first request that walks them (evaluating every
     signature), which would otherwise stall the first door decisions for a third of a second."""
@@ -59,20 +57,26 @@ async def _walk_routes(app: FastAPI) -> None:
     await app(scope, receive, send)
 
 
-def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
-    """The service: the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json) and the web
-    dashboard at /. Nothing connects to the store until the first request."""
+def create_app(
+    settings: Settings, *, store: Store | None = None, doors: httpx.AsyncClient | None = None
+) -> FastAPI:
+    """The web service: the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json) and the
+    web dashboard at /. Jobs go to the store's queue (``worker.tasks``); after each write the
+    answer waits for the doors at ``doors_url`` (``doors``: a client to reach them, for tests).
+    Nothing connects to the store until the first request."""
+    from cordon.worker.tasks import runtime_for
+
     config = service_settings(settings)
+    client = doors or (httpx.AsyncClient(timeout=config.door_sync_seconds)
+                       if config.doors_url else None)  # fmt: skip
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await _walk_routes(app)
-        sys.setswitchinterval(SWITCH_INTERVAL)
+        await walk_routes(app)
         anyio.to_thread.current_default_thread_limiter().total_tokens = config.request_threads
         yield
-        analyses.stop_serving(url, app.state.jobs)
-        app.state.doors.stop()
-        app.state.jobs.shutdown()
+        if client is not None:
+            await client.aclose()
 
     app = FastAPI(
         title="cordon",
@@ -85,17 +89,20 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.state.settings = config
     app.state.store = store or Store(config.database_url)
-    app.state.jobs = Jobs(app.state.store)
-    app.state.doors = Doors(app.state.store)
+    app.state.runtime = runtime_for(app.state.store, config)
     errors.install(app)
-    # inside the security headers, which wrap its answers too
-    app.add_middleware(DoorLane, doors=app.state.doors, now=config.now)
+    app.add_middleware(
+        DoorSync,
+        store=app.state.store,
+        doors_url=config.doors_url or ("http://doors" if doors is not None else None),
+        seconds=config.door_sync_seconds,
+        client=client,
+    )
     security.install(app, hsts=config.hsts)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     from cordon.web import analyses, mount
 
     mount(app)
-    url = str(app.state.store.engine.url)
-    analyses.serve_from_workers(url, app.state.jobs)
+    analyses.serve_from_queue(str(app.state.store.engine.url), app.state.runtime.jobs)
     return app

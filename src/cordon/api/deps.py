@@ -17,10 +17,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from cordon.api.jobs import Jobs
 from cordon.api.settings import ServiceSettings
 from cordon.domain.roles import Actor, Permission
 from cordon.errors import NotAuthenticated, PermissionDenied
+from cordon.runtime.jobs import Jobs
 from cordon.services import accounts
 from cordon.store.db import Store
 
@@ -56,8 +56,8 @@ async def get_settings(request: Request) -> ServiceSettings:
 
 
 async def get_jobs(request: Request) -> Jobs:
-    """The app's job registry."""
-    jobs: Jobs = request.app.state.jobs
+    """The jobs of the app's store (kept in the store, queued for the worker)."""
+    jobs: Jobs = request.app.state.runtime.jobs
     return jobs
 
 

@@ -33,6 +33,24 @@ class ServiceSettings(Settings):
         "they share one interpreter with the event loop answering the doors, and ten busy "
         "pages at once made door decisions wait hundreds of milliseconds for it.",
     )
+    doors_url: str | None = Field(
+        default=None,
+        description="URL of the doors process (e.g. http://127.0.0.1:8001): after each write the "
+        "web process waits until the doors have loaded it (`cordon serve` sets it).",
+    )
+    door_sync_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="The longest a write waits for the doors."
+    )
+    queue_url: str | None = Field(
+        default=None,
+        description="Where jobs queue: default a SQLite file beside a SQLite store, the database "
+        "itself for PostgreSQL; `redis://...` for Redis; `immediate` runs jobs in the caller.",
+    )
+    spool_dir: str | None = Field(
+        default=None,
+        description="Folder for uploads waiting for the worker (shared by web and worker hosts); "
+        "default: the system's temporary folder.",
+    )
     alert_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the live alert stream looks for new alerts."
     )

@@ -97,6 +97,7 @@ def find(
             at=when(rt, at),
             record=record,
             roles=[ROLE_ALIASES.get(normalise_word(r), normalise_word(r)) for r in role or ()],
+            grace=rt.settings.missing_grace_seconds,
         )
     zone = rt.settings.zone
     if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from cordon.cli.context import runtime
 from cordon.cli.output import console, emit_json, moment, table
 from cordon.domain.roles import Permission, UserRole
 from cordon.errors import InvalidValue
+from cordon.serve.roles import Role
 from cordon.services import accounts
 
 __all__ = ["register"]
@@ -177,37 +179,42 @@ def token_revoke(
 
 def serve(
     ctx: typer.Context,
+    role: Annotated[
+        Role | None,
+        typer.Argument(help="Run only this process (doors, web or worker); default: all three."),
+    ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port of the web (8000) or the doors.")
+    ] = None,
+    doors_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port of the doors when all three run.")
+    ] = 8001,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Web worker processes.")] = 1,
 ) -> None:
-    """Serve the API and the dashboard (uvicorn) on the configured store: door decisions in this
-    process, everything else in a child process behind it, so that no page delays a door
-    (``--workers N``: N copies of the whole service instead, without that promise)."""
-    import uvicorn
-
-    from cordon.api import create_front
+    """Serve the store: the web API and dashboard on --port, door decisions on --doors-port
+    (door controllers are configured with that URL), and a worker for jobs, rules on arrival
+    and the periodic work, all three under supervisord, which restarts any that ends. With a
+    ROLE, that process alone (a deployment across hosts: see deploy/)."""
+    from cordon.api.settings import service_settings
+    from cordon.serve.manager import environment, supervise
+    from cordon.serve.roles import run_role
 
     rt = runtime(ctx)
     rt.store.check_ready()
-    console.print(f"cordon on http://{host}:{port} (store {rt.store.display_url})")
-    if workers > 1:
-        import os
-
-        os.environ["CORDON_DATABASE_URL"] = rt.settings.database_url
-        os.environ["CORDON_TIMEZONE"] = rt.settings.timezone
-        uvicorn.run(
-            "cordon.api:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            proxy_headers=True,
-        )
-        return
-    front = create_front(rt.settings)  # doors here, the rest in a child process behind
-    uvicorn.run(front, host=host, port=port, log_level="warning", proxy_headers=True)
+    if role is None:
+        web_port = port or 8000
+        if doors_port == web_port:
+            raise InvalidValue("--port and --doors-port must differ")
+        code = supervise(
+            rt.settings, host=host, port=web_port, doors_port=doors_port, workers=workers,
+            say=lambda line: console.print(line, markup=False),
+        )  # fmt: skip
+        raise typer.Exit(code)
+    os.environ.update(environment(rt.settings))
+    settings = service_settings(rt.settings)
+    default = 8001 if role is Role.DOORS else 8000
+    run_role(role, settings, host=host, port=port or default, workers=workers)
 
 
 def report(

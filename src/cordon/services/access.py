@@ -1,21 +1,22 @@
 """Access decisions for door and airlock controllers, from an in-memory index of holds.
 
 ``AccessIndex.decide`` answers allow or deny with the reason in microseconds: it reads only
-dictionaries built by ``load`` (everything) and ``refresh`` (orders and emergencies), which every
-order write made through the services triggers (``orders_changed``). Decisions, overrides and the
-alerts they raise queue in memory; ``flush`` writes them to the store in one transaction. When the
-store is away the index keeps the last holds it knew (fail closed for held persons) and says so.
+dictionaries built by ``load`` (everything) and ``refresh`` (orders, cases and emergencies).
+``catch_up`` reloads what the change signal (``store.changes``) says has changed: the doors
+process calls it from its change follower, and an index made by ``from_store`` calls it itself
+after each commit of the session it was made from. Decisions, overrides and the alerts they
+raise queue in memory; ``flush`` writes them to the store in one transaction. When the store is
+away the index keeps the last holds it knew (fail closed for held persons) and says so.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
@@ -32,6 +33,7 @@ from cordon.errors import CordonError, InvalidValue
 from cordon.services.transaction import unit_of_work
 from cordon.store import containment as records
 from cordon.store import directory, gatherings
+from cordon.store.changes import Versions, newer, read_versions
 from cordon.store.containment import Emergency
 from cordon.store.models import CaseRow, PersonRow, PlaceRow
 from cordon.times import format_time
@@ -41,25 +43,9 @@ __all__ = [
     "Decision",
     "Hold",
     "allowed_places",
-    "orders_changed",
-    "watch",
 ]
 
-_WATCHERS: weakref.WeakSet[AccessIndex] = weakref.WeakSet()
 _CONFINING = (OrderKind.QUARANTINE, OrderKind.ISOLATION)
-
-
-def watch(index: AccessIndex) -> None:
-    """Keep ``index`` in step with every order and emergency written through the services."""
-    _WATCHERS.add(index)
-
-
-def orders_changed(session: Session) -> None:
-    """Refresh every watched index from the store (called after each order write commits)."""
-    url = str(session.get_bind().engine.url)
-    for index in list(_WATCHERS):
-        if index.url in (None, url):
-            index.refresh(session)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,19 +120,46 @@ class AccessIndex:
     """Store keys of people and places, so that writing the door log reads neither table."""
     place_keys: dict[str, int] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
+    versions: Versions = field(default_factory=dict)
+    """The change signal's versions the index was read at."""
+    _behind: Engine | None = None
+    """Set after a commit of the session ``from_store`` followed: catch up before deciding."""
 
     @classmethod
     def from_store(cls, session: Session, *, actor: Actor) -> AccessIndex:
-        """A loaded index, watched so that order writes keep it current (for an actor that may
+        """A loaded index that follows every commit of ``session`` (for an actor that may
         decide access: a door controller, security, command)."""
         require(actor, Permission.DECIDE_ACCESS)
         index = cls(url=str(session.get_bind().engine.url))
         index.load(session)
-        watch(index)
+        engine = session.get_bind().engine
+
+        def committed(_: Session) -> None:
+            index._behind = engine
+
+        event.listen(session, "after_commit", committed)
         return index
 
+    def catch_up(self, session: Session) -> set[str]:
+        """Reload what changed since the index was read (the directory: everything; holds:
+        orders, cases, emergencies); returns the topics that moved."""
+        try:
+            now = read_versions(session)
+        except (SQLAlchemyError, CordonError):
+            self.stale = True
+            return set()
+        moved = newer(self.versions, now)
+        if "directory" in moved or not self.loaded:
+            self.load(session)
+        elif "holds" in moved or self.stale:
+            self.refresh(session)
+        return moved
+
     def load(self, session: Session) -> None:
-        """Read people, places and then orders from the store."""
+        """Read people, places and then orders from the store (the versions first: what is
+        read after them is at least as new)."""
+        with suppress(SQLAlchemyError, CordonError):
+            self.versions = read_versions(session)
         parent = aliased(PlaceRow)
         places = session.execute(
             select(PlaceRow.id, PlaceRow.exit, parent.id, PlaceRow.pk).outerjoin(
@@ -172,7 +185,9 @@ class AccessIndex:
     def refresh(self, session: Session) -> None:
         """Re-read active orders and emergencies; on a store failure keep the last ones (stale)."""
         try:
+            versions = read_versions(session)
             self._read_orders(session)
+            self.versions = {**versions, "directory": self.versions.get("directory", 0)}
         except (SQLAlchemyError, CordonError):
             with suppress(SQLAlchemyError):
                 session.rollback()
@@ -257,6 +272,10 @@ class AccessIndex:
     ) -> Decision:
         """Allow or deny ``person`` through ``door`` at ``at``, with the reason; queues the log
         entry and any alert (a deny at an exit; a held person at an exit with a foreign device)."""
+        if self._behind is not None:
+            engine, self._behind = self._behind, None
+            with Session(engine) as session:
+                self.catch_up(session)
         info = self.doors.get(door)
         if not self.loaded or info is None:
             why = "no hold list loaded: fail closed" if not self.loaded else f"unknown door {door}"

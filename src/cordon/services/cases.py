@@ -12,7 +12,6 @@ from cordon.domain.cases import Case, Clinical, Containment, transition
 from cordon.domain.roles import Actor, Permission, require
 from cordon.domain.vocab import normalise_word
 from cordon.errors import InvalidValue
-from cordon.services import access
 from cordon.services.transaction import unit_of_work
 from cordon.store import audit, cases, directory, listings
 
@@ -107,5 +106,4 @@ def change_case(
         cases.save_case(
             session, pk, before, after, actor=actor.name, reason=reason, place_pk=place_pk
         )
-    access.orders_changed(session)  # a case's state alone can hold a person at doors
     return after

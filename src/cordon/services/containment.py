@@ -17,7 +17,7 @@ from cordon.domain.orders import Order, OrderKind, OrderStatus
 from cordon.domain.records import Exposure, LabResult
 from cordon.domain.roles import Actor, Permission, require
 from cordon.domain.rules import Firing, Standing, on_exposure, on_result
-from cordon.services import access, missing, moratoria, orders
+from cordon.services import missing, moratoria, orders
 from cordon.services.transaction import unit_of_work
 from cordon.store import cases, directory, profiles
 from cordon.store import containment as records
@@ -161,5 +161,4 @@ def apply_rules(session: Session, *, actor: Actor, now: int) -> RulesReport:
         report.breaches = moratoria.check_breaches(session, actor=issuer, now=now)
         report.exit_alerts = missing.check_exit_passages(session, actor=issuer, now=now)
     report.expired = orders.expire_orders(session, now=now, actor=actor)
-    access.orders_changed(session)
     return report

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from cordon.domain.alerts import Alert, AlertKind, Severity
 from cordon.domain.roles import Actor, Permission, require
-from cordon.services.access import orders_changed
 from cordon.services.transaction import unit_of_work
 from cordon.store import containment as records
 from cordon.store import directory
@@ -49,7 +48,6 @@ def declare_emergency(
             place_pk=None,
             actor=actor.name,
         )
-    orders_changed(session)
     return found
 
 
@@ -57,6 +55,4 @@ def end_emergency(session: Session, emergency_id: int, *, actor: Actor, at: int)
     """End a declared emergency: exits close again to held persons."""
     require(actor, Permission.DECLARE_EMERGENCY)
     with unit_of_work(session):
-        ended = records.end_emergency(session, emergency_id, at=at, actor=actor.name)
-    orders_changed(session)
-    return ended
+        return records.end_emergency(session, emergency_id, at=at, actor=actor.name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from cordon.domain.alerts import Alert, AlertKind, Severity
@@ -36,6 +36,8 @@ _PLACE = aliased(PlaceRow)
 
 TOGETHER_S = 120
 """Passages of the same door this close in time count as passing together."""
+GRACE_S = 600
+"""A presence that ended this little before the feed's latest record still counts as open."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,7 @@ def _examine(
     beds: frozenset[str],
     lineages: dict[str, set[str]],
     escorted: dict[str, list[PassageView]],
+    open_since: int,
 ) -> MissingCase | None:
     pk, who = directory.get_person(session, person)
     case = cases.get_case(session, pk, person)
@@ -210,7 +213,7 @@ def _examine(
         status = Containment.DEPARTED
         evidence = (f"passage:{egress.place}@{egress.at}:{egress.direction}:{egress.credential}",)
     else:
-        here = _current_place(last_presence, last_passage, at)
+        here = _current_place(last_presence, last_passage, open_since)
         if here is not None and lineages.get(here, {here}) & allowed:
             return None
         status = Containment.MISSING
@@ -233,11 +236,21 @@ def _examine(
     )
 
 
+def feed_horizon(session: Session) -> int | None:
+    """The time of the presence feed's latest record (an interval's end or a passage), or None
+    when it has none."""
+    ends = session.scalar(select(func.max(PresenceRow.end_time)))
+    passed = session.scalar(select(func.max(PassageRow.at)))
+    known = [int(t) for t in (ends, passed) if t is not None]
+    return max(known) if known else None
+
+
 def _current_place(
     presence: PresenceView | None, passage: PassageView | None, at: int
 ) -> str | None:
     """Where the records put the person at ``at``: inside a place they last entered, else the
-    place of their latest presence interval if it is still open at ``at``."""
+    place of their latest presence interval if it is still open at ``at`` (the caller moves
+    ``at`` back to what the feed has reported, less its grace)."""
     if passage is not None and (presence is None or passage.at >= presence.end):
         if passage.direction == Direction.IN.value:
             return passage.place
@@ -256,12 +269,17 @@ def find_missing(
     at: int,
     record: bool = True,
     roles: Sequence[str] = (),
+    grace: int = GRACE_S,
 ) -> list[MissingCase]:
     """Everyone under a quarantine or isolation order at ``at`` (only of ``roles`` when given)
     who is not in their place; with ``record``, cases move to missing or departed (and back when
-    found) with an alert each."""
+    found) with an alert each. The check waits for the presence feed: where it lags ``at``, who
+    is where is judged at its latest record, and a presence that ended within ``grace`` seconds
+    of that still counts (no one is called missing for the feed being late)."""
     require(actor, Permission.READ_LOCATIONS, Permission.READ_ORDERS)
     with unit_of_work(session):
+        horizon = feed_horizon(session)
+        open_since = (at if horizon is None else min(at, horizon)) - grace
         people = _people(session)
         places = directory.list_places(session)
         beds = frozenset(
@@ -274,7 +292,9 @@ def find_missing(
         for person, order in sorted(_binding(session, at).items()):
             if roles and people.get(person, ("", ""))[1] not in roles:
                 continue
-            result = _examine(session, person, order, at, people, beds, lineages, escorted)
+            result = _examine(
+                session, person, order, at, people, beds, lineages, escorted, open_since
+            )
             if record:
                 _record(session, person, order, result, at=at, actor=actor.name)
             if result is not None:

@@ -18,7 +18,7 @@ from cordon.domain.people import Role
 from cordon.domain.records import Route
 from cordon.domain.roles import Actor, Permission, require
 from cordon.errors import InvalidValue
-from cordon.services import access, orders
+from cordon.services import orders
 from cordon.services.transaction import unit_of_work
 from cordon.store import containment as records
 from cordon.store import directory, gatherings
@@ -202,7 +202,6 @@ def issue_moratorium(
                 actor=actor.name,
                 reason=f"suspended by moratorium {order.id}",
             )
-    access.orders_changed(session)
     return order, covered
 
 

@@ -1,6 +1,7 @@
 """Orders: issuing, lifting, listing and expiring them, with the case moves and alerts they cause.
 
-Every order write goes through here (the rules too), so the access index learns of it at once.
+Every order write goes through here (the rules too); the doors learn of it from the change
+signal the store's triggers raise in the same transaction (``store.changes``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from cordon.domain.cases import Clinical, Containment, transition
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope
 from cordon.domain.roles import Actor, Permission, require
 from cordon.errors import InvalidValue, TransitionError
-from cordon.services import access
 from cordon.services.transaction import unit_of_work
 from cordon.store import cases, directory
 from cordon.store import containment as records
@@ -190,7 +190,7 @@ def issue_order(
     if not reason.strip():
         raise InvalidValue("an order needs a reason (give --reason)")
     with unit_of_work(session):
-        order = write_order(
+        return write_order(
             session,
             kind=kind,
             person=person,
@@ -201,8 +201,6 @@ def issue_order(
             scope=scope,
             evidence=evidence,
         )
-    access.orders_changed(session)
-    return order
 
 
 def _release(session: Session, order: Order, *, at: int, actor: str, reason: str) -> None:
@@ -242,9 +240,7 @@ def lift_order(session: Session, order_id: int, *, actor: Actor, at: int, reason
         require(actor, permission_for(order.kind))
         if not reason.strip():
             raise InvalidValue("lifting an order needs a reason (give --reason)")
-        lifted = close(session, order, OrderStatus.LIFTED, at=at, actor=actor.name, reason=reason)
-    access.orders_changed(session)
-    return lifted
+        return close(session, order, OrderStatus.LIFTED, at=at, actor=actor.name, reason=reason)
 
 
 def expire_orders(session: Session, *, now: int, actor: Actor) -> list[Order]:
@@ -264,8 +260,6 @@ def expire_orders(session: Session, *, now: int, actor: Actor) -> list[Order]:
                     reason=f"expired at {order.expiry}",
                 )
             )
-    if expired:
-        access.orders_changed(session)
     return expired
 
 

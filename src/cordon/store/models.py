@@ -336,3 +336,37 @@ class EmergencyRow(Base):
     declared_by: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     ended_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class ChangeVersionRow(Base):
+    """One topic of the change signal and its version, bumped by database triggers
+    (``store.changes``)."""
+
+    __tablename__ = "change_version"
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class JobRow(Base):
+    """A background job (an import, a forecast): what, whose, how it ended. Its task waits in
+    the queue; its progress while it runs is kept beside the queue (``runtime.jobs``)."""
+
+    __tablename__ = "job"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    task: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The task's own fields, to run it again after a worker died under it."""
+    key: Mapped[str | None] = mapped_column(String(200), index=True)
+    """What the job computes, for jobs the service runs for itself (the overview forecast)."""
+    phase: Mapped[str] = mapped_column(String(200), default="")
+    done: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int | None] = mapped_column(BigInteger)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[float | None] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float)

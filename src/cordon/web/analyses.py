@@ -4,34 +4,35 @@ against the isolation capacity.
 
 The forecast on the overview is kept small (OVERVIEW_RUNS runs over OVERVIEW_DAYS days) and kept
 per store state (the last audited write that changes what it reads) and station hour, so
-reloading the overview does not run it again. In the service a ``ForecastBoard`` has the job
-workers run it: a page shows the last forecast at once, marked as updating while a new one runs,
-and no page ever waits for it (the first views say it is being computed); the service's
-interpreter never runs it. Elsewhere (the CLI report) it runs in place. The full forecast stays in
-the API and the CLI.
+reloading the overview does not run it again. In the service a ``ForecastBoard`` queues it as a
+job for the worker (one job per store state and hour, found again by its key by every web
+process): a page shows the last forecast at once, marked as updating while a new one runs, and no
+page ever waits for it (the first views say it is being computed). Elsewhere (the CLI report) it
+runs in place. The full forecast stays in the API and the CLI.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cordon.api.jobs import Jobs
-from cordon.api.tasks import OverviewForecastTask
-from cordon.api.worker import Outcome
 from cordon.domain.roles import Actor, Permission
 from cordon.errors import EngineError, InvalidValue
 from cordon.services import analytics
 from cordon.services.analytics import EstimateReport, ForecastReport
+from cordon.services.progress import NO_PROGRESS, Progress
 from cordon.services.situation import Analysis, register_analysis
+
+if TYPE_CHECKING:
+    from cordon.runtime.jobs import Jobs
 from cordon.store.models import AuditRow
 
 __all__ = [
@@ -43,9 +44,9 @@ __all__ = [
     "forecast_analysis",
     "forecast_chart",
     "growth_analysis",
+    "overview_forecast",
     "register",
-    "serve_from_workers",
-    "stop_serving",
+    "serve_from_queue",
 ]
 
 OVERVIEW_RUNS = 200
@@ -59,6 +60,8 @@ NOT_READ = ("alert", "access_decision", "user", "token", "session")
 """Audited entities the forecast does not read (an alert at a door changes no case)."""
 FIRST_RUNNING = "Computing the first forecast in the background; reload the page in a few seconds."
 UTC = ZoneInfo("UTC")
+RETRY_FAILED = 300
+"""Seconds before a failed overview forecast is tried again for the same store state."""
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
 Key = tuple[str, int, int]
@@ -88,7 +91,7 @@ class _Recent(Generic[T]):
         return value
 
 
-_forecasts: _Recent[ForecastReport] = _Recent()
+_forecasts: _Recent[dict[str, Any]] = _Recent()
 _growth: _Recent[Analysis | None] = _Recent()
 
 
@@ -236,72 +239,42 @@ def _state(session: Session) -> int:
     return int(session.scalar(query) or 0)
 
 
-def cached_forecast(session: Session, actor: Actor, at: int) -> ForecastReport:
-    """The overview's forecast at ``at``, run once per store state and station hour."""
-    return _forecasts.get(
-        _key(session, at),
-        lambda: analytics.forecast(
-            session, actor=actor, days=OVERVIEW_DAYS, runs=OVERVIEW_RUNS, seed=0, now=at
-        ),
-    )
-
-
 class ForecastBoard:
-    """The overview's forecast of one store, run by the service's job workers."""
+    """The overview's forecast of one store, run as a job by the worker."""
 
     def __init__(self, jobs: Jobs) -> None:
         self.jobs = jobs
-        self.runs = 0
-        """Forecasts started (for tests and the curious)."""
         self._lock = threading.Lock()
-        self._shown: tuple[Key, ForecastReport | str] | None = None
-        self._pending: Key | None = None
 
-    def latest(self, session: Session, actor: Actor, at: int) -> tuple[ForecastReport | str, bool]:
+    def latest(self, session: Session, actor: Actor, at: int) -> tuple[dict[str, Any] | str, bool]:
         """The newest forecast (or why there is none yet) and whether it is for the store as it
-        is now; starts a new one in the workers when the store or the hour has changed. Never
-        waits: a page thread waiting here would hold one of the service's few request threads."""
-        key = _key(session, at)
-        with self._lock:
-            if self._shown is not None and self._shown[0] == key:
-                return self._shown[1], True
-            if self._pending != key:
-                self._pending, self.runs = key, self.runs + 1
-                task = OverviewForecastTask(
-                    actor, OVERVIEW_DAYS, OVERVIEW_RUNS, seed=0, capacity=None, now=at, zone=UTC
-                )
-                future = self.jobs.background(task)
-                future.add_done_callback(lambda done: self._done(key, done))
-            if self._shown is None:
-                return FIRST_RUNNING, False
-            return self._shown[1], self._shown[0] == key
+        is now; queues a new one when the store or the hour has changed. Never waits."""
+        from cordon.runtime.tasks import OverviewForecastTask, Who
 
-    def _done(self, key: Key, future: Future[Outcome]) -> None:
-        shown: ForecastReport | str
-        if future.cancelled() or future.exception() is not None:
-            shown = "the forecast stopped before it finished"
-        else:
-            ended = future.result()
-            shown = ended.result["report"] if ended.result else (ended.error or "it failed")
+        key = ":".join(str(k) for k in _key(session, at)[1:])
         with self._lock:
-            if self._shown is None or self._shown[0] <= key:
-                self._shown = (key, shown)
-            if self._pending == key:
-                self._pending = None
+            mine, shown = self.jobs.latest(key)
+            if mine is None or (mine.status == "failed" and mine.finished_at is not None
+                                and mine.finished_at < time.time() - RETRY_FAILED):  # fmt: skip
+                mine = self.jobs.submit(
+                    OverviewForecastTask(Who.of(actor), at), owner="service", key=key
+                )
+                shown = shown or self.jobs.latest_done(mine.kind)
+        if mine.status == "done" and mine.result is not None:
+            return mine.result, True
+        if mine.status == "failed" and shown is None:
+            return mine.error or "the forecast failed", True
+        if shown is not None and shown.result is not None:
+            return shown.result, False
+        return FIRST_RUNNING, False
 
 
 _boards: dict[str, ForecastBoard] = {}
 
 
-def serve_from_workers(url: str, jobs: Jobs) -> None:
-    """Have the overview forecast of the store at ``url`` run in ``jobs``'s workers."""
+def serve_from_queue(url: str, jobs: Jobs) -> None:
+    """Have the overview forecast of the store at ``url`` run as jobs of ``jobs``."""
     _boards[url] = ForecastBoard(jobs)
-
-
-def stop_serving(url: str, jobs: Jobs) -> None:
-    """Undo ``serve_from_workers`` (the service is stopping)."""
-    if url in _boards and _boards[url].jobs is jobs:
-        del _boards[url]
 
 
 def board(url: str) -> ForecastBoard | None:
@@ -309,24 +282,24 @@ def board(url: str) -> ForecastBoard | None:
     return _boards.get(url)
 
 
-def forecast_analysis(session: Session, actor: Actor, at: int) -> Analysis | None:
-    """Beds needed per scenario over the next days, against the isolation capacity."""
-    if not actor.can(Permission.RUN_ANALYTICS):
-        return None
-    served = _boards.get(_url(session))
-    current = True
+def overview_forecast(
+    session: Session, actor: Actor, at: int, progress: Progress = NO_PROGRESS
+) -> dict[str, Any]:
+    """The overview's small forecast as plain data: title, figures, chart and note, or why
+    there is none (``refused``)."""
     try:
-        if served is None:
-            report: ForecastReport | str = cached_forecast(session, actor, at)
-        else:
-            report, current = served.latest(session, actor, at)
+        report = analytics.forecast(
+            session, actor=actor, days=OVERVIEW_DAYS, runs=OVERVIEW_RUNS, seed=0, now=at,
+            progress=progress,
+        )  # fmt: skip
     except (EngineError, InvalidValue) as exc:
-        report = str(exc)
-    if isinstance(report, str):
-        note = report if report == FIRST_RUNNING else f"No forecast: {report}"
-        return Analysis(title="Forecast: beds needed", note=note)
+        return {"refused": str(exc)}
+    return _forecast_figures(report)
+
+
+def _forecast_figures(report: ForecastReport) -> dict[str, Any]:
     if not report.scenarios:
-        return None
+        return {"empty": True}
     figures = {}
     for s in report.scenarios:
         row = s.row
@@ -335,13 +308,41 @@ def forecast_analysis(session: Session, actor: Actor, at: int) -> Analysis | Non
             f"(90% {row.infections_low90:.0f} to {row.infections_high90:.0f})"
         )
     capacity = f"{report.capacity} beds" if report.capacity is not None else "no isolation beds"
-    return Analysis(
-        title=f"Forecast: beds needed over {len(report.days)} days",
-        figures=figures,
-        chart=forecast_chart(report),
-        note=(
+    return {
+        "title": f"Forecast: beds needed over {len(report.days)} days",
+        "figures": figures,
+        "chart": forecast_chart(report),
+        "note": (
             f"{report.runs} runs per scenario ({report.model} model, {report.known_cases} known "
             f"cases), median with 50% and 90% bands; isolation capacity: {capacity}. "
+        ),
+    }
+
+
+def forecast_analysis(session: Session, actor: Actor, at: int) -> Analysis | None:
+    """Beds needed per scenario over the next days, against the isolation capacity."""
+    if not actor.can(Permission.RUN_ANALYTICS):
+        return None
+    served = _boards.get(_url(session))
+    current = True
+    shown: dict[str, Any] | str
+    if served is None:
+        shown = _forecasts.get(_key(session, at), lambda: overview_forecast(session, actor, at))
+    else:
+        shown, current = served.latest(session, actor, at)
+    if isinstance(shown, str):
+        note = shown if shown == FIRST_RUNNING else f"No forecast: {shown}"
+        return Analysis(title="Forecast: beds needed", note=note)
+    if "refused" in shown:
+        return Analysis(title="Forecast: beds needed", note=f"No forecast: {shown['refused']}")
+    if shown.get("empty"):
+        return None
+    return Analysis(
+        title=shown["title"],
+        figures=shown["figures"],
+        chart=shown["chart"],
+        note=(
+            shown["note"]
             + (
                 "Kept until the store changes or the hour turns"
                 if current

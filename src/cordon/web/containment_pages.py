@@ -32,7 +32,9 @@ def missing_page(request: Request, session: SessionDep, cfg: SettingsDep) -> HTM
     """Who is not where their order keeps them: last sighting, companions and the egress."""
     actor, csrf = _page_actor(request, session)
     at = cfg.now()
-    found = missing.find_missing(session, actor=actor, at=at, record=False)
+    found = missing.find_missing(
+        session, actor=actor, at=at, record=False, grace=cfg.missing_grace_seconds
+    )
     return render(request, "missing.html", cfg, actor, csrf, items=found, at=at)
 
 

@@ -3,7 +3,8 @@
 Adding a concept: write ``routes/<concept>.py`` with ``router = APIRouter(prefix=..., tags=...)``,
 its ``XRead``/``XPage``/``XCreate`` schemas, handlers taking ``SessionDep``/``ActorDep``/``PageDep``
 and declaring ``dependencies=[needs(Permission.X)]``; then add the module to the list below. The
-role-matrix test finds the new routes by itself.
+role-matrix test finds the new routes by itself. The access routes (``routes/access.py``) are
+mounted by the doors app (``cordon.doors.app``), not here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cordon.api.routes import (
-    access,
     accounts,
     alerts,
     analytics,
@@ -51,7 +51,6 @@ ROUTERS: list[APIRouter] = [
         jobs,
         audit,
         report,
-        access,
         containment,
         tracing,
         analytics,

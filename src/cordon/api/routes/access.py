@@ -1,4 +1,5 @@
-"""Door and airlock controllers: allow or deny one passage, from memory, in milliseconds."""
+"""Door and airlock controllers: allow or deny one passage, from memory, in milliseconds (mounted
+by the doors app, ``cordon.doors.app``, which holds the index)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from cordon.api.deps import Needs, SettingsDep, current_actor
-from cordon.api.doors import Doors
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, Permission, require
+from cordon.doors.service import Doors
 from cordon.errors import NotAuthenticated
 from cordon.services.access import Decision
 

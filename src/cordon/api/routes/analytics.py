@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from cordon.api.deps import ActorDep, JobsDep, SessionDep, SettingsDep, StoreDep, needs
+from cordon.api.deps import ActorDep, JobsDep, SessionDep, SettingsDep, needs
 from cordon.api.routes.jobs import JobRead, job_read
 from cordon.api.schemas import EpochQuery
-from cordon.api.tasks import ForecastTask
-from cordon.domain.roles import Permission
+from cordon.domain.roles import Permission, require
+from cordon.runtime.tasks import ForecastTask, Who
 from cordon.services import analytics
 
 __all__ = ["router"]
@@ -78,21 +78,18 @@ class ForecastCreate(BaseModel):
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[needs(Permission.RUN_ANALYTICS)],
 )
-def forecast(
-    body: ForecastCreate, actor: ActorDep, store: StoreDep, cfg: SettingsDep, jobs: JobsDep
-) -> JobRead:
+def forecast(body: ForecastCreate, actor: ActorDep, cfg: SettingsDep, jobs: JobsDep) -> JobRead:
     """Start a forecast as a job (``GET /jobs/{id}`` for progress and, when done, the result:
     bands per day for cases, isolated and beds, first day over capacity, scenario table)."""
 
+    require(actor, Permission.RUN_ANALYTICS)
     task = ForecastTask(
-        actor=actor,
+        who=Who.of(actor),
         days=body.days,
         runs=body.runs,
         seed=body.seed,
         capacity=body.capacity,
         now=body.now if body.now is not None else cfg.now(),
-        zone=cfg.zone,
+        zone=cfg.timezone,
     )
-    job = jobs.create("forecast", actor.name)
-    jobs.submit(job, task)
-    return job_read(job)
+    return job_read(jobs.submit(task, owner=actor.name))

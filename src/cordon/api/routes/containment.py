@@ -43,7 +43,9 @@ def list_missing(
 ) -> list[Any]:
     """Everyone under quarantine or isolation who is not in their place at ``at`` (default now):
     last presence and passage, companions, co-located persons, and any exit egress."""
-    found = missing.find_missing(session, actor=actor, at=_now(at, cfg), record=False)
+    found = missing.find_missing(
+        session, actor=actor, at=_now(at, cfg), record=False, grace=cfg.missing_grace_seconds
+    )
     return [_masked(m, actor) for m in found]
 
 
@@ -59,7 +61,9 @@ def apply_rules(
     exit alerts and expiries; then mark the missing and departed."""
     now = _now(at, cfg)
     report = containment.apply_rules(session, actor=actor, now=now)
-    gone = missing.find_missing(session, actor=actor, at=now, record=True)
+    gone = missing.find_missing(
+        session, actor=actor, at=now, record=True, grace=cfg.missing_grace_seconds
+    )
     return {
         "exposures_checked": report.exposures_checked,
         "results_checked": report.results_checked,

@@ -9,12 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
-from cordon.api.deps import ActorDep, JobsDep, SettingsDep, StoreDep, needs
+from cordon.api.deps import ActorDep, JobsDep, SettingsDep, needs
 from cordon.api.routes.jobs import JobRead, job_read
-from cordon.api.tasks import ImportTask
 from cordon.domain.roles import require
 from cordon.errors import InvalidValue
 from cordon.formats.schemas import Kind
+from cordon.runtime.tasks import ImportTask, Who
 from cordon.services.imports import KIND_PERMISSION
 
 __all__ = ["router"]
@@ -35,7 +35,6 @@ def upload(
     kind: Kind,
     file: Annotated[UploadFile, File(description="A canonical CSV, Parquet or JSON-lines file.")],
     actor: ActorDep,
-    store: StoreDep,
     cfg: SettingsDep,
     jobs: JobsDep,
     response: Response,
@@ -51,7 +50,10 @@ def upload(
     suffix = "".join(s for s in Path(name).suffixes if s.lower() in SUFFIXES)[-16:]
     if not suffix and format is None:
         raise InvalidValue("cannot tell the format from the file name: pass ?format=csv|...")
-    folder = Path(tempfile.mkdtemp(prefix="cordon-upload-"))
+    spool = Path(cfg.spool_dir) if cfg.spool_dir else None
+    if spool is not None:
+        spool.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="cordon-upload-", dir=spool))
     path = folder / f"upload{suffix}"
     with path.open("wb") as out:
         shutil.copyfileobj(file.file, out, 1 << 20)
@@ -60,11 +62,15 @@ def upload(
         shutil.rmtree(folder, ignore_errors=True)
         raise InvalidValue(f"the file is larger than {MAX_BYTES >> 30} GiB")
 
-    task = ImportTask(path=path, name=name, kind=kind, actor=actor, zone=cfg.zone, fmt=format)
-    job = jobs.create(f"import {kind.value}", actor.name)
+    task = ImportTask(
+        path=str(path),
+        filename=name,
+        kind=kind.value,
+        who=Who.of(actor),
+        zone=cfg.timezone,
+        fmt=format,
+    )
     if size <= cfg.sync_import_bytes:
-        jobs.run(job, task)
-        return job_read(job)
-    jobs.submit(job, task)
+        return job_read(jobs.run_here(task, owner=actor.name))
     response.status_code = status.HTTP_202_ACCEPTED
-    return job_read(job)
+    return job_read(jobs.submit(task, owner=actor.name))

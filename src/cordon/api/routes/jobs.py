@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from cordon.api.deps import ActorDep, JobsDep, PageDep, needs
-from cordon.api.jobs import Job
 from cordon.api.schemas import PageBase
 from cordon.domain.roles import Actor, Permission
 from cordon.errors import NotFound
+from cordon.runtime.jobs import JobView
 
 __all__ = ["JobRead", "job_read", "router"]
 
@@ -31,7 +31,9 @@ class JobRead(BaseModel):
     result: dict[str, Any] | None
     error: str | None
     problems: list[str]
+    attempts: int
     created_at: float
+    started_at: float | None
     finished_at: float | None
 
 
@@ -41,7 +43,7 @@ class JobPage(PageBase):
     items: list[JobRead]
 
 
-def job_read(job: Job) -> JobRead:
+def job_read(job: JobView) -> JobRead:
     """The schema of a job."""
     return JobRead.model_validate(job, from_attributes=True)
 
@@ -53,10 +55,10 @@ def _mine(actor: Actor) -> str | None:
 @router.get("", response_model=JobPage, dependencies=[needs()])
 def list_jobs(actor: ActorDep, jobs: JobsDep, page: PageDep) -> JobPage:
     """The signed-in user's jobs (everyone's for a user manager), newest first."""
-    found = jobs.of(_mine(actor))
+    found, total = jobs.of(_mine(actor), limit=page.limit, offset=page.offset)
     return JobPage(
-        items=[job_read(j) for j in found[page.offset : page.offset + page.limit]],
-        total=len(found),
+        items=[job_read(j) for j in found],
+        total=total,
         limit=page.limit,
         offset=page.offset,
     )

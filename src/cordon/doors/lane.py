@@ -7,8 +7,8 @@ door service is running, a bearer token is known (fresh in its cache, or checked
 store on a miss) and may decide, and the JSON body is a valid ``DecideCreate``. Anything else
 (no token, a refused one, a cookie session, a refused body, a missing permission) goes on to the
 route unchanged, which answers it, with its errors, exactly as before. The answer is the route's
-own schema, so both paths are identical. ``cordon serve`` runs this lane in a process of its own
-(``api.front``); the app keeps it too, for a service run without the front.
+own schema, so both paths are identical. It is the outermost layer of the doors app
+(``doors.app``).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import Any
 import anyio.to_thread
 from pydantic import ValidationError
 
-from cordon.api.doors import Doors
 from cordon.api.routes.access import DecideCreate, decision_read
 from cordon.api.security import Message, Receive, Scope, Send
 from cordon.domain.roles import Actor, Permission
+from cordon.doors.service import Doors
 from cordon.errors import CordonError
 
 __all__ = ["MAX_BODY", "DoorLane", "answer"]

@@ -1,11 +1,12 @@
-"""The door side of the service: access decisions from memory, written back in the background.
+"""The doors' state: access decisions from memory, written back in the background.
 
 A door controller's request never waits on the database: its token is checked against an
 in-memory cache (an answer is good for ``TOKEN_TTL`` seconds, kept as it was while the store is
-away), and ``AccessIndex.decide`` reads only in-memory holds. A background thread writes the
-queued decisions and alerts every ``FLUSH_SECONDS``; every ``REFRESH_SECONDS`` it re-reads the
-holds when another process (the CLI) changed them and re-checks the tokens in use, so that a
-working door's token never goes old in the cache and no decision waits for that check.
+away), and ``AccessIndex.decide`` reads only in-memory holds. A writer thread writes the queued
+decisions and alerts every ``FLUSH_SECONDS`` and re-checks the tokens in use before they go old;
+a follower thread (``runtime.changes``) reloads what the change signal says has changed: the
+directory, the holds, or the tokens (dropped from the cache). ``sync`` lets the web process wait
+until the doors have loaded what it just committed.
 """
 
 from __future__ import annotations
@@ -19,18 +20,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cordon.domain.roles import Actor
 from cordon.errors import CordonError, NotAuthenticated
+from cordon.runtime.changes import ChangeFollower
 from cordon.services import accounts
-from cordon.services.access import AccessIndex, watch
-from cordon.store import containment
+from cordon.services.access import AccessIndex
+from cordon.store.changes import Versions
 from cordon.store.db import Store
 
-__all__ = ["FLUSH_SECONDS", "REFRESH_SECONDS", "TOKEN_RENEW", "TOKEN_TTL", "Doors"]
+__all__ = ["FLUSH_SECONDS", "TOKEN_RENEW", "TOKEN_TTL", "Doors"]
 
 FLUSH_SECONDS = 0.2
-REFRESH_SECONDS = 5.0
 TOKEN_TTL = 30.0
 TOKEN_RENEW = TOKEN_TTL / 2
 """Age at which the writer thread re-checks a cached token that doors still use."""
+WATCHED = {"directory", "holds", "tokens"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,8 @@ class _Known:
 
 
 class Doors:
-    """The access index of one service process, its writer thread and its token cache."""
+    """The access index of the doors process, its writer and follower threads, its token
+    cache."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -52,22 +55,26 @@ class Doors:
         """Orders cache writes against ``forget_tokens``: an answer read before a revocation
         must not be put back after it."""
         self._lock = threading.Lock()
-        self._refreshing = threading.Lock()
+        self._reloading = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._refreshed = 0.0
-        self._marks: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+        self._following: threading.Thread | None = None
+        self.follower = ChangeFollower(store, topics=WATCHED, on_change=self._changed)
         self.lane_answers = 0
-        """Decisions answered by the door lane (``api.door_lane``) rather than the route."""
+        """Decisions answered by the door lane (``doors.lane``) rather than the route."""
 
     def start(self) -> None:
-        """Load the index (when the store answers) and start the writer thread."""
+        """Load the index (when the store answers) and start the writer and follower threads."""
         with self._lock:
             if self._thread is not None:
                 return
             self._load()
             self._thread = threading.Thread(target=self._run, name="cordon-doors", daemon=True)
             self._thread.start()
+            self._following = threading.Thread(
+                target=self.follower.run, name="cordon-door-changes", daemon=True
+            )
+            self._following.start()
 
     @property
     def started(self) -> bool:
@@ -75,11 +82,32 @@ class Doors:
         return self._thread is not None
 
     def stop(self) -> None:
-        """Write what is queued and stop the writer thread."""
+        """Write what is queued and stop the threads."""
         self._stop.set()
+        self.follower.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._flush()
+
+    def sync(self, wanted: Versions) -> Versions:
+        """Load now whatever changed, so that the versions loaded are at least ``wanted`` (read
+        by the caller after its commit); returns the versions loaded."""
+        if any(self.follower.seen.get(t, -1) < v for t, v in wanted.items() if t in WATCHED):
+            with self._reloading:
+                self.follower.check()
+        return {t: v for t, v in self.follower.seen.items() if t in WATCHED}
+
+    def _changed(self, topics: set[str]) -> None:
+        """The follower's handler: reload the index, drop the token cache."""
+        with self._reloading:
+            if topics & {"directory", "holds"} or self.index.stale:
+                try:
+                    with self.store.session() as session:
+                        self.index.catch_up(session)
+                except (CordonError, SQLAlchemyError):
+                    self.index.stale = True
+            if "tokens" in topics:
+                self.forget_tokens()
 
     def actor(self, secret: str) -> Actor:
         """The actor behind a door token, from the cache while it is fresh or the store is away."""
@@ -129,52 +157,25 @@ class Doors:
         try:
             with self.store.session() as session:
                 self.index.url = str(session.get_bind().engine.url)
-                marks = containment.change_marks(session)
                 self.index.load(session)
-                self._marks = marks
-            self._refreshed = time.monotonic()
-        except CordonError:
+        except (CordonError, SQLAlchemyError):
             self.index.stale = True
-        watch(self.index)
+        self.follower.seen = dict(self.index.versions)
 
     def _flush(self) -> None:
         try:
             with self.store.session() as session:
                 self.index.flush(session)
-        except CordonError:
+        except (CordonError, SQLAlchemyError):
             self.index.stale = True
 
     def _run(self) -> None:
+        renewed = time.monotonic()
         while not self._stop.wait(FLUSH_SECONDS):
             self._flush()
-            if time.monotonic() - self._refreshed > REFRESH_SECONDS:
-                self._refresh()
+            if time.monotonic() - renewed > TOKEN_RENEW / 3:
+                renewed = time.monotonic()
                 self._renew_tokens()
-
-    def refresh(self) -> None:
-        """Re-read the holds now if another process changed them (the front, after a write it
-        passed on to the service behind it)."""
-        self._refresh()
-
-    def _refresh(self) -> None:
-        """Re-read what another process changed, and only that: a cheap look at the change
-        marks first, so that the writer thread rarely holds the interpreter for long."""
-        with self._refreshing:
-            self._refresh_marked()
-
-    def _refresh_marked(self) -> None:
-        now = time.monotonic()
-        self._refreshed = now
-        try:
-            with self.store.session() as session:
-                orders, directory = containment.change_marks(session)
-                if not self.index.loaded or directory != self._marks[1]:
-                    self.index.load(session)
-                elif orders != self._marks[0] or self.index.stale:
-                    self.index.refresh(session)
-                self._marks = (orders, directory)
-        except (CordonError, SQLAlchemyError):
-            self.index.stale = True
 
     def _renew_tokens(self) -> None:
         """Re-check the cached tokens that doors used since their last check once they are

@@ -1,0 +1,177 @@
+"""What a job does: tasks made of plain JSON values, so that a task can wait in the queue, be
+kept with its job in the store, and run again after the worker under it died."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+from zoneinfo import ZoneInfo
+
+from cordon.domain.roles import Actor, Permission, UserRole
+from cordon.formats.schemas import Kind
+from cordon.services.progress import Progress
+from cordon.store.db import Store
+
+__all__ = ["TASKS", "ForecastTask", "ImportTask", "OverviewForecastTask", "Task", "from_payload"]
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The actor a task acts for, as plain values."""
+
+    name: str
+    role: str
+    scopes: list[str] | None = None
+
+    @classmethod
+    def of(cls, actor: Actor) -> Who:
+        """The plain form of ``actor``."""
+        scopes = sorted(str(p) for p in actor.scopes) if actor.scopes is not None else None
+        return cls(actor.name, actor.role.value, scopes)
+
+    def actor(self) -> Actor:
+        """The actor again."""
+        scopes = frozenset(Permission(s) for s in self.scopes) if self.scopes is not None else None
+        return Actor(self.name, UserRole(self.role), scopes)
+
+
+class Task(Protocol):
+    """One job's work on a store."""
+
+    name: ClassVar[str]
+    retry_safe: ClassVar[bool]
+    """Whether running it again after a worker died under it is safe (all-or-nothing work)."""
+
+    @property
+    def label(self) -> str:
+        """What the job is, for its owner."""
+        ...
+
+    def run(self, store: Store, progress: Progress) -> dict[str, Any]:
+        """Do the work and return the job's result as JSON-ready data."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ImportTask:
+    """Import an uploaded file (all rows or none), then delete its folder."""
+
+    name: ClassVar[str] = "import"
+    retry_safe: ClassVar[bool] = True
+
+    path: str
+    filename: str
+    kind: str
+    who: Who
+    zone: str
+    fmt: str | None = None
+
+    @property
+    def label(self) -> str:
+        """What the job is."""
+        return f"import {self.kind}"
+
+    def run(self, store: Store, progress: Progress) -> dict[str, Any]:
+        """Load the file in one transaction; the upload is removed once the import is over."""
+        from dataclasses import asdict as plain
+
+        from cordon.services.imports import import_file
+
+        path = Path(self.path)
+        with store.session() as session:
+            report = import_file(
+                session,
+                path,
+                kind=Kind(self.kind),
+                actor=self.who.actor(),
+                zone=ZoneInfo(self.zone),
+                fmt=self.fmt,
+                progress=progress,
+            )
+        return {**plain(report), "path": self.filename}
+
+    def discard(self) -> None:
+        """Remove the uploaded file's folder (the job has ended for good)."""
+        shutil.rmtree(Path(self.path).parent, ignore_errors=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastTask:
+    """An ensemble forecast of the standard scenarios."""
+
+    name: ClassVar[str] = "forecast"
+    retry_safe: ClassVar[bool] = True
+
+    who: Who
+    days: int
+    runs: int
+    seed: int
+    capacity: int | None
+    now: int
+    zone: str
+
+    @property
+    def label(self) -> str:
+        """What the job is."""
+        return self.name
+
+    def run(self, store: Store, progress: Progress) -> dict[str, Any]:
+        """Run the ensembles and return the report as JSON-ready data."""
+        from cordon.services import analytics
+
+        with store.session() as session:
+            report = analytics.forecast(
+                session,
+                actor=self.who.actor(),
+                days=self.days,
+                runs=self.runs,
+                seed=self.seed,
+                capacity=self.capacity,
+                now=self.now,
+                zone=ZoneInfo(self.zone),
+                progress=progress,
+            )
+        return report.to_dict()
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewForecastTask:
+    """The dashboard's small forecast, turned into the overview's figures and chart."""
+
+    name: ClassVar[str] = "overview forecast"
+    retry_safe: ClassVar[bool] = True
+
+    who: Who
+    now: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """What the job is."""
+        return self.name
+
+    def run(self, store: Store, progress: Progress) -> dict[str, Any]:
+        """Run the small forecast; the result is the overview's analysis as plain data."""
+        from cordon.web import analyses
+
+        with store.session() as session:
+            return analyses.overview_forecast(session, self.who.actor(), self.now, progress)
+
+
+TASKS: dict[str, type[Any]] = {t.name: t for t in (ImportTask, ForecastTask, OverviewForecastTask)}
+
+
+def payload(task: Task) -> dict[str, Any]:
+    """The task as plain values, with its name."""
+    return {"task": task.name, **asdict(task)}  # type: ignore[call-overload]
+
+
+def from_payload(data: dict[str, Any]) -> Task:
+    """The task again from ``payload``'s output."""
+    fields = dict(data)
+    cls = TASKS[fields.pop("task")]
+    fields["who"] = Who(**fields["who"])
+    task: Task = cls(**fields)
+    return task

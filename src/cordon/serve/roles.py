@@ -1,0 +1,48 @@
+"""One process role of the service, run in this process: ``doors``, ``web`` or ``worker``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from cordon.api.settings import ServiceSettings
+
+__all__ = ["Role", "run_role"]
+
+
+class Role(StrEnum):
+    """The service's processes."""
+
+    DOORS = "doors"
+    """Door and airlock decisions from memory (uvicorn, one process)."""
+    WEB = "web"
+    """The API and the dashboard (uvicorn, ``--workers N``)."""
+    WORKER = "worker"
+    """Jobs, rules on arrival and the periodic work (huey's consumer)."""
+
+
+def run_role(
+    role: Role, settings: ServiceSettings, *, host: str, port: int, workers: int = 1
+) -> None:
+    """Run ``role`` until it is stopped (SIGTERM or SIGINT). The settings reach a uvicorn
+    app through the environment, which the caller has set (``serve.manager.environment``)."""
+    if role is Role.WORKER:
+        from cordon.worker.main import run
+
+        run(settings)
+        return
+    import uvicorn
+
+    factory = "cordon.api:doors_from_environment" if role is Role.DOORS else (
+        "cordon.api:app_from_environment"
+    )  # fmt: skip
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers if role is Role.WEB else 1,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )

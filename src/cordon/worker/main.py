@@ -1,0 +1,44 @@
+"""``cordon serve worker``: the huey consumer of the store's queue, with its periodic tasks,
+and a follower of the change signal that queues the rules when evidence arrives."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+
+from cordon.api.settings import ServiceSettings
+from cordon.runtime.changes import ChangeFollower
+from cordon.store.db import Store
+from cordon.worker.tasks import runtime_for
+
+__all__ = ["NICENESS", "WORKERS", "run"]
+
+log = logging.getLogger(__name__)
+
+NICENESS = 10
+"""The worker yields the processor to the doors and the web on a shared machine."""
+WORKERS = 2
+"""Jobs that run at once (an import and a forecast side by side)."""
+
+
+def run(settings: ServiceSettings, *, workers: int = WORKERS) -> None:
+    """Run the worker until SIGTERM or SIGINT (a running job is finished first on SIGINT,
+    interrupted on SIGTERM: its transaction rolls back and ``recover`` runs it again)."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, NICENESS)
+    store = Store(settings.database_url)
+    store.check_ready()
+    runtime = runtime_for(store, settings)
+    follower = ChangeFollower(store, topics={"evidence"}, on_change=lambda _: runtime.apply_rules())
+    threading.Thread(target=follower.run, name="cordon-evidence", daemon=True).start()
+    runtime.apply_rules()  # whatever arrived while no worker ran
+    consumer = runtime.huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=True, check_worker_health=True,
+        flush_locks=True,
+    )  # fmt: skip
+    try:
+        consumer.run()
+    finally:
+        follower.stop()

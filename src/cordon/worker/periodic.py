@@ -1,0 +1,52 @@
+"""The worker's own work: the rules on new evidence, and every minute the rules again (order
+and moratorium expiry, breaches, exit passages of held persons), the missing check and the
+recovery of jobs whose worker died. Each piece is idempotent and raises each alert once."""
+
+from __future__ import annotations
+
+import logging
+
+from cordon.api.settings import ServiceSettings
+from cordon.domain.roles import Actor, UserRole
+from cordon.errors import CordonError
+from cordon.runtime.jobs import Jobs
+from cordon.services import containment, missing
+from cordon.store.db import Store
+
+__all__ = ["WORKER", "apply_rules", "every_minute"]
+
+log = logging.getLogger(__name__)
+
+WORKER = Actor("worker", UserRole.COMMAND)
+"""Who the audit log names for the worker's own work."""
+
+
+def apply_rules(store: Store, settings: ServiceSettings) -> None:
+    """The containment rules on every exposure and result not yet acted on, and expiry."""
+    with store.session() as session:
+        report = containment.apply_rules(session, actor=WORKER, now=settings.now())
+    if report.orders or report.expired:
+        log.info("rules: %d orders issued, %d expired", len(report.orders), len(report.expired))
+
+
+def every_minute(store: Store, settings: ServiceSettings, jobs: Jobs) -> None:
+    """The periodic work; one failing piece does not stop the others."""
+    try:
+        jobs.recover()
+    except CordonError as exc:
+        log.warning("job recovery skipped: %s", exc)
+    try:
+        apply_rules(store, settings)
+    except CordonError as exc:
+        log.warning("rules skipped: %s", exc)
+    try:
+        with store.session() as session:
+            missing.find_missing(
+                session,
+                actor=WORKER,
+                at=settings.now(),
+                record=True,
+                grace=settings.missing_grace_seconds,
+            )
+    except CordonError as exc:
+        log.warning("missing check skipped: %s", exc)

@@ -1,0 +1,95 @@
+"""The queue's tasks, registered on the queue of one store in every process: the web and the
+CLI queue them, the worker runs them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from huey import Huey, crontab
+from huey.exceptions import RetryTask, TaskLockedException
+
+from cordon.api.settings import ServiceSettings
+from cordon.runtime.jobs import Jobs
+from cordon.runtime.queue import make_queue
+from cordon.store.db import Store
+
+__all__ = ["Runtime", "runtime_for"]
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAY = 2
+"""A rules task that finds the rules running waits this long and tries again."""
+RULES_QUEUED = "rules-queued"
+
+
+@dataclass
+class Runtime:
+    """A store's queue, its jobs, and the tasks that run on them."""
+
+    store: Store
+    settings: ServiceSettings
+    huey: Huey
+    jobs: Jobs
+    apply_rules: Any
+    """Queues the rules unless a run is already waiting: ``runtime.apply_rules()``."""
+
+
+_runtimes: dict[tuple[str, str | None], Runtime] = {}
+
+
+def runtime_for(store: Store, settings: ServiceSettings) -> Runtime:
+    """The runtime of ``store`` in this process, made once."""
+    key = (store.url, settings.queue_url)
+    if key not in _runtimes:
+        holder: dict[str, Any] = {}
+        huey = make_queue(
+            store,
+            settings.queue_url,
+            lambda h: holder.update(_register(h, store, settings, holder)),
+        )
+        _runtimes[key] = Runtime(store, settings, huey, holder["jobs"], holder["apply_rules"])
+    return _runtimes[key]
+
+
+def _register(
+    huey: Huey, store: Store, settings: ServiceSettings, holder: dict[str, Any]
+) -> dict[str, Any]:
+    from cordon.worker import periodic
+
+    @huey.task(name="run_job")
+    def run_job(job_id: str) -> None:
+        holder["jobs"].execute(job_id)
+
+    rules = huey.lock_task("cordon-rules")
+
+    def locked(work: Any) -> None:
+        """Run ``work`` under the rules' lock; when the rules are running, or the store fails,
+        try again after ``RETRY_DELAY`` (the failure logged by its kind: an error's text may
+        carry clinical values)."""
+        try:
+            with rules:
+                work()
+        except TaskLockedException as exc:
+            raise RetryTask(delay=RETRY_DELAY) from exc
+        except Exception as exc:  # never a traceback with values in the worker's log
+            log.warning("rules not applied (%s); trying again", type(exc).__name__)
+            raise RetryTask(delay=RETRY_DELAY * 5) from None
+
+    @huey.task(name="apply_rules")
+    def apply_rules() -> None:
+        huey.delete(RULES_QUEUED)  # evidence arriving from now on queues another run
+        locked(lambda: periodic.apply_rules(store, settings))
+
+    def queue_rules() -> None:
+        """Queue the rules unless a run is already waiting."""
+        if huey.put_if_empty(RULES_QUEUED, "1"):
+            apply_rules()
+
+    @huey.periodic_task(crontab(minute="*"), name="every_minute")
+    def every_minute() -> None:
+        locked(lambda: periodic.every_minute(store, settings, holder["jobs"]))
+
+    jobs = Jobs(store, huey, run_job)
+    return {"jobs": jobs, "apply_rules": queue_rules, "every_minute": every_minute}
