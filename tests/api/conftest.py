@@ -106,14 +106,15 @@ def bearer(secret: str) -> dict[str, str]:
 
 
 def leave_before_and_after_isolating_by_hand(
-    client: TestClient, tokens: dict[UserRole, str]
+    web: TestClient, doors: TestClient, tokens: dict[UserRole, str]
 ) -> tuple[dict[str, object], dict[str, object]]:
-    """The airlock's answers to p3 leaving before and after the medical lead isolates p3's case
-    by hand (a case state, no order), each asked right after the other."""
+    """The airlock's answers (from ``doors``) to p3 leaving before and after the medical lead
+    isolates p3's case by hand through ``web`` (a case state, no order), each asked right after
+    the other."""
     door = bearer(tokens[UserRole.DOOR])
     leave = {"person": "p3", "door": "al-1", "direction": "out"}
-    before = client.post("/api/v1/access/decide", json=leave, headers=door).json()
-    isolated = client.post(
+    before = doors.post("/api/v1/access/decide", json=leave, headers=door).json()
+    isolated = web.post(
         "/api/v1/cases/p3/transition",
         json={
             "reason": "fever on the ward round",
@@ -124,5 +125,5 @@ def leave_before_and_after_isolating_by_hand(
         headers=bearer(tokens[UserRole.MEDICAL]),
     )
     assert isolated.status_code == 200, isolated.text
-    after = client.post("/api/v1/access/decide", json=leave, headers=door).json()
+    after = doors.post("/api/v1/access/decide", json=leave, headers=door).json()
     return before, after

@@ -1,7 +1,9 @@
-"""The door lane answers exactly as the decide route would, and only when all is in order.
+"""The doors app: its lane answers exactly as the decide route would, and only when all is in
+order; writes through the web app are in force at the doors when their caller hears of it.
 
-The reference is the same service without the lane (the route through FastAPI): every request,
-valid or not, gets the same status, body and headers from both.
+The reference is the same doors app without the lane (the route through FastAPI): every
+request, valid or not, gets the same status, body and headers from both. The web app reaches the
+doors over ASGI (``create_app(doors=...)``), as it would over HTTP.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+import httpx
+
 from cordon.api import create_app
-from cordon.api.door_lane import MAX_BODY, DoorLane
-from cordon.api.doors import TOKEN_RENEW, TOKEN_TTL, Doors
 from cordon.api.settings import ServiceSettings
+from cordon.doors.app import create_doors_app
+from cordon.doors.lane import MAX_BODY, DoorLane
+from cordon.doors.service import TOKEN_RENEW, TOKEN_TTL, Doors
 from cordon.domain.roles import UserRole
 from cordon.services import accounts
 from cordon.store.db import Store
@@ -40,7 +45,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _app(store: Store, *, lane: bool) -> FastAPI:
-    app = create_app(ServiceSettings(database_url=store.url, clock=CLOCK), store=store)
+    app = create_doors_app(ServiceSettings(database_url=store.url, clock=CLOCK), store=store)
     if not lane:
         app.user_middleware = [m for m in app.user_middleware if m.cls is not DoorLane]
     return app
@@ -48,7 +53,7 @@ def _app(store: Store, *, lane: bool) -> FastAPI:
 
 @pytest.fixture
 def pair(facility: Store, tokens: dict[UserRole, str]) -> Iterator[tuple[TestClient, TestClient]]:
-    """The service with the lane and its twin without it, both warmed with the door token."""
+    """The doors with the lane and their twin without it, both warmed with the door token."""
     with (
         TestClient(_app(facility, lane=True), base_url="https://testserver") as fast,
         TestClient(_app(facility, lane=False), base_url="https://testserver") as slow,
@@ -59,6 +64,19 @@ def pair(facility: Store, tokens: dict[UserRole, str]) -> Iterator[tuple[TestCli
             )
             assert warm.status_code == 200, warm.text
         yield fast, slow
+
+
+@pytest.fixture
+def web(facility: Store, pair: tuple[TestClient, TestClient]) -> Iterator[TestClient]:
+    """The web app, whose writes wait for the doors with the lane (reached over ASGI)."""
+    doors = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=pair[0].app), base_url="http://doors"
+    )
+    settings = ServiceSettings(database_url=facility.url, clock=CLOCK)
+    with TestClient(
+        create_app(settings, store=facility, doors=doors), base_url="https://testserver"
+    ) as client:
+        yield client
 
 
 def _lane_answers(client: TestClient) -> int:
@@ -110,12 +128,13 @@ def test_the_lane_answers_holds_from_memory(
 ) -> None:
     fast, _slow = pair
     auth = bearer(tokens[UserRole.DOOR])
+    before = _lane_answers(fast)
     denied = fast.post(DECIDE, json={"person": "p1", "door": "al-1"}, headers=auth).json()
     assert denied["allowed"] is False and "isolat" in denied["reason"], denied
     assert denied["at"] == 1795348800  # the station clock
     free = fast.post(DECIDE, json={"person": "p3", "door": "al-1"}, headers=auth).json()
     assert free["allowed"] is True
-    assert _lane_answers(fast) == 2
+    assert _lane_answers(fast) == before + 2
 
 
 @pytest.mark.parametrize(
@@ -152,10 +171,16 @@ def test_everything_else_goes_the_long_way(
 def test_a_signed_in_browser_goes_the_long_way(
     pair: tuple[TestClient, TestClient], facility: Store
 ) -> None:
+    """A guard's browser session (signed in on the web) is honoured by the doors' route."""
     fast, _slow = pair
     with facility.session() as session:
         accounts.add_user(session, "guard", role=UserRole.SECURITY, password=PASSWORD, actor=ROOT)
-    login = fast.post("/api/v1/auth/login", json={"name": "guard", "password": PASSWORD})
+    with TestClient(
+        create_app(ServiceSettings(database_url=facility.url), store=facility),
+        base_url="https://testserver",
+    ) as web:
+        login = web.post("/api/v1/auth/login", json={"name": "guard", "password": PASSWORD})
+    fast.cookies.update(web.cookies)
     assert login.status_code == 200, login.text
     before = _lane_answers(fast)
     answer = fast.post(
@@ -169,11 +194,11 @@ def test_a_signed_in_browser_goes_the_long_way(
 
 
 def test_a_token_revoked_through_the_api_is_refused_at_the_next_decision(
-    pair: tuple[TestClient, TestClient], tokens: dict[UserRole, str]
+    pair: tuple[TestClient, TestClient], web: TestClient, tokens: dict[UserRole, str]
 ) -> None:
     fast, _slow = pair
     lead = bearer(tokens[UserRole.COMMAND])
-    made = fast.post(
+    made = web.post(
         "/api/v1/tokens",
         json={"name": "airlock 9", "user": "door", "scopes": ["decide_access"]},
         headers=lead,
@@ -183,7 +208,7 @@ def test_a_token_revoked_through_the_api_is_refused_at_the_next_decision(
     body = {"person": "p3", "door": "al-1"}
     assert fast.post(DECIDE, json=body, headers=door).status_code == 200
     assert fast.post(DECIDE, json=body, headers=door).status_code == 200  # from the cache
-    assert fast.delete(f"/api/v1/tokens/{made.json()['id']}", headers=lead).status_code == 200
+    assert web.delete(f"/api/v1/tokens/{made.json()['id']}", headers=lead).status_code == 200
     refused = fast.post(DECIDE, json=body, headers=door)
     assert refused.status_code == 401, refused.text
     assert fast.post(DECIDE, json=body, headers=bearer(tokens[UserRole.DOOR])).status_code == 200
@@ -223,10 +248,10 @@ def test_tokens_in_use_are_rechecked_before_they_go_old(
 
 
 def test_a_case_isolated_through_the_api_is_held_at_the_next_decision(
-    pair: tuple[TestClient, TestClient], tokens: dict[UserRole, str]
+    pair: tuple[TestClient, TestClient], web: TestClient, tokens: dict[UserRole, str]
 ) -> None:
     fast, _slow = pair
-    before, after = leave_before_and_after_isolating_by_hand(fast, tokens)
+    before, after = leave_before_and_after_isolating_by_hand(web, fast, tokens)
     assert before["allowed"] is True, before
     assert after["allowed"] is False and after["order"] is None, after
     assert "no order" in after["reason"], after
@@ -250,3 +275,32 @@ def test_a_token_revoked_during_its_lookup_is_not_cached(
     monkeypatch.setattr(accounts, "actor_for_token", looked_up)
     doors.actor(secret)
     assert doors.cached_actor(secret) is not None
+
+
+def test_an_order_and_a_new_exit_through_the_api_are_in_force_at_the_next_decision(
+    pair: tuple[TestClient, TestClient], web: TestClient, tokens: dict[UserRole, str]
+) -> None:
+    """A hold, then a place made an exit by an import: each in force at the doors once the web
+    answered, with no restart (the directory reloads by construction: the change signal)."""
+    fast, _slow = pair
+    door, lead = bearer(tokens[UserRole.DOOR]), bearer(tokens[UserRole.COMMAND])
+    leave_hall = {"person": "p3", "door": "hall", "direction": "out"}
+    assert fast.post(DECIDE, json=leave_hall, headers=door).json()["allowed"] is True
+    hold = web.post(
+        "/api/v1/orders",
+        json={"kind": "egress_hold", "person": "p3", "reason": "questioning"},
+        headers=lead,
+    )
+    assert hold.status_code == 201, hold.text
+    assert fast.post(DECIDE, json={**leave_hall, "door": "al-1"}, headers=door).json()[
+        "allowed"
+    ] is False
+    assert fast.post(DECIDE, json=leave_hall, headers=door).json()["allowed"] is True
+    made_exit = web.post(
+        "/api/v1/imports?kind=places",
+        files={"file": ("places.csv", b"id,name,kind,exit\nhall,Hall,hall,true\n", "text/csv")},
+        headers=lead,
+    )
+    assert made_exit.status_code == 201 and made_exit.json()["status"] == "done", made_exit.text
+    denied = fast.post(DECIDE, json=leave_hall, headers=door).json()
+    assert denied["allowed"] is False and denied["order"] == hold.json()["id"], denied
