@@ -67,7 +67,7 @@ def test_decisions_are_answered_by_the_front_itself(
     door = bearer(tokens[UserRole.DOOR])
     denied = client.post(DECIDE, json={"person": "p1", "door": "al-1"}, headers=door)
     assert denied.status_code == 200, denied.text
-    assert denied.json()["allowed"] is False and "isolat" in denied.json()["reason"]
+    assert denied.json()["allowed"] is False and "under order" in denied.json()["reason"]
     free = client.post(DECIDE, json={"person": "p3", "door": "al-1"}, headers=door)
     assert free.json()["allowed"] is True
     assert served.doors.lane_answers == 2

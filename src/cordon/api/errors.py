@@ -8,8 +8,10 @@ from sqlalchemy.exc import DataError
 
 from cordon.errors import (
     ConfigError,
+    Conflict,
     CordonError,
     ImportRefused,
+    InvalidForm,
     InvalidValue,
     NotAuthenticated,
     NotFound,
@@ -26,6 +28,8 @@ STATUS: list[tuple[type[CordonError], int]] = [
     (PermissionDenied, 403),
     (NotFound, 404),
     (TransitionError, 409),
+    (Conflict, 409),
+    (InvalidForm, 400),
     (ImportRefused, 422),
     (InvalidValue, 422),
     (StoreNotReady, 503),

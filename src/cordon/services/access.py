@@ -23,7 +23,7 @@ from cordon.domain import moratoria as rules
 from cordon.domain.alerts import Alert, AlertKind, Severity
 from cordon.domain.cases import Clinical, Containment
 from cordon.domain.gatherings import Gathering, GatheringStatus
-from cordon.domain.orders import Order, OrderKind, OrderStatus
+from cordon.domain.orders import MEDICAL_KINDS, Order, OrderKind, OrderStatus
 from cordon.domain.places import PlaceKind
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, Permission, require
@@ -111,6 +111,10 @@ class Decision:
 
 
 def _kind_label(kind: OrderKind) -> str:
+    """How a door's answer names a hold: doors and guards have no clinical rights, so a
+    quarantine or an isolation is only "under order" (issue 21)."""
+    if kind in MEDICAL_KINDS:
+        return "under order"
     return kind.value.replace("_", " ")
 
 
@@ -220,7 +224,7 @@ class AccessIndex:
             if kind is None or any(h.kind in _CONFINING for h in mine):
                 continue
             allowed = allowed_places(kind, assigned.get(person), self.homes.get(person), beds)
-            label = f"{_kind_label(kind)} (case {state} since {format_time(since)}, no order)"
+            label = f"{_kind_label(kind)} (case held since {format_time(since)}, no order)"
             holds.setdefault(person, []).append(Hold(None, kind, since, None, allowed, label))
         all_gatherings = gatherings.list_gatherings(session) if morats else []
         emergencies = tuple(e for e in records.list_emergencies(session))
