@@ -10,14 +10,16 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from cordon.domain.alerts import AlertKind, Severity
-from cordon.domain.orders import CLINICAL_EVIDENCE
 from cordon.domain.roles import Actor, Permission, require
 from cordon.services.transaction import unit_of_work
 from cordon.store import containment, listings
 from cordon.store.listings import AlertView
 
-__all__ = ["AlertView", "acknowledge", "list_alerts", "visible"]
+__all__ = ["PLAIN_EVIDENCE", "AlertView", "acknowledge", "list_alerts", "visible"]
 
+PLAIN_EVIDENCE = ("order:", "door:", "at:", "credential:", "emergency:", "passage:")
+"""Evidence links that say nothing clinical; any other (an exposure, a result, whatever a
+medical order was issued on) is shown only to clinical roles."""
 _MEDICAL_WORDS = re.compile(r"\b(quarantine|quarantined|isolation|isolated)\b", re.IGNORECASE)
 
 
@@ -32,7 +34,7 @@ def visible(view: AlertView, actor: Actor) -> AlertView:
     if a.kind is AlertKind.MORATORIUM_BREACH and not actor.can(Permission.READ_CONTACTS):
         orders = [e for e in a.evidence if e.startswith("order:")]
         message = f"an exposure breaches a moratorium ({', '.join(orders) or 'order unknown'})"
-    evidence = tuple(e for e in a.evidence if not e.startswith(CLINICAL_EVIDENCE))
+    evidence = tuple(e for e in a.evidence if e.startswith(PLAIN_EVIDENCE))
     return replace(view, alert=replace(a, message=message, evidence=evidence))
 
 
