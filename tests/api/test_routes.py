@@ -289,10 +289,11 @@ def test_import_refused_names_the_bad_rows_and_writes_nothing(
         files={"file": ("lab.csv", "person,collected_at,assay,result,quantity\nzz,x,a,maybe,\n")},
         headers=bearer(tokens[MEDIC]),
     )
-    assert answer.status_code == 201
+    assert answer.status_code == 422  # refused: not "created"
     job = answer.json()
     assert job["status"] == "failed"
     assert any("line 2" in p for p in job["problems"])
+    assert "cordon-upload-" not in answer.text and "lab.csv" in job["error"]  # no server paths
     assert _count(facility, AuditRow) == before
 
 

@@ -10,8 +10,9 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI
 
-from cordon import __version__
+from cordon import __version__, logs
 from cordon.api import errors, security
+from cordon.api.bodies import BodyGuard
 from cordon.api.door_lane import DoorLane
 from cordon.api.doors import Doors
 from cordon.api.jobs import Jobs
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     """The service: the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json) and the web
     dashboard at /. Nothing connects to the store until the first request."""
     config = service_settings(settings)
+    logs.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -88,6 +90,12 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.jobs = Jobs(app.state.store)
     app.state.doors = Doors(app.state.store)
     errors.install(app)
+    app.add_middleware(
+        BodyGuard,
+        json_bytes=config.max_json_bytes,
+        form_bytes=config.max_form_bytes,
+        upload_bytes=config.max_upload_bytes,
+    )
     # inside the security headers, which wrap its answers too
     app.add_middleware(DoorLane, doors=app.state.doors, now=config.now)
     security.install(app, hsts=config.hsts)
