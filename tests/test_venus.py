@@ -195,7 +195,7 @@ def test_9_a_held_woman_at_an_airlock_is_denied_and_alerted_within_a_second(
         "/api/v1/access/decide",
         json={"person": woman, "door": station.truth.airlocks[0], "direction": "out"},
     ).json()
-    assert decision["allowed"] is False and "isolation" in decision["reason"]
+    assert decision["allowed"] is False and "under order" in decision["reason"]
     seen: list[dict[str, Any]] = []
     while time.monotonic() - began < 1.0 and not seen:
         items = api.get("/api/v1/alerts", params={"limit": 20}).json()["items"]

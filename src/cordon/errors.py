@@ -9,7 +9,9 @@
     │   └── StoreUnavailable    the database cannot be reached
     ├── NotFound                an id names nothing in the store
     ├── InvalidValue            one value is unusable (a time, a duration, an option)
+    │   └── InvalidForm         ... in a dashboard form (answered 400 on the form)
     ├── ImportRefused           a file has bad rows; carries every one of them
+    ├── Conflict                the record already exists (a unique key); nothing was written
     ├── TransitionError         a case or order change that the rules forbid
     ├── PermissionDenied        the acting user's role does not allow this
     ├── NotAuthenticated        no valid login, session or API token came with the request
@@ -22,9 +24,11 @@ from dataclasses import dataclass
 
 __all__ = [
     "ConfigError",
+    "Conflict",
     "CordonError",
     "EngineError",
     "ImportRefused",
+    "InvalidForm",
     "InvalidValue",
     "NotAuthenticated",
     "NotFound",
@@ -63,6 +67,14 @@ class NotFound(CordonError):
 
 class InvalidValue(CordonError):
     """One value given by a person or a file is unusable."""
+
+
+class InvalidForm(InvalidValue):
+    """A field of a dashboard form holds a value the form does not offer."""
+
+
+class Conflict(CordonError):
+    """The record already exists (a unique key): nothing was written."""
 
 
 class TransitionError(CordonError):

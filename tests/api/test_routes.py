@@ -99,7 +99,7 @@ def test_timeline_as_security_has_no_clinical_detail(
 ) -> None:
     body = client.get("/api/v1/people/p1/timeline", headers=bearer(tokens[GUARD])).json()
     assert body["case"]["clinical"] is None
-    assert body["case"]["containment"] == "isolated"
+    assert body["case"]["containment"] == "under_order"
     assert {e["kind"] for e in body["events"]} <= {"presence", "passage", "order"}
 
 
@@ -121,8 +121,10 @@ def test_cases_filter_and_clinical_redaction(
     assert all(c["clinical"] is None for c in guard["items"])
     refused = client.get("/api/v1/cases?status=confirmed", headers=bearer(tokens[GUARD]))
     assert refused.status_code == 403
-    isolated = client.get("/api/v1/cases?status=isolated", headers=bearer(tokens[GUARD])).json()
-    assert [c["person"] for c in isolated["items"]] == ["p1"]
+    isolated = client.get("/api/v1/cases?status=isolated", headers=bearer(tokens[GUARD]))
+    assert isolated.status_code == 403  # "isolated" would name the confirmed cases
+    held = client.get("/api/v1/cases?status=under_order", headers=bearer(tokens[GUARD])).json()
+    assert [(c["person"], c["containment"]) for c in held["items"]] == [("p1", "under_order")]
     assert client.get("/api/v1/cases?status=bogus", headers=bearer(tokens[LEAD])).status_code == 422
 
 
@@ -287,10 +289,11 @@ def test_import_refused_names_the_bad_rows_and_writes_nothing(
         files={"file": ("lab.csv", "person,collected_at,assay,result,quantity\nzz,x,a,maybe,\n")},
         headers=bearer(tokens[MEDIC]),
     )
-    assert answer.status_code == 201
+    assert answer.status_code == 422  # refused: not "created"
     job = answer.json()
     assert job["status"] == "failed"
     assert any("line 2" in p for p in job["problems"])
+    assert "cordon-upload-" not in answer.text and "lab.csv" in job["error"]  # no server paths
     assert _count(facility, AuditRow) == before
 
 

@@ -61,12 +61,20 @@ def test_security_sees_locations_and_orders_but_no_clinical_detail(facility: Sto
     with facility.session() as session:
         seen = directory.person_timeline(session, "p1", actor=GUARD)
         listed = cases.list_cases(session, actor=GUARD)
-        with pytest.raises(PermissionDenied):
-            cases.list_cases(session, actor=GUARD, status=Clinical.CONFIRMED)
+        held = cases.list_cases(session, actor=GUARD, status=Containment.UNDER_ORDER)
+        for telling in (Clinical.CONFIRMED, Containment.ISOLATED, Containment.QUARANTINED):
+            with pytest.raises(PermissionDenied):
+                cases.list_cases(session, actor=GUARD, status=telling)
+        reads = session.scalars(select(AuditRow).where(AuditRow.action == "read")).all()
     assert seen.presence and not seen.lab and not seen.exposures
-    assert seen.case.clinical is None and seen.case.containment is Containment.ISOLATED
+    # "isolated" would say p1 is a confirmed case: security reads only "under order"
+    assert seen.case.clinical is None and seen.case.containment is Containment.UNDER_ORDER
     assert [(c.person, c.clinical, c.containment) for c in listed] == [
-        ("p1", None, Containment.ISOLATED)
+        ("p1", None, Containment.UNDER_ORDER)
+    ]
+    assert [c.person for c in held] == ["p1"]
+    assert [(r.actor, r.entity, r.entity_id) for r in reads] == [
+        ("security", "person_timeline", "p1")
     ]
 
 

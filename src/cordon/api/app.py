@@ -10,9 +10,10 @@ import anyio.to_thread
 import httpx
 from fastapi import FastAPI
 
-from cordon import __version__
+from cordon import __version__, logs
 from cordon.api import errors, security
 from cordon.api.door_sync import DoorSync
+from cordon.api.bodies import BodyGuard
 from cordon.api.routes import ROUTERS
 from cordon.api.settings import service_settings
 from cordon.config import Settings
@@ -69,6 +70,7 @@ def create_app(
     config = service_settings(settings)
     client = doors or (httpx.AsyncClient(timeout=config.door_sync_seconds)
                        if config.doors_url else None)  # fmt: skip
+    logs.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,6 +99,12 @@ def create_app(
         doors_url=config.doors_url or ("http://doors" if doors is not None else None),
         seconds=config.door_sync_seconds,
         client=client,
+    )
+    app.add_middleware(
+        BodyGuard,
+        json_bytes=config.max_json_bytes,
+        form_bytes=config.max_form_bytes,
+        upload_bytes=config.max_upload_bytes,
     )
     security.install(app, hsts=config.hsts)
     for router in ROUTERS:

@@ -51,6 +51,20 @@ class ServiceSettings(Settings):
         description="Folder for uploads waiting for the worker (shared by web and worker hosts); "
         "default: the system's temporary folder.",
     )
+    max_json_bytes: int = Field(
+        default=1 << 20,
+        ge=1024,
+        description="Largest JSON request body; larger ones answer 413 before they are parsed.",
+    )
+    max_form_bytes: int = Field(
+        default=64 << 10, ge=1024, description="Largest dashboard form body (413 beyond)."
+    )
+    max_upload_bytes: int = Field(
+        default=256 << 20,
+        ge=1024,
+        description="Largest file upload: room for a presence file of 10^6 rows (about 60 "
+        "bytes a row as CSV, with long ids) and the multipart framing; 413 beyond.",
+    )
     alert_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the live alert stream looks for new alerts."
     )

@@ -6,5 +6,8 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point of the ``cordon`` script."""
+    """Entry point of the ``cordon`` script (log records scrubbed, as in the service)."""
+    from cordon import logs
+
+    logs.install()
     app()

@@ -164,17 +164,14 @@ def _gathering_table(title: str, views: list[GatheringView], rt: Runtime) -> Non
 
 def gatherings(
     ctx: typer.Context,
-    at: Annotated[str | None, typer.Option(help="As of this time (default: now).")] = None,
     suspended: Annotated[bool, typer.Option(help="Only suspended ones.")] = False,
     as_json: JSON = False,
 ) -> None:
-    """Scheduled gatherings: how many of the visiting crew each needs, and whether a moratorium
-    suspends it. (Import them with `cordon import gatherings FILE`.)"""
+    """Scheduled gatherings: how many of the visiting crew each needs, and whether an active
+    moratorium suspends it. (Import them with `cordon import gatherings FILE`.)"""
     rt = runtime(ctx)
     with rt.session() as session:
-        views = moratoria.list_gatherings(
-            session, actor=rt.actor, at=when(rt, at), suspended_only=suspended
-        )
+        views = moratoria.list_gatherings(session, actor=rt.actor, suspended_only=suspended)
     if as_json:
         emit_json([_gathering_json(v, rt) for v in views])
         return
@@ -235,19 +232,12 @@ def issue(
 
 
 @moratorium_app.command("list")
-def list_(
-    ctx: typer.Context,
-    at: Annotated[
-        str | None, typer.Option(help="Expire what is due by then (default: now).")
-    ] = None,
-    as_json: JSON = False,
-) -> None:
+def list_(ctx: typer.Context, as_json: JSON = False) -> None:
     """Moratoria with their window and status, and the gatherings (and participants) suspended."""
     rt = runtime(ctx)
     with rt.session() as session:
-        now = when(rt, at)
-        views = orders.list_orders(session, actor=rt.actor, kinds=(OrderKind.MORATORIUM,), now=now)
-        suspended = moratoria.list_gatherings(session, actor=rt.actor, at=now, suspended_only=True)
+        views = orders.list_orders(session, actor=rt.actor, kinds=(OrderKind.MORATORIUM,))
+        suspended = moratoria.list_gatherings(session, actor=rt.actor, suspended_only=True)
     if as_json:
         emit_json(
             {

@@ -133,9 +133,6 @@ def list_(
     kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
     status: Annotated[str | None, typer.Option(help="active, lifted, expired, superseded.")] = None,
     person: Annotated[str | None, typer.Option(help="Only this person's orders.")] = None,
-    at: Annotated[
-        str | None, typer.Option(help="Expire what is due by then (default: now).")
-    ] = None,
     as_json: JSON = False,
 ) -> None:
     """Orders with their issuer, reason, window and lifecycle."""
@@ -148,7 +145,6 @@ def list_(
             kinds=kinds,
             status=choice(OrderStatus, status) if status else None,
             person=person,
-            now=when(rt, at),
         )
     if as_json:
         emit_json([order_json(v.order, rt, v) for v in views])
@@ -171,6 +167,24 @@ def list_(
             for v in views
         ],
     )
+
+
+@order_app.command("expire")
+def expire(
+    ctx: typer.Context,
+    at: Annotated[str | None, typer.Option(help="Expire what is due by then (default: now).")] = (
+        None
+    ),
+    as_json: JSON = False,
+) -> None:
+    """Close every order whose expiry has passed (what the service's periodic task does)."""
+    rt = runtime(ctx)
+    with rt.session() as session:
+        expired = orders.expire_orders(session, now=when(rt, at), actor=rt.actor)
+    if as_json:
+        emit_json([order_json(orders.visible(o, rt.actor), rt) for o in expired])
+        return
+    console.print(f"{len(expired)} order(s) expired")
 
 
 @order_app.command("holds")

@@ -14,6 +14,8 @@ from cordon.errors import TransitionError
 __all__ = [
     "CLINICAL_TRANSITIONS",
     "CONTAINMENT_TRANSITIONS",
+    "HELD",
+    "STORED_CONTAINMENT",
     "Case",
     "Clinical",
     "Containment",
@@ -39,6 +41,14 @@ class Containment(StrEnum):
     ISOLATED = "isolated"
     MISSING = "missing"
     DEPARTED = "departed"
+    UNDER_ORDER = "under_order"
+    """Quarantined or isolated, as shown to roles without clinical rights; never stored."""
+
+
+HELD = frozenset({Containment.QUARANTINED, Containment.ISOLATED})
+"""Containment states that say, to whoever can tell them apart, what the person's case is."""
+STORED_CONTAINMENT = tuple(k for k in Containment if k is not Containment.UNDER_ORDER)
+"""The containment states a case can be in (``UNDER_ORDER`` is only a way of showing two)."""
 
 
 C, K = Clinical, Containment
@@ -100,6 +110,8 @@ def transition(
                 f"{case.person}: clinical {case.clinical or 'no case'} -> {new_clinical} is not "
                 f"allowed (allowed: {', '.join(sorted(allowed)) or 'none'})"
             )
+    if new_containment is K.UNDER_ORDER:
+        raise TransitionError(f"{case.person}: 'under_order' is not a state a case can move to")
     if new_containment != case.containment:
         allowed_k = CONTAINMENT_TRANSITIONS[case.containment]
         if new_containment not in allowed_k:

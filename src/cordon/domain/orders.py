@@ -9,6 +9,8 @@ from cordon.domain.records import Route
 from cordon.errors import TransitionError
 
 __all__ = [
+    "CLINICAL_EVIDENCE",
+    "MEDICAL_KINDS",
     "ORDER_TRANSITIONS",
     "Order",
     "OrderKind",
@@ -25,6 +27,16 @@ class OrderKind(StrEnum):
     ISOLATION = "isolation"
     EGRESS_HOLD = "egress_hold"
     MORATORIUM = "moratorium"
+    UNDER_ORDER = "under_order"
+    """A quarantine or an isolation as shown to roles without clinical rights (which of the two
+    says whether the person is a confirmed case); never stored, never issued."""
+
+
+MEDICAL_KINDS = frozenset({OrderKind.QUARANTINE, OrderKind.ISOLATION})
+"""Orders whose kind, reason and evidence are clinical detail."""
+
+CLINICAL_EVIDENCE = ("exposure:", "lab:")
+"""Prefixes of evidence links to clinical records (an exposure, a lab result)."""
 
 
 class OrderStatus(StrEnum):

@@ -24,11 +24,12 @@ from cordon.domain import moratoria as rules
 from cordon.domain.alerts import Alert, AlertKind, Severity
 from cordon.domain.cases import Clinical, Containment
 from cordon.domain.gatherings import Gathering, GatheringStatus
-from cordon.domain.orders import Order, OrderKind, OrderStatus
+from cordon.domain.orders import MEDICAL_KINDS, Order, OrderKind, OrderStatus
 from cordon.domain.places import PlaceKind
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, Permission, require
 from cordon.domain.rules import held_by_case
+from cordon.domain.vocab import has_visible_text
 from cordon.errors import CordonError, InvalidValue
 from cordon.services.transaction import unit_of_work
 from cordon.store import containment as records
@@ -97,6 +98,10 @@ class Decision:
 
 
 def _kind_label(kind: OrderKind) -> str:
+    """How a door's answer names a hold: doors and guards have no clinical rights, so a
+    quarantine or an isolation is only "under order" (issue 21)."""
+    if kind in MEDICAL_KINDS:
+        return "under order"
     return kind.value.replace("_", " ")
 
 
@@ -120,10 +125,8 @@ class AccessIndex:
     """Store keys of people and places, so that writing the door log reads neither table."""
     place_keys: dict[str, int] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
-    versions: Versions = field(default_factory=dict)
-    """The change signal's versions the index was read at."""
-    _behind: Engine | None = None
-    """Set after a commit of the session ``from_store`` followed: catch up before deciding."""
+    alert_actors: dict[int, str] = field(default_factory=dict)
+    """Who raised a queued alert when it is not the door writer (an override: the guard)."""
 
     @classmethod
     def from_store(cls, session: Session, *, actor: Actor) -> AccessIndex:
@@ -235,7 +238,7 @@ class AccessIndex:
             if kind is None or any(h.kind in _CONFINING for h in mine):
                 continue
             allowed = allowed_places(kind, assigned.get(person), self.homes.get(person), beds)
-            label = f"{_kind_label(kind)} (case {state} since {format_time(since)}, no order)"
+            label = f"{_kind_label(kind)} (case held since {format_time(since)}, no order)"
             holds.setdefault(person, []).append(Hold(None, kind, since, None, allowed, label))
         all_gatherings = gatherings.list_gatherings(session) if morats else []
         emergencies = tuple(e for e in records.list_emergencies(session))
@@ -396,8 +399,8 @@ class AccessIndex:
     def override(self, decision: Decision, *, guard: Actor, why: str) -> Decision:
         """A guard lets a denied person through on the spot; recorded with who and why."""
         require(guard, Permission.OVERRIDE_ACCESS)
-        if not why.strip():
-            raise InvalidValue("an override needs a reason (give --why)")
+        if not has_visible_text(why):
+            raise InvalidValue("an override needs a reason with visible text (give --why)")
         if decision.allowed:
             raise InvalidValue("only a deny can be overridden")
         granted = replace(
@@ -409,17 +412,17 @@ class AccessIndex:
             override_why=why,
         )
         self.pending.append(_row(granted))
-        self.alerts.append(
-            Alert(
-                AlertKind.OVERRIDE,
-                decision.at,
-                f"{guard.name} let {decision.person} through {decision.door}: {why}",
-                Severity.WARNING,
-                decision.person,
-                decision.door,
-                _evidence(granted),
-            )
+        alert = Alert(
+            AlertKind.OVERRIDE,
+            decision.at,
+            f"{guard.name} let {decision.person} through {decision.door}: {why}",
+            Severity.WARNING,
+            decision.person,
+            decision.door,
+            _evidence(granted),
         )
+        self.alerts.append(alert)
+        self.alert_actors[id(alert)] = guard.name  # audited with the guard, not "access"
         return granted
 
     def flush(self, session: Session, *, actor: str = "access") -> int:
@@ -436,16 +439,22 @@ class AccessIndex:
                     people = directory.person_keys(session)
                 if any(a.place not in places for a in alerts if a.place):
                     places = directory.place_keys(session)
-                records.add_alerts(
-                    session,
-                    [(a, people.get(a.person or ""), places.get(a.place or "")) for a in alerts],
-                    actor=actor,
-                )
+                by_actor: dict[str, list[Alert]] = {}
+                for a in alerts:
+                    by_actor.setdefault(self.alert_actors.get(id(a), actor), []).append(a)
+                for who, mine in by_actor.items():
+                    records.add_alerts(
+                        session,
+                        [(a, people.get(a.person or ""), places.get(a.place or "")) for a in mine],
+                        actor=who,
+                    )
         except (SQLAlchemyError, CordonError):
             self.stale = True
             return 0
         del self.pending[: len(rows)]
         del self.alerts[: len(alerts)]
+        for a in alerts:
+            self.alert_actors.pop(id(a), None)
         return len(rows)
 
 

@@ -1,6 +1,11 @@
-"""Alerts: the feed people on watch read, and acknowledging one."""
+"""Alerts: the feed people on watch read (the list, the live stream, the report), and
+acknowledging one. Every alert leaves through ``visible``: without clinical rights no exposure or
+lab evidence and no order kind that tells a confirmed case from an exposed one."""
 
 from __future__ import annotations
+
+import re
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
@@ -10,7 +15,27 @@ from cordon.services.transaction import unit_of_work
 from cordon.store import containment, listings
 from cordon.store.listings import AlertView
 
-__all__ = ["AlertView", "acknowledge", "list_alerts"]
+__all__ = ["PLAIN_EVIDENCE", "AlertView", "acknowledge", "list_alerts", "visible"]
+
+PLAIN_EVIDENCE = ("order:", "door:", "at:", "credential:", "emergency:", "passage:")
+"""Evidence links that say nothing clinical; any other (an exposure, a result, whatever a
+medical order was issued on) is shown only to clinical roles."""
+_MEDICAL_WORDS = re.compile(r"\b(quarantine|quarantined|isolation|isolated)\b", re.IGNORECASE)
+
+
+def visible(view: AlertView, actor: Actor) -> AlertView:
+    """The alert as the actor may see it: without clinical rights, "under order" in place of a
+    quarantine or isolation, no exposure or lab evidence; without contact rights, a breach does
+    not say who was exposed to whom."""
+    if actor.can(Permission.READ_CLINICAL):
+        return view
+    a = view.alert
+    message = _MEDICAL_WORDS.sub("under order", a.message)
+    if a.kind is AlertKind.MORATORIUM_BREACH and not actor.can(Permission.READ_CONTACTS):
+        orders = [e for e in a.evidence if e.startswith("order:")]
+        message = f"an exposure breaches a moratorium ({', '.join(orders) or 'order unknown'})"
+    evidence = tuple(e for e in a.evidence if e.startswith(PLAIN_EVIDENCE))
+    return replace(view, alert=replace(a, message=message, evidence=evidence))
 
 
 def list_alerts(
@@ -29,7 +54,7 @@ def list_alerts(
     """Alerts, newest raised first unless asked, and how many match in all; ``since`` keeps
     those from that time on, ``after_id`` those raised after that one."""
     require(actor, Permission.READ_ALERTS)
-    return listings.list_alerts(
+    found, total = listings.list_alerts(
         session,
         kind=kind,
         severity=severity,
@@ -40,6 +65,7 @@ def list_alerts(
         offset=offset,
         newest_first=newest_first,
     )
+    return [visible(v, actor) for v in found], total
 
 
 def acknowledge(session: Session, alert_id: int, *, actor: Actor, at: int) -> None:

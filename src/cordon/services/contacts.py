@@ -36,7 +36,8 @@ from cordon.services.tracing import (
     parse_direction,
     run_trace,
 )
-from cordon.store import arrays, directory, profiles
+from cordon.services.transaction import unit_of_work
+from cordon.store import arrays, audit, directory, profiles
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -268,10 +269,24 @@ def contacts(
         exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route,
     )  # fmt: skip
     assert quality is not None
-    return _result(
+    found = _result(
         edges, quality, min_overlap, per_day=per_day, place_weights=place_weights,
         day_start=since or 0,
     )  # fmt: skip
+    _audit_read(session, actor, "contacts", None, {"since": since, "until": until,
+                                                   "pairs": len(found)})  # fmt: skip
+    return found
+
+
+def _audit_read(
+    session: Session, actor: Actor, entity: str, entity_id: str | None, after: dict[str, Any]
+) -> None:
+    """Record a read of who met whom in the audit log, like every clinical read (issue 21)."""
+    with unit_of_work(session):
+        audit.record(
+            session, actor=actor.name, action="read", entity=entity, entity_id=entity_id,
+            after=after,
+        )  # fmt: skip
 
 
 def trace(
@@ -310,11 +325,14 @@ def trace(
         session, min_overlap=min_overlap, since=since, until=until, exclude_places=(),
         exclude_kinds=exclude_kinds, route=derived_route, derived=derived, recorded=True,
     )  # fmt: skip
-    return run_trace(
+    report = run_trace(
         edges, list(persons), profile=profile, direction=parse_direction(direction),
         since=since, until=until, index_window_s=index_window_s, chains=chains,
         quality=quality.to_dict() if quality else None,
     )  # fmt: skip
+    _audit_read(session, actor, "trace", ",".join(persons)[:200],
+                {"persons": list(persons)[:100], "direction": str(direction)})  # fmt: skip
+    return report
 
 
 # --- from files, without a store ----------------------------------------------------------

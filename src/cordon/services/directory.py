@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,8 +12,10 @@ from cordon.domain.orders import Order
 from cordon.domain.people import Person, Role
 from cordon.domain.places import Place, PlaceKind
 from cordon.domain.roles import Actor, Permission, require
+from cordon.services import cases as case_service
+from cordon.services import orders as order_service
 from cordon.services.transaction import unit_of_work
-from cordon.store import audit, cases, directory, observations, orders
+from cordon.store import audit, cases, directory, observations
 
 __all__ = ["PeoplePage", "Timeline", "list_people", "list_places", "person_timeline"]
 
@@ -117,7 +119,8 @@ class Timeline:
 
 def person_timeline(session: Session, person_id: str, *, actor: Actor) -> Timeline:
     """One person's presence, passages, exposures, results, orders and case state, as far as the
-    actor's role may see them; a read that includes clinical data is written to the audit log."""
+    actor's role may see them (the case and orders masked by their own services); every read is
+    written to the audit log, as a clinical record when it includes clinical data."""
     require(actor, Permission.READ_PEOPLE)
     with unit_of_work(session):
         pk, person = directory.get_person(session, person_id)
@@ -125,7 +128,7 @@ def person_timeline(session: Session, person_id: str, *, actor: Actor) -> Timeli
         clinical = actor.can(Permission.READ_CLINICAL)
         timeline = Timeline(
             person=person,
-            case=case if clinical else replace(case, clinical=None),
+            case=case_service.visible(case, actor),
             presence=observations.presence_of(session, pk)
             if actor.can(Permission.READ_LOCATIONS)
             else [],
@@ -136,16 +139,15 @@ def person_timeline(session: Session, person_id: str, *, actor: Actor) -> Timeli
             if actor.can(Permission.READ_CONTACTS)
             else [],
             lab=observations.lab_of(session, pk) if clinical else [],
-            orders=orders.list_orders(session, person_pk=pk)
+            orders=order_service.orders_of(session, pk, actor=actor)
             if actor.can(Permission.READ_ORDERS)
             else [],
         )
-        if clinical:
-            audit.record(
-                session,
-                actor=actor.name,
-                action="read",
-                entity="clinical_record",
-                entity_id=person_id,
-            )
+        audit.record(
+            session,
+            actor=actor.name,
+            action="read",
+            entity="clinical_record" if clinical else "person_timeline",
+            entity_id=person_id,
+        )
     return timeline

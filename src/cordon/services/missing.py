@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from cordon.domain.alerts import Alert, AlertKind, Severity
 from cordon.domain.cases import Containment
-from cordon.domain.orders import Order, OrderKind, OrderStatus
+from cordon.domain.orders import CLINICAL_EVIDENCE, Order, OrderKind, OrderStatus
 from cordon.domain.places import PlaceKind
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, Permission, require
@@ -298,8 +298,20 @@ def find_missing(
             if record:
                 _record(session, person, order, result, at=at, actor=actor.name)
             if result is not None:
-                found.append(result)
+                found.append(_shown(result, actor))
     return found
+
+
+def _shown(case: MissingCase, actor: Actor) -> MissingCase:
+    """A missing case as the actor may see it: the order masked by the orders service, and no
+    exposure or lab evidence without clinical rights."""
+    if actor.can(Permission.READ_CLINICAL):
+        return case
+    return replace(
+        case,
+        order=orders.visible(case.order, actor),
+        evidence=tuple(e for e in case.evidence if not e.startswith(CLINICAL_EVIDENCE)),
+    )
 
 
 def _escorted(session: Session) -> dict[str, list[PassageView]]:

@@ -48,6 +48,9 @@ class GatheringView:
     """Whether ``crew_needed`` is estimated from the other gatherings (none planned yet)."""
     suspended_by: tuple[int, ...]
     """The moratoria (order ids) in force that cover it."""
+    participant_count: int = 0
+    """How many take part (``gathering.participants`` is empty for roles that may not see
+    names)."""
 
     @property
     def suspended(self) -> bool:
@@ -101,7 +104,7 @@ def _view(
         if m.id is not None
         and rules.covers_gathering(m, g, roles, ancestors, needs_restricted=needed > 0)
     )
-    return GatheringView(g, planned, needed, estimated, by)
+    return GatheringView(g, planned, needed, estimated, by, len(g.participants))
 
 
 def covered_gatherings(session: Session, order: Order) -> list[GatheringView]:
@@ -116,16 +119,18 @@ def list_gatherings(
     session: Session,
     *,
     actor: Actor,
-    at: int,
     start: int | None = None,
     end: int | None = None,
+    status: GatheringStatus | None = None,
+    place: str | None = None,
     suspended_only: bool = False,
 ) -> list[GatheringView]:
-    """Gatherings (overlapping [start, end) when given) with their crew needs and the moratoria
-    that suspend them; moratoria due to expire by ``at`` are expired first (recorded). Lists of
-    participants name people, so observers (aggregates only) may not read them."""
-    require(actor, Permission.READ_PEOPLE)
-    orders.expire_orders(session, now=at, actor=actor)
+    """Gatherings in time order (overlapping [start, end) when given) with their head counts,
+    crew needs and the active moratoria that suspend them; the one gatherings listing of every
+    interface. Roles that may not read names (observers) get head counts without participants.
+    Writes nothing (moratoria expire in ``orders.expire_orders``)."""
+    require(actor, Permission.READ_AGGREGATES)
+    names = actor.can(Permission.READ_PEOPLE)
     found = gatherings.list_gatherings(session)
     morats = [
         v.order
@@ -137,10 +142,16 @@ def list_gatherings(
     views = [
         _view(g, found, roles, ancestors, morats)
         for g in found
-        if (start is None or g.end > start) and (end is None or g.start < end)
+        if (start is None or g.end > start)
+        and (end is None or g.start < end)
+        and (status is None or g.status is status)
+        and (place is None or g.place == place)
     ]
-    session.commit()
-    return [v for v in views if v.suspended or not suspended_only]
+    return [
+        v if names else replace(v, gathering=replace(v.gathering, participants=()))
+        for v in views
+        if v.suspended or not suspended_only
+    ]
 
 
 def issue_moratorium(

@@ -1,36 +1,47 @@
 """Orders: issuing, lifting, listing and expiring them, with the case moves and alerts they cause.
 
-Every order write goes through here (the rules too); the doors learn of it from the change
-signal the store's triggers raise in the same transaction (``store.changes``).
+The one orders service of the CLI, the API and the pages: every order write goes through here (the
+rules too), and the doors learn of it from the change signal the store's triggers raise in the
+same transaction (``store.changes``); every order read leaves through ``visible``, so a role
+without clinical rights sees a quarantine or an isolation only as "under order" (no kind,
+reason or evidence). Reads never write: ``expire_orders`` is the worker's periodic task.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
 from cordon.domain.alerts import Alert, AlertKind, Severity
 from cordon.domain.cases import Clinical, Containment, transition
-from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope
+from cordon.domain.orders import MEDICAL_KINDS, Order, OrderKind, OrderStatus, Scope
 from cordon.domain.roles import Actor, Permission, require
+from cordon.domain.vocab import require_text
 from cordon.errors import InvalidValue, TransitionError
 from cordon.services.transaction import unit_of_work
-from cordon.store import cases, directory
+from cordon.store import cases, directory, listings
 from cordon.store import containment as records
 from cordon.store import orders as order_store
 from cordon.store.containment import OrderView
 
 __all__ = [
+    "ORDER_PERMISSION",
     "PERSONAL",
+    "UNDER_ORDER",
     "close",
     "expire_orders",
     "issue_order",
     "lift_order",
     "list_orders",
     "move_case",
+    "order_page",
+    "orders_of",
     "permission_for",
+    "visible",
+    "visible_view",
     "write_order",
 ]
 
@@ -43,13 +54,54 @@ _CONTAINMENT = {
 }
 
 
+ORDER_PERMISSION = {
+    OrderKind.QUARANTINE: Permission.ORDER_MEDICAL,
+    OrderKind.ISOLATION: Permission.ORDER_MEDICAL,
+    OrderKind.EGRESS_HOLD: Permission.ORDER_HOLD,
+    OrderKind.MORATORIUM: Permission.ORDER_MORATORIUM,
+}
+"""The one map of the permission needed to issue or lift each kind of order."""
+
+UNDER_ORDER = "under order"
+"""What a role without clinical rights reads in place of a medical order's reason."""
+
+
 def permission_for(kind: OrderKind) -> Permission:
     """The permission an actor needs to issue or lift an order of this kind."""
-    if kind is OrderKind.EGRESS_HOLD:
-        return Permission.ORDER_HOLD
-    if kind is OrderKind.MORATORIUM:
-        return Permission.ORDER_MORATORIUM
-    return Permission.ORDER_MEDICAL
+    if kind not in ORDER_PERMISSION:
+        raise InvalidValue(f"{kind.value!r} is how orders are shown, not a kind one can issue")
+    return ORDER_PERMISSION[kind]
+
+
+def visible(order: Order, actor: Actor) -> Order:
+    """The order as the actor may see it: without clinical rights a quarantine or isolation is
+    only "under order", with neither its kind, its reason nor its evidence."""
+    if order.kind in MEDICAL_KINDS and not actor.can(Permission.READ_CLINICAL):
+        return replace(order, kind=OrderKind.UNDER_ORDER, reason=UNDER_ORDER, evidence=())
+    return order
+
+
+def visible_view(view: OrderView, actor: Actor) -> OrderView:
+    """An order with its lifecycle as the actor may see it (a close reason can be clinical)."""
+    shown = visible(view.order, actor)
+    if shown is view.order:
+        return view
+    reason = view.close_reason and UNDER_ORDER
+    return replace(view, order=shown, close_reason=reason)
+
+
+def _kinds_for(actor: Actor, kinds: Sequence[OrderKind]) -> tuple[OrderKind, ...]:
+    """The stored kinds a kind filter means; asking for one medical kind needs clinical rights
+    (the answer would say which of the two a person is under)."""
+    out: list[OrderKind] = []
+    for kind in kinds:
+        if kind is OrderKind.UNDER_ORDER:
+            out += sorted(MEDICAL_KINDS)
+        else:
+            if kind in MEDICAL_KINDS:
+                require(actor, Permission.READ_CLINICAL)
+            out.append(kind)
+    return tuple(dict.fromkeys(out))
 
 
 def move_case(
@@ -185,12 +237,17 @@ def issue_order(
     scope: Scope | None = None,
     evidence: Sequence[str] = (),
 ) -> Order:
-    """Issue an order by hand (quarantine, isolation, egress hold), recorded and audited."""
+    """Issue an order by hand on a person (quarantine, isolation, egress hold) or a scope
+    (moratorium): the case moves, any earlier order is superseded, an alert is raised and every
+    door's hold list changes at once. Returned as the actor may see it."""
     require(actor, permission_for(kind))
-    if not reason.strip():
-        raise InvalidValue("an order needs a reason (give --reason)")
+    reason = require_text(reason, "an order's reason")
+    if kind is OrderKind.MORATORIUM and person is not None:
+        raise InvalidValue("a moratorium applies to a scope, not to one person")
+    if kind is not OrderKind.MORATORIUM and person is None:
+        raise InvalidValue(f"a {kind.value} order needs a person")
     with unit_of_work(session):
-        return write_order(
+        order = write_order(
             session,
             kind=kind,
             person=person,
@@ -201,6 +258,7 @@ def issue_order(
             scope=scope,
             evidence=evidence,
         )
+    return visible(order, actor)
 
 
 def _release(session: Session, order: Order, *, at: int, actor: str, reason: str) -> None:
@@ -235,16 +293,20 @@ def close(
 
 def lift_order(session: Session, order_id: int, *, actor: Actor, at: int, reason: str) -> Order:
     """Lift an active order early, recording who lifted it, when and why."""
+    require(actor, Permission.READ_ORDERS)
     with unit_of_work(session):
         order = records.get_order(session, order_id)
         require(actor, permission_for(order.kind))
-        if not reason.strip():
-            raise InvalidValue("lifting an order needs a reason (give --reason)")
-        return close(session, order, OrderStatus.LIFTED, at=at, actor=actor.name, reason=reason)
+        reason = require_text(reason, "the reason for lifting an order")
+        lifted = close(session, order, OrderStatus.LIFTED, at=at, actor=actor.name, reason=reason)
+    return visible(lifted, actor)
 
 
 def expire_orders(session: Session, *, now: int, actor: Actor) -> list[Order]:
-    """Close every active order whose expiry has passed, recorded as expired at its expiry."""
+    """Close every active order whose expiry is at or before ``now``, recorded as expired at its
+    expiry (the case released, a moratorium's gatherings back on schedule, audited as
+    ``expiry (actor)``); returns the orders it closed. The one place orders expire: a periodic
+    task, never a read."""
     with unit_of_work(session):
         expired = []
         for order_id in records.expire_due(session, now=now):
@@ -270,11 +332,36 @@ def list_orders(
     kinds: Sequence[OrderKind] = (),
     status: OrderStatus | None = None,
     person: str | None = None,
-    now: int | None = None,
 ) -> list[OrderView]:
-    """Orders with their lifecycle, after expiring the ones due by ``now`` (when given)."""
+    """Orders in start order with their lifecycle, as the actor may see them (writes nothing)."""
     require(actor, Permission.READ_ORDERS)
-    if now is not None:
-        expire_orders(session, now=now, actor=actor)
+    wanted = _kinds_for(actor, kinds)
     person_pk = directory.get_person(session, person)[0] if person else None
-    return records.order_views(session, kinds=kinds, status=status, person_pk=person_pk)
+    found = records.order_views(session, kinds=wanted, status=status, person_pk=person_pk)
+    return [visible_view(v, actor) for v in found]
+
+
+def order_page(
+    session: Session,
+    *,
+    actor: Actor,
+    person: str | None = None,
+    kind: OrderKind | None = None,
+    status: OrderStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Order], int]:
+    """A page of orders, newest first, as the actor may see them, and how many match in all."""
+    require(actor, Permission.READ_ORDERS)
+    wanted = _kinds_for(actor, (kind,) if kind is not None else ())
+    person_pk = directory.get_person(session, person)[0] if person else None
+    found, total = listings.order_page(
+        session, person_pk=person_pk, kinds=wanted, status=status, limit=limit, offset=offset
+    )
+    return [visible(o, actor) for o in found], total
+
+
+def orders_of(session: Session, person_pk: int, *, actor: Actor) -> list[Order]:
+    """One person's orders in start order, as the actor may see them (for their timeline)."""
+    require(actor, Permission.READ_ORDERS)
+    return [visible(o, actor) for o in order_store.list_orders(session, person_pk=person_pk)]

@@ -38,19 +38,29 @@ def list_exposures(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[ExposureRecord], int]:
-    """Exposures in time order, filtered, and how many match in all."""
+    """Exposures in time order, filtered, and how many match in all; the read is audited."""
     require(actor, Permission.READ_CONTACTS)
-    return listings.exposure_page(
-        session,
-        person_pk=directory.get_person(session, person)[0] if person else None,
-        place_pk=directory.get_place(session, place)[0] if place else None,
-        route=route,
-        source=source,
-        since=since,
-        until=until,
-        limit=limit,
-        offset=offset,
-    )
+    with unit_of_work(session):
+        items, total = listings.exposure_page(
+            session,
+            person_pk=directory.get_person(session, person)[0] if person else None,
+            place_pk=directory.get_place(session, place)[0] if place else None,
+            route=route,
+            source=source,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+        audit.record(
+            session,
+            actor=actor.name,
+            action="read",
+            entity="exposure",
+            entity_id=person,
+            after={"returned": len(items), "offset": offset},
+        )
+    return items, total
 
 
 def list_lab_results(

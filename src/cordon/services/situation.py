@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cordon.domain.cases import Clinical, Containment
+from cordon.domain.cases import STORED_CONTAINMENT, Clinical, Containment
 from cordon.domain.roles import Actor, Permission, require
 from cordon.services.transaction import unit_of_work
 from cordon.store import audit, cases, listings
@@ -111,7 +111,7 @@ def situation(session: Session, *, actor: Actor, at: int | None = None) -> Situa
     require(actor, Permission.READ_AGGREGATES)
     at = int(time.time()) if at is None else at
     clinical = {c.value: 0 for c in Clinical}
-    containment = {k.value: 0 for k in Containment}
+    containment = {k.value: 0 for k in STORED_CONTAINMENT}
     for (c, k), n in cases.count_by_state(session).items():
         if c is not None:
             clinical[c] += n

@@ -23,6 +23,7 @@ from sqlalchemy import JSON, Boolean, Float, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from cordon.store.bulk import insert_ignore
+from cordon.store.files import open_private
 from cordon.store.models import Base
 
 __all__ = ["TableDump", "content_checksum", "data_tables", "dump_table", "load_table", "row_counts"]
@@ -148,7 +149,10 @@ def row_counts(session: Session) -> dict[str, int]:
 
 def write_zip(path: Path, manifest: dict[str, Any], dumps: list[TableDump]) -> None:
     """Write the backup zip: ``manifest.json`` and one Parquet file per table."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+    with (
+        open_private(path) as out,
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive,
+    ):
         for dump in dumps:
             archive.writestr(f"{dump.name}.parquet", dump.parquet)
         archive.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))

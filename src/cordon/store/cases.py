@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -46,8 +48,10 @@ def list_cases(
     containment: Containment | None = None,
     limit: int | None = None,
     offset: int = 0,
+    containments: Sequence[Containment] = (),
 ) -> list[Case]:
-    """Cases in person-id order, filtered by clinical or containment state."""
+    """Cases in person-id order, filtered by clinical or containment state (or any of
+    ``containments``)."""
     place = aliased(PlaceRow)
     query = (
         select(CaseRow, PersonRow.id, place.id)
@@ -59,6 +63,8 @@ def list_cases(
         query = query.where(CaseRow.clinical == clinical.value)
     if containment is not None:
         query = query.where(CaseRow.containment == containment.value)
+    if containments:
+        query = query.where(CaseRow.containment.in_([k.value for k in containments]))
     rows = session.execute(query.offset(offset).limit(limit)).all()
     return [_case(row, person, place_id) for row, person, place_id in rows]
 

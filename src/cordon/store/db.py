@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cordon.errors import StoreNotReady, StoreUnavailable
+from cordon.store.files import create_private
 
 __all__ = ["Store", "normalise_url"]
 
@@ -92,6 +93,8 @@ class Store:
         """The SQLAlchemy engine, created on first use."""
         if self._engine is None:
             if self.is_sqlite:
+                if (path := self.sqlite_path) is not None:
+                    create_private(path)  # before SQLite makes it with the umask's mode
                 engine = create_engine(self.url, connect_args={"timeout": 30})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
@@ -127,7 +130,7 @@ class Store:
     def upgrade(self, revision: str = "head") -> str:
         """Create the store or bring its schema to ``revision`` (the newest by default)."""
         if (path := self.sqlite_path) is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)
         config = self._alembic_config()
         try:
             with self.engine.begin() as connection:

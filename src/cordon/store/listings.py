@@ -3,6 +3,7 @@ daily counts)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,17 +218,17 @@ def order_page(
     session: Session,
     *,
     person_pk: int | None = None,
-    kind: OrderKind | None = None,
+    kinds: Sequence[OrderKind] = (),
     status: OrderStatus | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Order], int]:
-    """Orders, newest first, filtered, and how many match in all."""
+    """Orders, newest first, filtered (any of ``kinds`` when given), and how many match."""
     query = select(OrderRow, PersonRow.id).outerjoin(PersonRow, OrderRow.person_pk == PersonRow.pk)
     if person_pk is not None:
         query = query.where(OrderRow.person_pk == person_pk)
-    if kind is not None:
-        query = query.where(OrderRow.kind == kind.value)
+    if kinds:
+        query = query.where(OrderRow.kind.in_([k.value for k in kinds]))
     if status is not None:
         query = query.where(OrderRow.status == status.value)
     total = _count(session, query)
@@ -259,7 +260,11 @@ def audit_count(
 
 
 def case_count(
-    session: Session, *, clinical: Clinical | None = None, containment: Containment | None = None
+    session: Session,
+    *,
+    clinical: Clinical | None = None,
+    containment: Containment | None = None,
+    containments: Sequence[Containment] = (),
 ) -> int:
     """How many cases are in a state (any state when no filter)."""
     query = select(CaseRow.pk)
@@ -267,6 +272,8 @@ def case_count(
         query = query.where(CaseRow.clinical == clinical.value)
     if containment is not None:
         query = query.where(CaseRow.containment == containment.value)
+    if containments:
+        query = query.where(CaseRow.containment.in_([k.value for k in containments]))
     return _count(session, query)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from cordon.api.errors import error_response, status_of
+from cordon.api.errors import error_response, safe_errors, status_of
 from cordon.errors import CordonError
 
 __all__ = ["mount"]
@@ -62,5 +63,16 @@ def mount(app: FastAPI) -> None:
             code=status,
         )
 
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = safe_errors(exc)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": errors}, status_code=422)
+        fields = ", ".join(f"{e['loc'][-1] if e['loc'] else 'form'}: {e['msg']}" for e in errors)
+        return render(
+            request, "error.html", app.state.settings, status_code=400, message=fields, code=400
+        )
+
+    app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(CordonError, cordon_error)

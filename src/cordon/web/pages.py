@@ -4,7 +4,8 @@ CSRF token), a little JavaScript for the charts and the live alert feed."""
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -14,11 +15,11 @@ from sqlalchemy.orm import Session
 from cordon.api.deps import COOKIE, SessionDep, SettingsDep
 from cordon.api.routes.auth import set_session_cookie
 from cordon.api.settings import ServiceSettings
-from cordon.domain.cases import Clinical, Containment
-from cordon.domain.orders import OrderKind, OrderStatus, Scope
+from cordon.domain.cases import HELD, STORED_CONTAINMENT, Clinical, Containment
+from cordon.domain.orders import MEDICAL_KINDS, OrderKind, OrderStatus, Scope
 from cordon.domain.roles import Actor, Permission
-from cordon.errors import InvalidValue, NotAuthenticated, PermissionDenied
-from cordon.services import accounts, alerts, cases, directory, orderbook
+from cordon.errors import InvalidForm, NotAuthenticated, PermissionDenied
+from cordon.services import accounts, alerts, cases, directory, orders
 from cordon.services.audit_log import audit_page
 from cordon.services.situation import situation
 from cordon.times import format_time, parse_time
@@ -29,6 +30,7 @@ __all__ = ["LoginRequired", "router"]
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF = "cordon_login_csrf"
 PAGE = 50
+E = TypeVar("E", bound=StrEnum)
 
 
 class LoginRequired(Exception):
@@ -41,6 +43,17 @@ def _page_actor(request: Request, session: Session) -> tuple[Actor, str]:
     if found is None:
         raise LoginRequired
     return found
+
+
+def form_choice(enum: type[E], text: str, field: str) -> E | None:
+    """The member of ``enum`` a form field names (None when empty), or a 400 naming the field."""
+    if not text:
+        return None
+    try:
+        return enum(text)
+    except ValueError:
+        offered = ", ".join(m.value for m in enum)
+        raise InvalidForm(f"{field}: {text[:40]!r} is not one of: {offered}") from None
 
 
 def _check_csrf(expected: str, given: str) -> None:
@@ -163,9 +176,10 @@ def cases_page(
     actor, csrf = _page_actor(request, session)
     wanted = cases.parse_status(status) if status else None
     items, total = cases.case_page(session, actor=actor, status=wanted, limit=PAGE, offset=offset)
-    states = ([c.value for c in Clinical] if actor.can(Permission.READ_CLINICAL) else []) + [
-        k.value for k in Containment
-    ]
+    if actor.can(Permission.READ_CLINICAL):
+        states = [c.value for c in Clinical] + [k.value for k in STORED_CONTAINMENT]
+    else:
+        states = [k.value for k in Containment if k not in HELD]
     return render(
         request,
         "cases.html",
@@ -223,7 +237,7 @@ def person_page(
         t=timeline,
         events=timeline.events(),
         clinical_states=[c.value for c in Clinical],
-        containment_states=[k.value for k in Containment],
+        containment_states=[k.value for k in STORED_CONTAINMENT],
     )
 
 
@@ -247,8 +261,8 @@ def person_transition(
         actor=actor,
         reason=reason,
         at=cfg.now(),
-        clinical=Clinical(clinical) if clinical else None,
-        containment=Containment(containment) if containment else None,
+        clinical=form_choice(Clinical, clinical, "clinical"),
+        containment=form_choice(Containment, containment, "containment"),
     )
     return _redirect(f"/people/{person_id}")
 
@@ -264,15 +278,12 @@ def orders_page(
 ) -> HTMLResponse:
     """Orders with filters ("any" sends an empty value), the form to issue one, lift buttons."""
     actor, csrf = _page_actor(request, session)
-    try:
-        wanted_kind = OrderKind(kind) if kind else None
-        wanted_status = OrderStatus(status) if status else None
-    except ValueError:
-        raise InvalidValue(f"unknown order kind or status: {kind or status!r}") from None
-    items, total = orderbook.list_orders(
+    wanted_kind = form_choice(OrderKind, kind, "kind")
+    wanted_status = form_choice(OrderStatus, status, "status")
+    items, total = orders.order_page(
         session, actor=actor, kind=wanted_kind, status=wanted_status, limit=PAGE, offset=offset
     )
-    issuable = [k.value for k, p in orderbook.ORDER_PERMISSION.items() if actor.can(p)]
+    issuable = [k.value for k, p in orders.ORDER_PERMISSION.items() if actor.can(p)]
     return render(
         request,
         "orders.html",
@@ -285,10 +296,15 @@ def orders_page(
         limit=PAGE,
         kind=kind,
         status=status,
-        kinds=[k.value for k in OrderKind],
+        kinds=[
+            k.value
+            for k in OrderKind
+            if (k in MEDICAL_KINDS) == actor.can(Permission.READ_CLINICAL)
+            or k in (OrderKind.EGRESS_HOLD, OrderKind.MORATORIUM)
+        ],
         statuses=[s.value for s in OrderStatus],
         issuable=issuable,
-        permission_of={k.value: p for k, p in orderbook.ORDER_PERMISSION.items()},
+        permission_of={k.value: p for k, p in orders.ORDER_PERMISSION.items()},
     )
 
 
@@ -308,7 +324,7 @@ def issue_order(
     """Issue an order from the orders page or a person's page."""
     actor, expected = _page_actor(request, session)
     _check_csrf(expected, csrf)
-    orderbook.issue_order(
+    orders.issue_order(
         session,
         actor=actor,
         kind=kind,
@@ -333,7 +349,7 @@ def lift_order(
     """Lift an order."""
     actor, expected = _page_actor(request, session)
     _check_csrf(expected, csrf)
-    orderbook.lift_order(session, order_id, actor=actor, at=cfg.now(), reason=reason)
+    orders.lift_order(session, order_id, actor=actor, at=cfg.now(), reason=reason)
     return _redirect("/orders")
 
 

@@ -16,7 +16,7 @@ from cordon.config import Settings
 from cordon.domain.cases import Case
 from cordon.domain.orders import Order, OrderStatus
 from cordon.domain.roles import Actor, Permission
-from cordon.services import alerts, cases, orderbook
+from cordon.services import alerts, cases, orders
 from cordon.services.alerts import AlertView
 from cordon.services.situation import Curve, Situation, note_report, situation
 from cordon.times import format_time
@@ -94,7 +94,7 @@ def build_report(session: Session, *, actor: Actor, settings: Settings) -> Repor
         report.cases, total = cases.case_page(session, actor=actor, limit=LIST_LIMIT)
         if total > LIST_LIMIT:
             report.truncated.append(f"cases: the first {LIST_LIMIT} of {total}")
-        report.orders, total = orderbook.list_orders(
+        report.orders, total = orders.order_page(
             session, actor=actor, status=OrderStatus.ACTIVE, limit=LIST_LIMIT
         )
         if total > LIST_LIMIT:

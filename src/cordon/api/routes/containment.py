@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
@@ -13,9 +12,8 @@ from cordon.api.deps import ActorDep, SessionDep, SettingsDep, needs
 from cordon.api.schemas import EpochQuery
 from cordon.api.settings import ServiceSettings
 from cordon.domain.records import Route
-from cordon.domain.roles import Actor, Permission
+from cordon.domain.roles import Permission
 from cordon.services import containment, emergencies, missing, moratoria
-from cordon.services.orderbook import visible
 
 __all__ = ["router"]
 
@@ -28,8 +26,8 @@ def _now(at: int | None, cfg: ServiceSettings) -> int:
     return at if at is not None else cfg.now()
 
 
-def _masked(case: missing.MissingCase, actor: Actor) -> dict[str, Any]:
-    found: dict[str, Any] = jsonable_encoder(replace(case, order=visible(case.order, actor)))
+def _masked(case: missing.MissingCase) -> dict[str, Any]:
+    found: dict[str, Any] = jsonable_encoder(case)  # as the service shows it to the actor
     return found
 
 
@@ -46,7 +44,7 @@ def list_missing(
     found = missing.find_missing(
         session, actor=actor, at=_now(at, cfg), record=False, grace=cfg.missing_grace_seconds
     )
-    return [_masked(m, actor) for m in found]
+    return [_masked(m) for m in found]
 
 
 @router.post(

@@ -9,7 +9,7 @@ from cordon.api.deps import ActorDep, PageDep, SessionDep, needs
 from cordon.api.schemas import EpochQuery, PageBase, TextQuery
 from cordon.domain.gatherings import GatheringStatus
 from cordon.domain.roles import Permission
-from cordon.services import schedule
+from cordon.services import moratoria
 
 __all__ = ["router"]
 
@@ -47,24 +47,24 @@ def list_gatherings(
     place: TextQuery = None,
 ) -> GatheringPage:
     """Gatherings in time order, those overlapping [start, end) when given."""
-    found = schedule.list_gatherings(
+    found = moratoria.list_gatherings(
         session, actor=actor, start=start, end=end, status=status, place=place
     )
     items = found[page.offset : page.offset + page.limit]
     return GatheringPage(
         items=[
             GatheringRead(
-                id=g.id,
-                name=g.name,
-                kind=g.kind,
-                place=g.place,
-                start=g.start,
-                end=g.end,
-                status=g.status.value,
-                participant_count=n,
-                participants=list(g.participants),
+                id=v.gathering.id,
+                name=v.gathering.name,
+                kind=v.gathering.kind,
+                place=v.gathering.place,
+                start=v.gathering.start,
+                end=v.gathering.end,
+                status=v.gathering.status.value,
+                participant_count=v.participant_count,
+                participants=list(v.gathering.participants),
             )
-            for g, n in items
+            for v in items
         ],
         total=len(found),
         limit=page.limit,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -43,9 +44,19 @@ class JobPage(PageBase):
     items: list[JobRead]
 
 
+UPLOAD_FOLDER = re.compile(r"\S*cordon-upload-[^/\s]+/")
+"""The server's temporary folder of an upload, as it appears in an import's messages."""
+
+
 def job_read(job: JobView) -> JobRead:
-    """The schema of a job."""
-    return JobRead.model_validate(job, from_attributes=True)
+    """The schema of a job; messages name an upload by its file, not by the server's path."""
+    read = JobRead.model_validate(job, from_attributes=True)
+    return read.model_copy(
+        update={
+            "error": UPLOAD_FOLDER.sub("", read.error) if read.error else read.error,
+            "problems": [UPLOAD_FOLDER.sub("", p) for p in read.problems],
+        }
+    )
 
 
 def _mine(actor: Actor) -> str | None:

@@ -12,7 +12,7 @@ from cordon.api.schemas import PageBase, TextQuery
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope
 from cordon.domain.records import Route
 from cordon.domain.roles import Permission
-from cordon.services import orderbook
+from cordon.services import orders
 
 __all__ = ["OrderRead", "order_read", "router"]
 
@@ -102,7 +102,7 @@ def list_orders(
     status: OrderStatus | None = None,
 ) -> OrderPage:
     """Orders, newest first, filtered by person, kind or status."""
-    items, total = orderbook.list_orders(
+    items, total = orders.order_page(
         session,
         actor=actor,
         person=person,
@@ -128,7 +128,7 @@ def issue_order(
     """Issue an order; quarantine and isolation need medical rights, holds security's, a
     moratorium command's. Raises an ``order_issued`` alert."""
     scope = body.scope
-    order = orderbook.issue_order(
+    order = orders.issue_order(
         session,
         actor=actor,
         kind=body.kind,
@@ -162,5 +162,5 @@ def lift_order(
 ) -> OrderRead:
     """Lift an active order (409 when it is no longer active)."""
     return order_read(
-        orderbook.lift_order(session, order_id, actor=actor, at=cfg.now(), reason=body.reason)
+        orders.lift_order(session, order_id, actor=actor, at=cfg.now(), reason=body.reason)
     )
