@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from cordon.api import create_app
 from cordon.api.settings import ServiceSettings
 from cordon.cli.app import app as cli
+from cordon.engine.rt import estimate_rt
 from cordon.scenarios import venus
 from cordon.times import parse_time
 
@@ -143,6 +145,25 @@ def test_5_forecast_exceeds_capacity_without_action_and_grows_less_with_it(
     cases_all = everything["bands"]["cases"]["median"]
     assert cases_all[-1] < cases_nothing[-1]  # quarantine and the moratorium together
     assert everything["infections_high90"] < nothing["infections_high90"]
+
+
+def test_5b_the_no_action_forecast_grows_as_the_outbreak_does(station: Station) -> None:
+    """Cori R over the observed confirmations followed by the forecast's first three days is
+    inside the observed R's 95% interval (R 2.56, 1.43 to 4.00, with a 3-day window)."""
+    observed = station.json("estimate", "--window", "3")
+    latest = [r for r in observed["rt"] if r["mean"] is not None][-1]
+    report = station.json("forecast", "--days", "3", "--runs", "300")
+    calibration = report["calibration"]
+    assert calibration["met"] and abs(calibration["error"]) <= calibration["tolerance"]
+    nothing = report["scenarios"][0]
+    assert nothing["name"] == "no action"
+    cumulative = np.array(nothing["bands"]["cases"]["median"])
+    ahead = np.diff(np.concatenate([[0.0], cumulative]))
+    series = np.concatenate([observed["cases"][: observed["complete_days"]], ahead])
+    est = estimate_rt(series, np.array(observed["serial_interval"]), window=3)
+    assert latest["low"] <= float(est.mean[-1]) <= latest["high"], est.mean
+    infections = np.diff(np.concatenate([[0.0], nothing["bands"]["infections"]["median"]]))
+    assert infections[0] < infections[1] < infections[2]
 
 
 def test_6_housing_fits_the_isolated_women_and_the_scientists(station: Station) -> None:
