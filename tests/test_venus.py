@@ -172,12 +172,33 @@ def test_6_housing_fits_the_isolated_women_and_the_scientists(station: Station) 
     assert plan["feasible"] and plan["short"] == {}
     assert plan["conversions"], "the hospital alone cannot hold them: a larger room is converted"
     housed = {b["person"] for b in plan["beds"] if b["room"]}
-    assert set(station.truth.infected) <= housed
+    gone = {e.person for e in station.truth.egress}  # off the station: only with --bring-back
+    assert set(station.truth.infected) - gone <= housed
     assert sum(1 for b in plan["beds"] if b["cohort"] == "scientist" and b["room"]) == scientists
     no_conversion = station.json(
         "plan", "housing", "--extra", f"scientist={scientists}", "--no-convert"
     )
     assert no_conversion["short"]
+
+
+def test_6b_the_bed_plan_knows_who_is_where_at_noon(station: Station) -> None:
+    """At the demo's own clock (a presence interval ends exactly then) everyone aboard has a
+    current place; the isolated stay in the isolation ward; nobody off the station gets a bed
+    unless brought back; every case aboard shows where it is."""
+    truth = station.truth
+    plan = station.json("plan", "housing")
+    beds = {b["person"]: b for b in plan["beds"]}
+    assert beds and all(b["current"] for b in beds.values())
+    for person in truth.isolated:
+        assert beds[person]["action"] == "stays" and beds[person]["room"] == venus.ISOLATION_WARD
+    gone = {e.person for e in truth.egress}
+    assert gone and not gone & set(beds)
+    back = {b["person"] for b in station.json("plan", "housing", "--bring-back")["beds"]}
+    assert gone <= back
+    listed = station.json("cases")
+    aboard = [c for c in listed if c["where_source"] != "left"]
+    assert aboard and all(c["where"] for c in aboard)
+    assert {c["person"] for c in listed if c["where_source"] == "left"} >= gone
 
 
 def test_7_roster_covers_every_airlock_around_the_clock(station: Station) -> None:
