@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from cordon.api import create_app
 from cordon.api.settings import ServiceSettings
 from cordon.cli.app import app as cli
+from cordon.engine.rt import estimate_rt
 from cordon.scenarios import venus
 from cordon.times import parse_time
 
@@ -145,18 +147,58 @@ def test_5_forecast_exceeds_capacity_without_action_and_grows_less_with_it(
     assert everything["infections_high90"] < nothing["infections_high90"]
 
 
+def test_5b_the_no_action_forecast_grows_as_the_outbreak_does(station: Station) -> None:
+    """Cori R over the observed confirmations followed by the forecast's first three days is
+    inside the observed R's 95% interval (R 2.56, 1.43 to 4.00, with a 3-day window)."""
+    observed = station.json("estimate", "--window", "3")
+    latest = [r for r in observed["rt"] if r["mean"] is not None][-1]
+    report = station.json("forecast", "--days", "3", "--runs", "300")
+    calibration = report["calibration"]
+    assert calibration["met"] and abs(calibration["error"]) <= calibration["tolerance"]
+    nothing = report["scenarios"][0]
+    assert nothing["name"] == "no action"
+    cumulative = np.array(nothing["bands"]["cases"]["median"])
+    ahead = np.diff(np.concatenate([[0.0], cumulative]))
+    series = np.concatenate([observed["cases"][: observed["complete_days"]], ahead])
+    est = estimate_rt(series, np.array(observed["serial_interval"]), window=3)
+    assert latest["low"] <= float(est.mean[-1]) <= latest["high"], est.mean
+    infections = np.diff(np.concatenate([[0.0], nothing["bands"]["infections"]["median"]]))
+    assert infections[0] < infections[1] < infections[2]
+
+
 def test_6_housing_fits_the_isolated_women_and_the_scientists(station: Station) -> None:
     scientists = len(station.truth.arrived_scientists)
     plan = station.json("plan", "housing", "--extra", f"scientist={scientists}")
     assert plan["feasible"] and plan["short"] == {}
     assert plan["conversions"], "the hospital alone cannot hold them: a larger room is converted"
     housed = {b["person"] for b in plan["beds"] if b["room"]}
-    assert set(station.truth.infected) <= housed
+    gone = {e.person for e in station.truth.egress}  # off the station: only with --bring-back
+    assert set(station.truth.infected) - gone <= housed
     assert sum(1 for b in plan["beds"] if b["cohort"] == "scientist" and b["room"]) == scientists
     no_conversion = station.json(
         "plan", "housing", "--extra", f"scientist={scientists}", "--no-convert"
     )
     assert no_conversion["short"]
+
+
+def test_6b_the_bed_plan_knows_who_is_where_at_noon(station: Station) -> None:
+    """At the demo's own clock (a presence interval ends exactly then) everyone aboard has a
+    current place; the isolated stay in the isolation ward; nobody off the station gets a bed
+    unless brought back; every case aboard shows where it is."""
+    truth = station.truth
+    plan = station.json("plan", "housing")
+    beds = {b["person"]: b for b in plan["beds"]}
+    assert beds and all(b["current"] for b in beds.values())
+    for person in truth.isolated:
+        assert beds[person]["action"] == "stays" and beds[person]["room"] == venus.ISOLATION_WARD
+    gone = {e.person for e in truth.egress}
+    assert gone and not gone & set(beds)
+    back = {b["person"] for b in station.json("plan", "housing", "--bring-back")["beds"]}
+    assert gone <= back
+    listed = station.json("cases")
+    aboard = [c for c in listed if c["where_source"] != "left"]
+    assert aboard and all(c["where"] for c in aboard)
+    assert {c["person"] for c in listed if c["where_source"] == "left"} >= gone
 
 
 def test_7_roster_covers_every_airlock_around_the_clock(station: Station) -> None:

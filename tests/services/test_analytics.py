@@ -145,7 +145,14 @@ def test_forecast_compares_the_standard_scenarios(station: Store) -> None:
         "moratorium until cured",
         "all",
     ]
-    assert report.model.startswith("temporal network") and report.capacity == 10
+    assert report.capacity == 10 and report.calibration is not None
+    # five crew, isolated a day after they turn infectious, cannot carry the observed growth
+    # through the recorded contacts: the forecast says so and uses a calibrated branching process
+    assert report.model.startswith("branching process"), report.model
+    assert "the recorded contacts cannot" in report.model
+    # 24 people left and 16 infected but not yet confirmed: the growth cannot go on, and the
+    # calibration says so rather than claiming it matched
+    assert not report.calibration.met and "people are left" in report.calibration.note
     assert report.known_cases == 21
     assert rows["moratorium until cured"].infections_median == 0  # fluid is the only route
     assert rows["no action"].infections_median > rows["moratorium one day"].infections_median

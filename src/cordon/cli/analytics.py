@@ -218,6 +218,9 @@ def forecast(
         f"{report.model}; {report.runs} runs per scenario, seed {report.seed}; "
         f"{report.known_cases} known cases; beds {beds}"
     )
+    if report.calibration is not None:
+        verdict = "calibrated" if report.calibration.met else "NOT calibrated"
+        console.print(f"{verdict}: {report.calibration.note}")
     rows: list[tuple[Any, ...]] = []
     for s in report.scenarios:
         cap = s.row.capacity

@@ -9,6 +9,7 @@ import typer
 from cordon.cli.context import runtime
 from cordon.cli.output import emit_json, moment, table
 from cordon.services import cases
+from cordon.services.whereabouts import Whereabouts, where_is
 from cordon.times import format_time
 
 __all__ = ["register"]
@@ -25,11 +26,14 @@ def list_cases(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Cases with their clinical and containment state and where they are meant to be."""
+    """Cases with their clinical and containment state and where the record puts them now."""
     rt = runtime(ctx)
     wanted = cases.parse_status(status) if status else None
     with rt.session() as session:
         items = cases.list_cases(session, actor=rt.actor, status=wanted)
+        where = where_is(
+            session, actor=rt.actor, at=rt.now(), people=[c.person for c in items], cases=items
+        )
     zone = rt.settings.zone
     if as_json:
         emit_json(
@@ -39,6 +43,8 @@ def list_cases(
                     "clinical": c.clinical.value if c.clinical else None,
                     "containment": c.containment.value,
                     "assigned_place": c.assigned_place,
+                    "where": where[c.person].place,
+                    "where_source": where[c.person].source,
                     "since": format_time(c.since, zone),
                 }
                 for c in items
@@ -48,18 +54,26 @@ def list_cases(
     title = f"cases ({len(items)}{', ' + wanted.value if wanted else ''})"
     table(
         title,
-        ["person", "clinical", "containment", "place", "since"],
+        ["person", "clinical", "containment", "where now", "since"],
         [
             (
                 c.person,
                 c.clinical.value if c.clinical else "",
                 c.containment.value,
-                c.assigned_place,
+                _where(where[c.person]),
                 moment(c.since, zone),
             )
             for c in items
         ],
     )
+
+
+def _where(w: Whereabouts) -> str:
+    if w.source == "left":
+        return "off the station"
+    if w.place is None:
+        return "not known"
+    return w.place if w.source in ("present", "entered", "order") else f"{w.place} (last seen)"
 
 
 def register(app: typer.Typer) -> None:

@@ -67,10 +67,14 @@ def housing(
         str, typer.Option("--forecast-cohort", help="The cohort the forecast counts.")
     ] = "confirmed",
     time_limit: Annotated[float, typer.Option(min=0.1, help="Solver time limit, seconds.")] = 10.0,
+    bring_back: Annotated[
+        bool, typer.Option("--bring-back", help="Plan beds for cases off the station too.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Beds for everyone isolated or quarantined (and missing cases to bring back): one cohort
-    per room, current occupants kept, a hall converted when the wards are full."""
+    """Beds for everyone isolated or quarantined (and missing cases aboard; those off the
+    station with --bring-back): one cohort per room, current occupants kept, a hall converted
+    when the wards are full."""
     rt = runtime(ctx)
     zone = rt.settings.zone
     when = rt.when(at)
@@ -93,6 +97,7 @@ def housing(
             forecast=needed,
             forecast_cohort=cohort,
             time_limit_s=time_limit,
+            bring_back=bring_back,
         )
     if as_json:
         emit_json(_times(plan.to_dict(), zone))
@@ -107,7 +112,16 @@ def housing(
         "rooms",
         ["room", "name", "kind", "beds", "held by others", "assigned", "cohort", "convert"],
         [
-            (u.room, u.name, u.kind, u.beds, u.held_by_others, u.assigned, u.cohort, u.convert)
+            (
+                u.room,
+                u.name,
+                u.kind,
+                u.beds,
+                u.held_by_others,
+                u.assigned,
+                u.cohort,
+                "yes" if u.convert else "",
+            )
             for u in plan.rooms
             if u.assigned or u.held_by_others or u.kind != "hall"
         ],

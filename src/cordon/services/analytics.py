@@ -19,13 +19,21 @@ from cordon.domain.pathogen import PathogenProfile
 from cordon.domain.roles import Actor, Permission, require
 from cordon.engine import forecast as fc
 from cordon.engine.growth import Growth, fit_growth
-from cordon.engine.incidence import DAY_S, daily_incidence
+from cordon.engine.incidence import DAY_S
 from cordon.engine.rt import MIN_SI_SD, Refusal, discretise_si, estimate_rt
 from cordon.engine.simulate.interventions import Intervention
 from cordon.errors import EngineError, InvalidValue
-from cordon.services.outbreak_model import build_setup
+from cordon.services.outbreak_model import Calibration, build_setup
 from cordon.services.progress import NO_PROGRESS, Progress
 from cordon.services.scenarios import standard_scenarios
+from cordon.services.series import (
+    GROWTH_DAYS,
+    MAX_SERIES_DAYS,
+    event_times,
+    growth_window,
+    midnight,
+    station_series,
+)
 from cordon.store import epidemic, profiles
 
 __all__ = [
@@ -44,15 +52,7 @@ __all__ = [
 ]
 
 
-MAX_SERIES_DAYS = 3660
-"""The longest daily series reported, ten years back from today: an outbreak is not longer, a
-mistyped year on one case must not stretch it, and a "now" far in the future would otherwise
-have a request build millions of days (found by schemathesis)."""
-
-
-def _midnight(epoch: float, zone: tzinfo) -> int:
-    local = datetime.fromtimestamp(epoch, tz=zone)
-    return int(local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+_midnight = midnight
 
 
 def today_start(now: int | None, zone: tzinfo) -> int:
@@ -91,19 +91,7 @@ def incidence(
     from the first case (at most ``MAX_SERIES_DAYS`` back) to today (today marked incomplete)."""
     require(actor, Permission.READ_AGGREGATES)
     now = int(time.time()) if now is None else now
-    cases = epidemic.case_times(session)
-    if by == "onset":
-        times = np.where(np.isnan(cases.onset), cases.confirmed, cases.onset)
-    elif by == "confirmation":
-        times = cases.confirmed
-    else:
-        raise InvalidValue(f"incidence by {by!r}: use confirmation or onset")
-    times = times[~np.isnan(times)].astype(np.int64)
-    if len(times) == 0:
-        raise EngineError("no confirmed cases in the store: there is no incidence to report")
-    earliest = _midnight(now - (MAX_SERIES_DAYS - 1) * DAY_S, zone)
-    origin = max(_midnight(float(times.min()), zone), earliest)
-    inc = daily_incidence(times[times >= origin], origin=origin, now=now)
+    inc = station_series(event_times(session, by), now=now, zone=zone)
     return IncidenceReport(
         by=by,
         days=[_iso_day(int(d), zone) for d in inc.day_start],
@@ -170,7 +158,7 @@ def estimate_counts(
     si_sd: float | None = None,
     si: np.ndarray | None = None,
     complete_days: int | None = None,
-    growth_days: int = 21,
+    growth_days: int = GROWTH_DAYS,
     days: list[str] | None = None,
     profile: PathogenProfile | None = None,
 ) -> EstimateReport:
@@ -184,12 +172,8 @@ def estimate_counts(
     w = _serial_interval(si, si_mean, si_sd, profile or PathogenProfile(name="default"))
     used = y[:n]
     growth, growth_refused = None, ""
-    nonzero = np.flatnonzero(used)
     try:
-        if len(nonzero) == 0:
-            raise EngineError("no cases on the complete days")
-        first = max(int(nonzero[0]), n - growth_days)
-        growth = fit_growth(used[first:])
+        growth = fit_growth(used[growth_window(used, n, growth_days) :])
     except EngineError as exc:
         growth_refused = str(exc)
     rt: list[RtDay] = []
@@ -280,11 +264,15 @@ class ForecastReport:
     known_cases: int
     scenarios: list[ScenarioForecast]
     seconds: float
+    calibration: Calibration | None = None
+    """How the no-action forecast matches the observed growth (target, achieved, error)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values."""
+        skip = ("scenarios", "calibration")
         return {
-            **{k: v for k, v in self.__dict__.items() if k != "scenarios"},
+            **{k: v for k, v in self.__dict__.items() if k not in skip},
+            "calibration": self.calibration.to_dict() if self.calibration else None,
             "scenarios": [s.to_dict() for s in self.scenarios],
         }
 
@@ -314,7 +302,7 @@ def forecast(
     now = int(time.time()) if now is None else now
     today = _midnight(now, zone)
     profile = profiles.active_profile(session)
-    setup = build_setup(session, profile, t0=today, days=days, now=now)
+    setup = build_setup(session, profile, t0=today, days=days, now=now, zone=zone)
     chosen = scenarios if scenarios is not None else standard_scenarios(profile, today=today)
     limit = capacity if capacity is not None else (epidemic.bed_capacity(session) or None)
     progress.phase("forecast runs", runs * len(chosen))
@@ -341,4 +329,5 @@ def forecast(
         known_cases=setup.known_cases,
         scenarios=results,
         seconds=time.perf_counter() - began,
+        calibration=setup.calibration,
     )

@@ -25,6 +25,7 @@ from cordon.errors import TransitionError
 from cordon.services import orders
 from cordon.services.access import allowed_places
 from cordon.services.transaction import unit_of_work
+from cordon.services.whereabouts import place_at
 from cordon.store import cases, directory, observations
 from cordon.store import containment as records
 from cordon.store.models import PassageRow, PersonRow, PlaceRow, PresenceRow, RuleFiringRow
@@ -248,18 +249,11 @@ def feed_horizon(session: Session) -> int | None:
 def _current_place(
     presence: PresenceView | None, passage: PassageView | None, at: int
 ) -> str | None:
-    """Where the records put the person at ``at``: inside a place they last entered, else the
-    place of their latest presence interval if it is still open at ``at`` (the caller moves
-    ``at`` back to what the feed has reported, less its grace)."""
-    if passage is not None and (presence is None or passage.at >= presence.end):
-        if passage.direction == Direction.IN.value:
-            return passage.place
-        return None
-    if presence is not None and presence.end >= at:
-        return presence.place
-    if presence is not None and passage is None:
-        return presence.place if presence.end >= at else None
-    return None
+    """Where the records put the person at ``at`` by the one rule of ``services.whereabouts``;
+    only a presence still open or a passage in counts as being there (last seen is not). The
+    caller moves ``at`` back to what the feed has reported, less its grace."""
+    place, source, _ = place_at(presence, passage, bool(passage and passage.exit), at)
+    return place if source in ("present", "entered") else None
 
 
 def find_missing(

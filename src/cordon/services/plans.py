@@ -23,6 +23,7 @@ from cordon.engine.plan import HousingProblem, beds_run_out, cohort_capacity, so
 from cordon.errors import InvalidValue
 from cordon.services.roster import GuardLoad, RosterPlan, Shift, Uncovered, plan_roster
 from cordon.services.transaction import unit_of_work
+from cordon.services.whereabouts import Whereabouts, locate
 from cordon.store import audit, cases, directory
 from cordon.store import plans as reads
 
@@ -166,6 +167,9 @@ class _Setting:
     present: list[tuple[str, str, str]]
     planned: set[str]
     problem: HousingProblem
+    where: dict[str, Whereabouts] = field(default_factory=dict)
+    left_behind: list[str] = field(default_factory=list)
+    """Off the station and not planned (no ``bring_back``)."""
 
 
 def _setting(
@@ -174,13 +178,18 @@ def _setting(
     convert: Mapping[str, int] | bool | None,
     extra: Mapping[str, int] | None,
     include_missing: bool,
+    bring_back: bool = False,
 ) -> _Setting:
-    """Who is to be housed, in which cohort, where they are now, and the rooms, as arrays."""
+    """Who is to be housed, in which cohort, where they are now, and the rooms, as arrays.
+    People off the station are housed only when ``bring_back``."""
     states = [Containment.ISOLATED, Containment.QUARANTINED]
     if include_missing:
         states += [Containment.MISSING, Containment.DEPARTED]
     people = [c for k in states for c in cases.list_cases(session, containment=k)]
     people.sort(key=lambda c: c.person)
+    where = locate(session, at=at, people=[c.person for c in people], cases=people)
+    left_behind = [c.person for c in people if not where[c.person].aboard and not bring_back]
+    people = [c for c in people if c.person not in left_behind]
     places = {p.id: p for p in directory.list_places(session)}
     conversion = _conversion_beds(places, convert)
     bed_rooms = [p.id for p in places.values() if p.holds_beds and (p.capacity or 0) > 0]
@@ -210,7 +219,8 @@ def _setting(
     ]
     current = []
     for c in people:
-        here = c.assigned_place if c.assigned_place in index else where_now.get(c.person)
+        here = where[c.person].place
+        here = here if here in index else where_now.get(c.person)
         away = c.containment in (Containment.MISSING, Containment.DEPARTED)
         current.append(-1 if here is None or away else index[here])
     current += [-1] * (len(labels) - len(people))
@@ -233,7 +243,7 @@ def _setting(
     )
     return _Setting(
         people, labels, cohort_of, names, room_ids, places, current, held, beds, conv_beds,
-        present, planned, problem,
+        present, planned, problem, where, left_behind,
     )  # fmt: skip
 
 
@@ -241,16 +251,18 @@ def _lines(t: _Setting, placed: list[str | None]) -> list[Bed]:
     """Each person's line: where they are now, where they go, and what that means."""
     lines = []
     for i, label in enumerate(t.labels):
-        now = t.room_ids[t.current[i]] if t.current[i] >= 0 else None
+        room = t.room_ids[t.current[i]] if t.current[i] >= 0 else None
         case = t.people[i] if i < len(t.people) else None
+        seen = t.where.get(label) if case is not None else None
+        now = room if seen is None or seen.place is None else seen.place
         if placed[i] is None:
             action = "no bed"
         elif case is not None and case.containment in (Containment.MISSING, Containment.DEPARTED):
             action = "recover"
-        elif now is None:
+        elif room is None and now is None:
             action = "admit"
         else:
-            action = "stays" if now == placed[i] else "moves"
+            action = "stays" if room == placed[i] else ("moves" if room else "admit")
         state = case.containment.value if case is not None else "extra"
         lines.append(Bed(label, t.cohort_of[i], state, now, placed[i], action))
     return lines
@@ -286,6 +298,7 @@ def plan_housing(
     convert: Mapping[str, int] | bool | None = None,
     extra: Mapping[str, int] | None = None,
     include_missing: bool = True,
+    bring_back: bool = False,
     forecast: Sequence[float] | None = None,
     forecast_cohort: str = "confirmed",
     time_limit_s: float = 10.0,
@@ -299,7 +312,7 @@ def plan_housing(
     ``forecast``: beds the ``forecast_cohort`` will need on each day from ``at``.
     """
     require(actor, Permission.PLAN_BEDS, Permission.READ_CLINICAL)
-    t = _setting(session, at, convert, extra, include_missing)
+    t = _setting(session, at, convert, extra, include_missing, bring_back)
     solution = solve_housing(t.problem, time_limit_s=time_limit_s)
     placed = [t.room_ids[r] if r >= 0 else None for r in solution.room.tolist()]
     lines = _lines(t, placed)
@@ -307,6 +320,11 @@ def plan_housing(
     names, present, planned, problem = t.names, t.present, t.planned, t.problem
     short = {names[c]: int(n) for c, n in enumerate(solution.unhoused_by_cohort.tolist()) if n > 0}
     notes = _housing_notes(short, rooms, bool(problem.convertible.any()), convert)
+    if t.left_behind:
+        notes.append(
+            f"{len(t.left_behind)} off the station and not planned (bring them back to plan "
+            f"them): {', '.join(t.left_behind)}"
+        )
     for u in rooms:
         crowd = sum(1 for p, _, q in present if q == u.room and p not in planned)
         if u.convert and crowd:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from cordon.domain.cases import STORED_CONTAINMENT, Clinical, Containment
 from cordon.domain.roles import Actor, Permission, require
+from cordon.errors import EngineError
+from cordon.services.series import event_times, midnight, station_series
 from cordon.services.transaction import unit_of_work
 from cordon.store import audit, cases, listings
 from cordon.store.models import AlertRow, OrderRow, PersonRow, PlaceRow
@@ -34,10 +37,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Curve:
-    """Daily counts by UTC day (epoch seconds of the day's start), one series per name."""
+    """Daily counts by station day (epoch seconds of the day's start), one series per name;
+    ``complete[k]`` is False for today (still under way)."""
 
     days: list[int]
     series: dict[str, list[int]]
+    complete: list[bool] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -84,28 +89,46 @@ class Situation:
     analyses: list[Analysis]
 
 
-def _curve(session: Session) -> Curve:
-    series_by_day = {
-        "confirmed": listings.daily_counts(session, "confirmed_at"),
+def _curve(session: Session, at: int, zone: tzinfo) -> Curve:
+    """The confirmed cases are the series ``cordon incidence`` counts (station days, today
+    incomplete); exposures and first positive specimens are laid on the same days."""
+    try:
+        confirmed = station_series(event_times(session, "confirmation"), now=at, zone=zone)
+    except EngineError:
+        confirmed = None
+    series_by_day: dict[str, dict[int, int]] = {
         "exposed": listings.daily_counts(session, "exposed_at"),
         "first positive specimen": listings.lab_daily(session),
     }
+    if confirmed is not None:
+        series_by_day = {
+            "confirmed": {
+                int(d): int(c) for d, c in zip(confirmed.day_start, confirmed.cases, strict=True)
+            },
+            **series_by_day,
+        }
     if not any(series_by_day.values()):
         return Curve([], {})
-    first = min(min(s) for s in series_by_day.values() if s)
+    first = midnight(min(min(s) for s in series_by_day.values() if s), zone)
     last = max(max(s) for s in series_by_day.values() if s)
-    days = list(range(first, last + 86400, 86400))
-    return Curve(
-        days,
-        {
-            name: [counts.get(d, 0) for d in days]
-            for name, counts in series_by_day.items()
-            if counts
-        },
-    )
+    days = [first]
+    while days[-1] + 86400 <= last:
+        days.append(midnight(days[-1] + 36 * 3600, zone))  # the next station day, DST or not
+    rows = {
+        name: [sum(n for d, n in counts.items() if day <= d < nxt) for day, nxt in _spans(days)]
+        for name, counts in series_by_day.items()
+        if counts
+    }
+    return Curve(days, rows, [nxt <= at for _, nxt in _spans(days)])
 
 
-def situation(session: Session, *, actor: Actor, at: int | None = None) -> Situation:
+def _spans(days: list[int]) -> list[tuple[int, int]]:
+    return [(d, days[k + 1] if k + 1 < len(days) else d + 86400) for k, d in enumerate(days)]
+
+
+def situation(
+    session: Session, *, actor: Actor, at: int | None = None, zone: tzinfo = UTC
+) -> Situation:
     """The overview at ``at`` (the station clock; default: the wall clock): counts by state,
     active orders by kind, open alerts, the epidemic curve and the registered analyses."""
     require(actor, Permission.READ_AGGREGATES)
@@ -141,7 +164,7 @@ def situation(session: Session, *, actor: Actor, at: int | None = None) -> Situa
             )
             or 0
         ),
-        curve=_curve(session),
+        curve=_curve(session, at, zone),
         analyses=analyses,
     )
 

@@ -92,7 +92,8 @@ def presence_arrays(
 def exposure_arrays(
     session: Session, *, since: int | None = None, until: int | None = None
 ) -> ExposureArrays:
-    """Exposures overlapping [since, until), sorted by start."""
+    """Exposures overlapping the closed window [since, until] (docs/time.md: a contact is the
+    closed interval [start, end], so one that ends exactly at ``since`` counts), by start."""
     query = select(
         ExposureRow.a_pk,
         ExposureRow.b_pk,
@@ -104,9 +105,9 @@ def exposure_arrays(
         ExposureRow.source,
     )
     if since is not None:
-        query = query.where(ExposureRow.end_time > since)
+        query = query.where(ExposureRow.end_time >= since)
     if until is not None:
-        query = query.where(ExposureRow.start_time < until)
+        query = query.where(ExposureRow.start_time <= until)
     cols = _columns(session, query.order_by(ExposureRow.start_time, ExposureRow.pk), 8)
     place = np.array([-1 if p is None else p for p in cols[2].tolist()], dtype=np.int64)
     route_code = {r.value: c for r, c in ROUTE_CODES.items()}

@@ -151,7 +151,7 @@ def logout_submit(
 def overview(request: Request, session: SessionDep, cfg: SettingsDep) -> HTMLResponse:
     """Counts by state, the epidemic curve and the registered analyses."""
     actor, csrf = _page_actor(request, session)
-    now = situation(session, actor=actor, at=cfg.now())
+    now = situation(session, actor=actor, at=cfg.now(), zone=cfg.zone)
     charts = {
         "clinical": now.clinical,
         "containment": now.containment,

@@ -81,7 +81,7 @@ def build_report(session: Session, *, actor: Actor, settings: Settings) -> Repor
     from cordon.web import analyses
 
     analyses.register()
-    current = situation(session, actor=actor, at=settings.now())
+    current = situation(session, actor=actor, at=settings.now(), zone=settings.zone)
     zone = settings.zone
     report = Report(
         title="cordon situation report",

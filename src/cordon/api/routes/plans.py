@@ -25,6 +25,7 @@ def housing(
     at: EpochQuery = None,
     convert: Annotated[bool, Query(description="May convert a larger room.")] = True,
     include_missing: bool = True,
+    bring_back: bool = False,
 ) -> dict[str, Any]:
     """Beds within capacity, one cohort per room, current occupants kept; a conversion proposed
     when the wards are full; what is missing when it cannot be done."""
@@ -34,6 +35,7 @@ def housing(
         at=at if at is not None else cfg.now(),
         convert=convert,
         include_missing=include_missing,
+        bring_back=bring_back,
         time_limit_s=10.0,
     ).to_dict()
 
