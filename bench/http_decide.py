@@ -30,11 +30,11 @@ def main() -> None:
         service.warm(facility.door_token)
         try:
             door_load(
-                service.base, facility.door_token, rate=RATE, seconds=2,
+                service.doors_base, facility.door_token, rate=RATE, seconds=2,
                 persons=facility.persons, held=facility.held,
             )  # fmt: skip
             doors = door_load(
-                service.base, facility.door_token, rate=RATE, seconds=SECONDS,
+                service.doors_base, facility.door_token, rate=RATE, seconds=SECONDS,
                 persons=facility.persons, held=facility.held,
             )  # fmt: skip
         finally:

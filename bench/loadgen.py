@@ -16,7 +16,6 @@ import json
 import multiprocessing
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -169,87 +168,115 @@ def free_port() -> int:
 
 
 class Service:
-    """``cordon`` served by uvicorn in a subprocess (killable, restartable), logs to a file."""
+    """``cordon serve`` in a subprocess: the doors, web and worker processes under supervisord
+    (killable one by one or all at once, restartable), logs to a file."""
 
     def __init__(self, database_url: str, log: Path, **env: str) -> None:
         self.database_url = database_url
         self.log = log
         self.env = env
         self.port = free_port()
+        self.doors_port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def base(self) -> str:
+        """The web API's URL."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def doors_base(self) -> str:
+        """The doors' URL."""
+        return f"http://127.0.0.1:{self.doors_port}"
+
+    @property
     def pid(self) -> int:
+        """The manager's (``cordon serve``) process id."""
         assert self.proc is not None
         return self.proc.pid
 
-    def start(self, timeout: float = 60) -> None:
-        """Start the service and wait until it answers."""
+    def role(self, name: str) -> psutil.Process:
+        """The running process of one role (``doors``, ``web`` or ``worker``)."""
+        for child in psutil.Process(self.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                line = child.cmdline()
+                if "serve" in line and name in line and "-m" in line:
+                    return child
+        raise LookupError(f"no {name} process")
+
+    def start(self, timeout: float = 120) -> None:
+        """Start the service and wait until the web and the doors answer."""
         env = {
             **os.environ,
             "CORDON_DATABASE_URL": self.database_url,
             "CORDON_COOKIE_SECURE": "false",
             **self.env,
         }
+        command = [
+            sys.executable, "-m", "cordon", "serve", "--port", str(self.port),
+            "--doors-port", str(self.doors_port),
+        ]  # fmt: skip
         with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "cordon.api:front_from_environment",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--log-level",
-                    "info",
-                    "--no-access-log",
-                ],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+            self.proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Until the web answers its health check and the doors have loaded their holds."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
+            try:
+                self.role("web")
+                self.role("doors")
+            except (LookupError, psutil.Error):
+                time.sleep(0.2)
+                continue
+            if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"the service exited: {self.log.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.base}/api/v1/health", timeout=2).status_code == 200:
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                web = httpx.get(f"{self.base}/api/v1/health", timeout=2)
+                doors = httpx.get(f"{self.doors_base}/api/v1/doors/status", timeout=2)
+                if web.status_code == 200 and doors.json()["loaded"]:
                     return
             time.sleep(0.2)
         raise RuntimeError("the service did not answer in time")
 
     def warm(self, door_token: str) -> None:
-        """One decision, so that the door index is loaded before a measured load starts."""
+        """One decision, so that the door token is cached before a measured load starts."""
         body = {"person": "p0", "door": "z0", "direction": "out", "at": T0}
         headers = {"Authorization": f"Bearer {door_token}"}
         answer = httpx.post(
-            f"{self.base}/api/v1/access/decide", json=body, headers=headers, timeout=120
+            f"{self.doors_base}/api/v1/access/decide", json=body, headers=headers, timeout=120
         )
         answer.raise_for_status()
 
-    def rss(self) -> int:
-        """The service's resident memory in bytes."""
-        return int(psutil.Process(self.pid).memory_info().rss)
+    def rss(self, role: str = "doors") -> int:
+        """A role's resident memory in bytes (the web: its uvicorn process)."""
+        return int(self.role(role).memory_info().rss)
+
+    def kill_role(self, name: str) -> int:
+        """``kill -9`` one role's process (supervisord starts it again); its pid."""
+        process = self.role(name)
+        process.kill()
+        process.wait(30)
+        return process.pid
 
     def kill(self) -> None:
-        """``kill -9``."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait()
+        """``kill -9`` of every process of the service at once (a crashed host)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        tree = [psutil.Process(self.pid), *psutil.Process(self.pid).children(recursive=True)]
+        for process in tree:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+        psutil.wait_procs(tree, timeout=30)
+        self.proc.wait()
 
     def stop(self) -> None:
-        """A clean stop (SIGTERM, then SIGKILL after 10 s)."""
+        """A clean stop (SIGTERM, then SIGKILL after 30 s)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(10)
+                self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.kill()
 
@@ -513,13 +540,16 @@ class Background:
         process = psutil.Process(pid)
         while time.monotonic() < stop:
             now = time.monotonic() - began
-            service, workers = int(process.memory_info().rss), 0
+            service, workers = 0, 0
             for child in process.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
-                    if "cordon.api.backend" in child.cmdline():
-                        service += int(child.memory_info().rss)  # the service behind the front
+                    line = child.cmdline()
+                    if "serve" not in line:
+                        continue  # supervisord itself
+                    if "worker" in line:
+                        workers += int(child.memory_info().rss)  # the job worker
                     else:
-                        workers += int(child.memory_info().rss)
+                        service += int(child.memory_info().rss)  # the doors and the web
             self.rss.append((now, service))
             self.worker_rss.append((now, workers))
             await asyncio.sleep(1.0)
@@ -589,7 +619,7 @@ def mixed_load(
     thread = background.start(service.pid)
     background.signed_in.wait()
     doors = door_load(
-        service.base,
+        service.doors_base,
         facility.door_token,
         rate=rate,
         seconds=seconds,

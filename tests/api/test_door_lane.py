@@ -292,9 +292,10 @@ def test_an_order_and_a_new_exit_through_the_api_are_in_force_at_the_next_decisi
         headers=lead,
     )
     assert hold.status_code == 201, hold.text
-    assert fast.post(DECIDE, json={**leave_hall, "door": "al-1"}, headers=door).json()[
-        "allowed"
-    ] is False
+    assert (
+        fast.post(DECIDE, json={**leave_hall, "door": "al-1"}, headers=door).json()["allowed"]
+        is False
+    )
     assert fast.post(DECIDE, json=leave_hall, headers=door).json()["allowed"] is True
     made_exit = web.post(
         "/api/v1/imports?kind=places",

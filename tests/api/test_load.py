@@ -1,4 +1,4 @@
-"""A short mixed load on the service (uvicorn subprocess, PostgreSQL): door decisions open loop,
+"""A short mixed load on the service (``cordon serve``: doors, web and worker, PostgreSQL): door decisions open loop,
 dashboard users, an upload import and a forecast at once. Loose bounds (the machine is shared):
 no error, no wrong door answer, both jobs done, decide p99 under a second. The full 5-minute
 version with its targets is ``python -m bench load``."""
@@ -44,4 +44,4 @@ def test_a_short_mixed_load_has_no_errors_and_keeps_doors_answering(
     assert background.forecasts and all(f["status"] == "done" for f in background.forecasts)
     rss = [r for _t, r in background.rss]
     assert max(rss) < 4 * min(rss)
-    assert max(r for _t, r in background.worker_rss) > 0  # the jobs ran in worker processes
+    assert max(r for _t, r in background.worker_rss) > 0  # the jobs ran in the worker

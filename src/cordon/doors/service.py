@@ -93,8 +93,7 @@ class Doors:
         """Load now whatever changed, so that the versions loaded are at least ``wanted`` (read
         by the caller after its commit); returns the versions loaded."""
         if any(self.follower.seen.get(t, -1) < v for t, v in wanted.items() if t in WATCHED):
-            with self._reloading:
-                self.follower.check()
+            self.follower.check()  # the follower's own lock, then the reload's: one order
         return {t: v for t, v in self.follower.seen.items() if t in WATCHED}
 
     def _changed(self, topics: set[str]) -> None:

@@ -20,7 +20,7 @@ from huey import Huey
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from cordon.errors import CordonError, ImportRefused
+from cordon.errors import CordonError, ImportRefused, StoreUnavailable
 from cordon.runtime.tasks import ImportTask, Task, from_payload, payload
 from cordon.services.transaction import unit_of_work
 from cordon.store.db import Store
@@ -30,12 +30,13 @@ __all__ = ["HEARTBEAT", "MAX_ATTEMPTS", "STALE", "JobView", "Jobs"]
 
 HEARTBEAT = 5.0
 """Seconds between a running job's heartbeats."""
-STALE = 60.0
+STALE = 3 * HEARTBEAT
 """A running job with no heartbeat for this long has lost its worker."""
 MAX_ATTEMPTS = 3
 PROGRESS_EVERY = 0.5
 """Seconds between progress writes of a running job."""
 LOST = "the job's worker stopped before it finished; nothing of it was committed"
+UNQUEUED = "the job queue is unavailable; try again shortly"
 
 
 @dataclass
@@ -118,7 +119,11 @@ class Jobs:
                 id=job_id, kind=task.label, owner=owner, status="queued", task=payload(task),
                 key=key, phase="", done=0, problems=[], attempts=0, created_at=time.time(),
             ))  # fmt: skip
-        self._run_job(job_id)
+        try:
+            self._run_job(job_id)
+        except Exception as exc:  # the queue is away: the job is not left queued for ever
+            self._settle(job_id, {"status": "failed", "error": UNQUEUED}, _Progress(self.huey, ""))
+            raise StoreUnavailable(UNQUEUED) from exc
         found = self.get(job_id)
         assert found is not None
         return found

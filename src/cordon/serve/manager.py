@@ -10,7 +10,9 @@ Procfile and as systemd units, for a deployment across hosts.
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -23,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from cordon.config import Settings
+from cordon.serve.roles import SUPERVISED
 
 __all__ = ["START_SECONDS", "environment", "supervise", "supervisor_config"]
 
@@ -46,8 +49,11 @@ def environment(settings: Settings) -> dict[str, str]:
 
 
 def supervisor_config(folder: Path, *, host: str, port: int, doors_port: int, workers: int) -> str:
-    """supervisord's configuration for the three roles, with its files in ``folder``."""
+    """supervisord's configuration for the three roles, with its files in ``folder`` (its
+    control socket in that 0700 folder, behind a random password as well)."""
     python = sys.executable
+    user = f"user={getpass.getuser()}\n" if os.geteuid() == 0 else ""
+    secret = secrets.token_urlsafe(24)
     common = (
         "autostart=true\nautorestart=true\nstartsecs=1\nstartretries=1000000\n"
         "stopsignal=TERM\nstopwaitsecs=15\nstopasgroup=true\nkillasgroup=true\n"
@@ -62,11 +68,13 @@ def supervisor_config(folder: Path, *, host: str, port: int, doors_port: int, wo
     parts = [
         f"[supervisord]\nnodaemon=true\nlogfile={folder / 'supervisord.log'}\n"
         f"logfile_maxbytes=1MB\nlogfile_backups=0\npidfile={folder / 'supervisord.pid'}\n"
-        f"childlogdir={folder}\nloglevel=warn\n",
-        f"[unix_http_server]\nfile={folder / 'supervisor.sock'}\nchmod=0700\n",
+        f"childlogdir={folder}\nloglevel=warn\n{user}",
+        f"[unix_http_server]\nfile={folder / 'supervisor.sock'}\nchmod=0700\n"
+        f"username=cordon\npassword={secret}\n",
         "[rpcinterface:supervisor]\n"
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n",
-        f"[supervisorctl]\nserverurl=unix://{folder / 'supervisor.sock'}\n",
+        f"[supervisorctl]\nserverurl=unix://{folder / 'supervisor.sock'}\n"
+        f"username=cordon\npassword={secret}\n",
     ]
     for name, (priority, command) in programs.items():
         parts.append(f"[program:{name}]\ncommand={command}\npriority={priority}\n{common}")
@@ -94,6 +102,7 @@ def supervise(
         **os.environ,
         **environment(settings),
         "CORDON_DOORS_URL": f"http://{local}:{doors_port}",
+        SUPERVISED: "1",
     }
     manager = subprocess.Popen(  # noqa: S603 - supervisord of this environment, our file
         [str(Path(sys.executable).with_name("supervisord")), "-n", "-c", str(config)],

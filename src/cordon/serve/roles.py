@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 from enum import StrEnum
 
 from cordon.api.settings import ServiceSettings
 
-__all__ = ["Role", "run_role"]
+__all__ = ["SUPERVISED", "Role", "run_role"]
+
+SUPERVISED = "CORDON_SUPERVISED"
+"""Set by ``cordon serve`` for the processes it starts: they end with their manager."""
+PR_SET_PDEATHSIG = 1
 
 
 class Role(StrEnum):
@@ -25,6 +32,8 @@ def run_role(
 ) -> None:
     """Run ``role`` until it is stopped (SIGTERM or SIGINT). The settings reach a uvicorn
     app through the environment, which the caller has set (``serve.manager.environment``)."""
+    if os.environ.get(SUPERVISED):
+        _end_with_parent()
     if role is Role.WORKER:
         from cordon.worker.main import run
 
@@ -46,3 +55,16 @@ def run_role(
         proxy_headers=True,
         timeout_graceful_shutdown=10,
     )
+
+
+def _end_with_parent() -> None:
+    """Have the kernel send SIGTERM to this process when its manager dies, even by kill -9
+    (Linux's PR_SET_PDEATHSIG), so that no role outlives a killed ``cordon serve``."""
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the manager died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)

@@ -127,6 +127,10 @@ class AccessIndex:
     alerts: list[Alert] = field(default_factory=list)
     alert_actors: dict[int, str] = field(default_factory=dict)
     """Who raised a queued alert when it is not the door writer (an override: the guard)."""
+    versions: Versions = field(default_factory=dict)
+    """The change signal's versions the index was read at."""
+    _behind: Engine | None = None
+    """Set after a commit of the session ``from_store`` followed: catch up before deciding."""
 
     @classmethod
     def from_store(cls, session: Session, *, actor: Actor) -> AccessIndex:

@@ -41,6 +41,8 @@ def _unavailable(context: ExceptionContext) -> None:
     Services, the CLI and the API then report one clear error (HTTP 503) instead of a driver
     traceback, whether the server went away, refused the connection or the disk is full.
     """
+    if context.is_pre_ping:
+        return  # the pool's own check of an idle connection: it opens a new one instead
     if isinstance(context.sqlalchemy_exception, OperationalError) or context.is_disconnect:
         reason = str(context.original_exception).strip().splitlines() or ["connection lost"]
         raise StoreUnavailable(f"the store is unavailable: {reason[0]}") from (

@@ -34,6 +34,7 @@ def run(settings: ServiceSettings, *, workers: int = WORKERS) -> None:
     follower = ChangeFollower(store, topics={"evidence"}, on_change=lambda _: runtime.apply_rules())
     threading.Thread(target=follower.run, name="cordon-evidence", daemon=True).start()
     runtime.apply_rules()  # whatever arrived while no worker ran
+    runtime.jobs.recover()  # jobs of a worker that died (their heartbeat long stopped)
     consumer = runtime.huey.create_consumer(
         workers=workers, worker_type="thread", periodic=True, check_worker_health=True,
         flush_locks=True,

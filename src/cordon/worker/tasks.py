@@ -10,7 +10,10 @@ from typing import Any
 from huey import Huey, crontab
 from huey.exceptions import RetryTask, TaskLockedException
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from cordon.api.settings import ServiceSettings
+from cordon.errors import CordonError
 from cordon.runtime.jobs import Jobs
 from cordon.runtime.queue import make_queue
 from cordon.store.db import Store
@@ -60,7 +63,11 @@ def _register(
 
     @huey.task(name="run_job")
     def run_job(job_id: str) -> None:
-        holder["jobs"].execute(job_id)
+        try:
+            holder["jobs"].execute(job_id)
+        except (CordonError, SQLAlchemyError) as exc:  # the store is away: the job waits
+            log.warning("job %s waits for the store (%s)", job_id, type(exc).__name__)
+            raise RetryTask(delay=RETRY_DELAY * 5) from None
 
     rules = huey.lock_task("cordon-rules")
 
