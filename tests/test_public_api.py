@@ -17,15 +17,20 @@ def test_public_names_are_exactly_the_curated_list() -> None:
         "api",
         "cli",
         "config",
+        "doors",
         "domain",
         "engine",
         "errors",
         "formats",
+        "logs",
+        "runtime",
         "scenarios",
+        "serve",
         "services",
         "store",
         "times",
         "web",
+        "worker",
     }
 
 

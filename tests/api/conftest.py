@@ -23,6 +23,7 @@ from cordon.services import accounts, cases
 from cordon.services.imports import import_file
 from cordon.store.db import Store
 from tests.factory import station, write
+from tests.support.worker import running_worker
 
 UTC = ZoneInfo("UTC")
 ROOT = Actor("test", UserRole.COMMAND)
@@ -73,10 +74,11 @@ def facility(store: Store, tmp_path: Path) -> Store:
 
 
 @pytest.fixture
-def app(facility: Store) -> FastAPI:
-    """The service on the facility."""
+def app(facility: Store) -> Iterator[FastAPI]:
+    """The service on the facility, with a worker running its jobs."""
     settings = ServiceSettings(database_url=facility.url, alert_poll_seconds=0.05)
-    return create_app(settings, store=facility)
+    with running_worker(facility, settings):
+        yield create_app(settings, store=facility)
 
 
 @pytest.fixture

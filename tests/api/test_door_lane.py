@@ -28,10 +28,10 @@ import httpx
 
 from cordon.api import create_app
 from cordon.api.settings import ServiceSettings
+from cordon.domain.roles import UserRole
 from cordon.doors.app import create_doors_app
 from cordon.doors.lane import MAX_BODY, DoorLane
 from cordon.doors.service import TOKEN_RENEW, TOKEN_TTL, Doors
-from cordon.domain.roles import UserRole
 from cordon.services import accounts
 from cordon.store.db import Store
 from tests.api.conftest import PASSWORD, ROOT, bearer, leave_before_and_after_isolating_by_hand

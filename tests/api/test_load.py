@@ -1,5 +1,5 @@
-"""A short mixed load on the service (``cordon serve``: doors, web and worker, PostgreSQL): door decisions open loop,
-dashboard users, an upload import and a forecast at once. Loose bounds (the machine is shared):
+"""A short mixed load on ``cordon serve`` (doors, web and worker; PostgreSQL): door decisions
+open loop, dashboard users, an upload import and a forecast at once. Loose bounds (the machine is shared):
 no error, no wrong door answer, both jobs done, decide p99 under a second. The full 5-minute
 version with its targets is ``python -m bench load``."""
 

@@ -111,6 +111,8 @@ ALLOWED_DYNAMIC_SQL = {
     "column names from the metadata; the rows travel through COPY, never in the text",
     ("store/bulk.py", "copy"): "COPY ... FROM STDIN into the staging table (names from the "
     "metadata, data on the COPY stream)",
+    ("runtime/changes.py", "execute"): "LISTEN on the channel constant, composed by psycopg.sql "
+    "with the name quoted as an identifier",
     ("store/triggers.py", "text"): "the change triggers' DDL: table, topic and channel names "
     "from the constant ``store.changes.TOPICS``, no value from outside",
 }

@@ -41,9 +41,14 @@ class TableDump:
     parquet: bytes
 
 
+RUNTIME_TABLES = frozenset({"change_version", "job"})
+"""The running service's own state, not records: the change signal's versions (a restore bumps
+them through the triggers, as any write does) and the jobs of the queue the store had."""
+
+
 def data_tables() -> list[Table]:
-    """Every table of the store, parents before children."""
-    return list(Base.metadata.sorted_tables)
+    """Every table of records (not the runtime's), parents before children."""
+    return [t for t in Base.metadata.sorted_tables if t.name not in RUNTIME_TABLES]
 
 
 def _order(table: Table) -> list[Any]:
