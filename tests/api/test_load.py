@@ -1,7 +1,7 @@
 """A short mixed load on ``cordon serve`` (doors, web and worker; PostgreSQL): door decisions
-open loop, dashboard users, an upload import and a forecast at once. Loose bounds (the machine is shared):
-no error, no wrong door answer, both jobs done, decide p99 under a second. The full 5-minute
-version with its targets is ``python -m bench load``."""
+open loop, dashboard users, an upload import and a forecast at once. Loose bounds (the machine
+is shared): no error, no wrong door answer, both jobs done, decide p99 under a second. The full
+5-minute version with its targets is ``python -m bench load``."""
 
 from __future__ import annotations
 

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 
 from cordon import __version__, logs
 from cordon.api import errors, security
-from cordon.api.door_sync import DoorSync
 from cordon.api.bodies import BodyGuard
+from cordon.api.door_sync import DoorSync
 from cordon.api.routes import ROUTERS
 from cordon.api.settings import service_settings
 from cordon.config import Settings

@@ -9,7 +9,6 @@ from typing import Any
 
 from huey import Huey, crontab
 from huey.exceptions import RetryTask, TaskLockedException
-
 from sqlalchemy.exc import SQLAlchemyError
 
 from cordon.api.settings import ServiceSettings
