@@ -102,6 +102,16 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture
+def doors(facility: Store) -> Iterator[TestClient]:
+    """The doors process's app on the facility (door decisions, overrides)."""
+    from cordon.doors.app import create_doors_app
+
+    settings = ServiceSettings(database_url=facility.url)
+    with TestClient(create_doors_app(settings, store=facility), base_url="https://testserver") as c:
+        yield c
+
+
 def bearer(secret: str) -> dict[str, str]:
     """The header that authenticates with an API token."""
     return {"Authorization": f"Bearer {secret}"}

@@ -36,23 +36,23 @@ def test_exposure_trace_and_contact_reads_are_audited_with_the_reader(
 
 @pytest.mark.parametrize("why", ["\u200b", "\x00" * 4, " \t", "\u200d\u2060"])
 def test_an_override_needs_visible_text(
-    client: TestClient, tokens: dict[UserRole, str], why: str
+    doors: TestClient, tokens: dict[UserRole, str], why: str
 ) -> None:
     guard = bearer(tokens[UserRole.SECURITY])
     body = {"person": "p1", "door": "al-1", "direction": "out", "why": why}
-    answer = client.post("/api/v1/access/override", json=body, headers=guard)
+    answer = doors.post("/api/v1/access/override", json=body, headers=guard)
     assert answer.status_code == 422, answer.text
     assert "visible text" in answer.text
 
 
 def test_an_override_alert_is_audited_with_the_guard(
-    client: TestClient, tokens: dict[UserRole, str], facility: Store
+    doors: TestClient, tokens: dict[UserRole, str], facility: Store
 ) -> None:
     guard = bearer(tokens[UserRole.SECURITY])
     body = {"person": "p1", "door": "al-1", "direction": "out", "why": "fire in the ward"}
-    answer = client.post("/api/v1/access/override", json=body, headers=guard)
+    answer = doors.post("/api/v1/access/override", json=body, headers=guard)
     assert answer.status_code == 200 and answer.json()["allowed"], answer.text
-    app = client.app
+    app = doors.app
     with facility.session() as session:
         app.state.doors.index.flush(session)  # type: ignore[attr-defined]
         actors = session.scalars(

@@ -160,4 +160,5 @@ def test_a_refused_import_fails_with_its_rows_and_leaves_the_store_unchanged(
     assert any("line 3" in p for p in failed.problems), failed.problems
     with facility.session() as session:
         assert session.scalar(select(func.count()).select_from(PlaceRow)) == before
-        assert session.get(JobRow, failed.id) is not None
+        assert session.get(JobRow, failed.id) is None  # answered, not kept
+    assert not bad.parent.exists()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +19,7 @@ import pyarrow.parquet as pq
 
 from cordon.errors import ImportRefused, RowError
 
-__all__ = ["Format", "RawTable", "detect_format", "read_table"]
+__all__ = ["Format", "RawTable", "detect_format", "read_table", "records_table"]
 
 
 class Format(StrEnum):
@@ -86,6 +88,14 @@ def read_table(path: Path, fmt: Format) -> RawTable:
         return _read_jsonl(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise ImportRefused(str(path), [], problem=f"cannot be read as {fmt.value}: {exc}") from exc
+
+
+def records_table(records: Sequence[Mapping[str, Any]]) -> RawTable:
+    """Rows posted as JSON objects (a badge reader's batch), as a file's rows would be read:
+    values as text, row ``n`` numbered as line ``n``."""
+    rows = [{str(k).strip(): _as_text(v) for k, v in record.items()} for record in records]
+    frame = pd.DataFrame.from_records(rows).fillna("") if rows else pd.DataFrame()
+    return RawTable(frame=frame, lines=np.arange(1, len(rows) + 1, dtype=np.int64))
 
 
 def _first_bad_utf8_line(path: Path) -> int | None:

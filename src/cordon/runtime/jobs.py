@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from cordon.errors import CordonError, ImportRefused, StoreUnavailable
 from cordon.runtime.tasks import ImportTask, Task, from_payload, payload
+from cordon.services.progress import Progress
 from cordon.services.transaction import unit_of_work
 from cordon.store.db import Store
 from cordon.store.models import JobRow
@@ -129,18 +130,32 @@ class Jobs:
         return found
 
     def run_here(self, task: Task, *, owner: str) -> JobView:
-        """Keep a new job and run it now in the calling thread (a small upload, answered with
-        its outcome)."""
-        job_id = uuid.uuid4().hex
-        with self.store.session() as session, unit_of_work(session):
-            session.add(JobRow(
-                id=job_id, kind=task.label, owner=owner, status="queued", task=payload(task),
-                phase="", done=0, problems=[], attempts=0, created_at=time.time(),
-            ))  # fmt: skip
-        self.execute(job_id)
-        found = self.get(job_id)
-        assert found is not None
-        return found
+        """Run a task now in the calling thread (a small upload, answered with its outcome).
+        A job that is done is kept like any other; a refused one is only answered: a refused
+        request leaves the store as it was."""
+        started = time.time()
+        progress = _Here()
+        try:
+            outcome = _outcome(task, self.store, progress)
+        finally:
+            if isinstance(task, ImportTask):
+                task.discard()
+        job = JobView(
+            id=uuid.uuid4().hex, kind=task.label, owner=owner, status=outcome["status"],
+            phase=progress.phase_name, done=progress.done, total=progress.total,
+            result=outcome.get("result"), error=outcome.get("error"),
+            problems=outcome.get("problems", []), attempts=1, created_at=started,
+            started_at=started, finished_at=time.time(),
+        )  # fmt: skip
+        if job.status == "done":
+            with self.store.session() as session, unit_of_work(session):
+                session.add(JobRow(
+                    id=job.id, kind=job.kind, owner=owner, status=job.status,
+                    task=payload(task), phase=job.phase, done=job.done, total=job.total,
+                    result=job.result, problems=[], attempts=1, created_at=started,
+                    started_at=started, finished_at=job.finished_at,
+                ))  # fmt: skip
+        return job
 
     def execute(self, job_id: str) -> None:
         """Run a queued job (in the worker): mark it running, beat while it runs, keep how it
@@ -276,12 +291,28 @@ class Jobs:
         return job
 
 
+class _Here:
+    """The progress of a job run in the caller: kept in memory for its answer."""
+
+    def __init__(self) -> None:
+        self.phase_name, self.done = "", 0
+        self.total: int | None = None
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        """A new phase starts."""
+        self.phase_name, self.total, self.done = name, total, 0
+
+    def advance(self, amount: int) -> None:
+        """More is done."""
+        self.done += amount
+
+
 def _beat(progress: _Progress, stop: threading.Event) -> None:
     while not stop.wait(HEARTBEAT):
         progress.beat()
 
 
-def _outcome(task: Task, store: Store, progress: _Progress) -> dict[str, Any]:
+def _outcome(task: Task, store: Store, progress: Progress) -> dict[str, Any]:
     """Run ``task`` and say how it ended, as column values; a task never raises past here."""
     try:
         return {"status": "done", "result": _plain(task.run(store, progress)), "error": None}

@@ -7,9 +7,11 @@ which case the good rows load and the bad ones are written there. Re-importing a
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,14 +27,14 @@ from cordon.errors import ImportRefused, RowError
 from cordon.formats import fields as f
 from cordon.formats import sociopatterns
 from cordon.formats.schemas import Kind, Refs, Validated, rejected_rows, validate
-from cordon.formats.tables import RawTable, detect_format, read_table
+from cordon.formats.tables import RawTable, detect_format, read_table, records_table
 from cordon.formats.writers import write_rejects
 from cordon.services.progress import NO_PROGRESS, Progress
 from cordon.services.transaction import unit_of_work
 from cordon.store import audit, directory, gatherings, observations
 from cordon.store.models import ImportBatchRow
 
-__all__ = ["KIND_PERMISSION", "ImportReport", "import_file", "import_sociopatterns"]
+__all__ = ["KIND_PERMISSION", "ImportReport", "import_file", "import_rows", "import_sociopatterns"]
 
 KIND_PERMISSION = {
     Kind.PEOPLE: Permission.IMPORT_DIRECTORY,
@@ -159,23 +161,70 @@ def import_file(
     file_format = detect_format(path, fmt)
     progress.phase(f"reading {path.name}")
     raw = read_table(path, file_format)
+    return _load(
+        session, raw, kind=kind, actor=actor, zone=zone, name=str(path),
+        fmt=file_format.value, sha256=_sha256(path), rejects=rejects, progress=progress,
+        began=began,
+    )  # fmt: skip
+
+
+def import_rows(
+    session: Session,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    kind: Kind,
+    actor: Actor,
+    zone: ZoneInfo,
+    source: str,
+) -> ImportReport:
+    """Validate and load a batch of rows posted as JSON (a badge reader's or a door
+    controller's), exactly as a file of ``kind`` would be: all or none, each bad row named by
+    its place in the batch; sending the same batch again adds nothing."""
+    require(actor, KIND_PERMISSION[kind])
+    began = time.perf_counter()
+    digest = hashlib.sha256(
+        json.dumps(list(rows), sort_keys=True, default=str).encode()
+    ).hexdigest()
+    return _load(
+        session, records_table(rows), kind=kind, actor=actor, zone=zone, name=source,
+        fmt="json", sha256=digest, rejects=None, progress=NO_PROGRESS, began=began,
+    )  # fmt: skip
+
+
+def _load(
+    session: Session,
+    raw: RawTable,
+    *,
+    kind: Kind,
+    actor: Actor,
+    zone: ZoneInfo,
+    name: str,
+    fmt: str,
+    sha256: str,
+    rejects: Path | None,
+    progress: Progress,
+    began: float,
+) -> ImportReport:
+    """Validate ``raw`` and load it in a single transaction (the common part of file and batch
+    imports)."""
+    path = Path(name)
     progress.phase(f"checking {len(raw):,} rows")
     with unit_of_work(session):
-        checked = validate(kind, raw, _refs(session, zone), path=str(path))
+        checked = validate(kind, raw, _refs(session, zone), path=name)
         rejects_path = _settle_errors(checked, path, rejects)
         batch = audit.start_batch(
             session,
             kind=kind.value,
-            path=str(path),
-            fmt=file_format.value,
-            sha256=_sha256(path),
+            path=name,
+            fmt=fmt,
+            sha256=sha256,
             actor=actor.name,
         )
         added, updated, unchanged = _write(session, kind, checked, batch, actor.name, progress)
         report = ImportReport(
             kind=kind.value,
-            path=str(path),
-            format=file_format.value,
+            path=name,
+            format=fmt,
             read=checked.read,
             added=added,
             updated=updated,

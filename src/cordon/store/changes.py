@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from cordon.store.models import ChangeVersionRow
 
-__all__ = ["CHANNEL", "TOPICS", "Versions", "newer", "read_versions"]
+__all__ = ["CHANNEL", "COLUMNS", "TOPICS", "Versions", "newer", "read_versions"]
 
 CHANNEL = "cordon_changes"
 """The PostgreSQL notification channel the triggers send the topic on."""
@@ -30,6 +30,14 @@ TOPICS: Mapping[str, tuple[str, ...]] = {
 """Topic -> the tables whose writes bump it. ``directory`` reloads the whole door index,
 ``holds`` its orders, cases and emergencies, ``tokens`` drops cached door tokens, ``evidence``
 has the worker apply the rules."""
+
+COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "app_user": ("role", "disabled_at"),
+    "api_token": ("user_pk", "digest", "scopes", "expires_at", "revoked_at"),
+}
+"""For these tables only updates of these columns bump the topic: a token's ``last_used_at``,
+written as doors use it, or a user's sign-in counters would otherwise empty the doors' token
+cache at every lookup."""
 
 Versions = dict[str, int]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from cordon.store.changes import CHANNEL, TOPICS
+from cordon.store.changes import CHANNEL, COLUMNS, TOPICS
 
 __all__ = ["drop_change_triggers", "install_change_triggers", "trigger_names"]
 
@@ -50,9 +50,10 @@ def install_change_triggers(connection: Connection) -> None:
         )
         for topic, tables in TOPICS.items():
             for table in tables:
+                update = f"UPDATE OF {', '.join(COLUMNS[table])}" if table in COLUMNS else "UPDATE"
                 connection.execute(
                     text(
-                        f"CREATE TRIGGER {names[table]} AFTER INSERT OR UPDATE OR DELETE "
+                        f"CREATE TRIGGER {names[table]} AFTER INSERT OR {update} OR DELETE "
                         f"OR TRUNCATE ON {table} FOR EACH STATEMENT "
                         f"EXECUTE FUNCTION {_FUNCTION}('{topic}')"
                     )
@@ -61,9 +62,12 @@ def install_change_triggers(connection: Connection) -> None:
     for topic, tables in TOPICS.items():
         for table in tables:
             for event in ("INSERT", "UPDATE", "DELETE"):
+                what = event
+                if event == "UPDATE" and table in COLUMNS:
+                    what = f"UPDATE OF {', '.join(COLUMNS[table])}"
                 connection.execute(
                     text(
-                        f"CREATE TRIGGER {names[table]}_{event.lower()} AFTER {event} ON {table} "
+                        f"CREATE TRIGGER {names[table]}_{event.lower()} AFTER {what} ON {table} "
                         f"BEGIN UPDATE change_version SET version = version + 1 "
                         f"WHERE topic = '{topic}'; END"
                     )
