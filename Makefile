@@ -6,6 +6,8 @@ UV_VERSION := 0.13.8
 UV := .uv/bin/uv
 VENV := .venv
 SHARED ?= ../shared
+PORT ?= 8000
+DOORS_PORT ?= 8001
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
@@ -34,7 +36,7 @@ serve: export CORDON_CLOCK ?= 2026-11-24T12:00:00Z
 serve: env
 	$(VENV)/bin/cordon init
 	@$(VENV)/bin/cordon user list --json | grep -q '"demo"' || $(VENV)/bin/cordon user add demo --role command
-	$(VENV)/bin/cordon serve --host 127.0.0.1 --port 8000
+	$(VENV)/bin/cordon serve --host 127.0.0.1 --port $(PORT) --doors-port $(DOORS_PORT)
 
 lint: env
 	$(VENV)/bin/ruff check src tests bench scripts

@@ -77,9 +77,9 @@ class ChangeFollower:
 
     def run(self) -> None:
         """Follow until ``stop``."""
-        if not self.seen:
-            self.check()
         if self.store.is_sqlite:
+            if not self.seen:
+                self.check()
             while not self._stop.wait(self.poll):
                 self.check()
             return
