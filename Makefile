@@ -55,7 +55,7 @@ browser:
 	  else echo "chromium is missing and this is not root: the browser tests will skip"; fi; }
 
 pytest: env browser
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 test: lint typecheck pytest
 

@@ -305,3 +305,27 @@ def test_an_order_and_a_new_exit_through_the_api_are_in_force_at_the_next_decisi
     assert made_exit.status_code == 201 and made_exit.json()["status"] == "done", made_exit.text
     denied = fast.post(DECIDE, json=leave_hall, headers=door).json()
     assert denied["allowed"] is False and denied["order"] == hold.json()["id"], denied
+
+
+def test_a_write_is_answered_when_the_doors_are_down(
+    facility: Store, tokens: dict[UserRole, str]
+) -> None:
+    """The doors' sync is bounded: with nothing listening on their port the write succeeds
+    (logged), and the doors catch up from the change signal when they come back."""
+    from bench.loadgen import free_port
+
+    settings = ServiceSettings(
+        database_url=facility.url, clock=CLOCK, doors_url=f"http://127.0.0.1:{free_port()}"
+    )
+    with TestClient(create_app(settings, store=facility), base_url="https://testserver") as web:
+        hold = web.post(
+            "/api/v1/orders",
+            json={"kind": "egress_hold", "person": "p3", "reason": "questioning"},
+            headers=bearer(tokens[UserRole.COMMAND]),
+        )
+    assert hold.status_code == 201, hold.text
+    with TestClient(_app(facility, lane=True), base_url="https://testserver") as doors:
+        late = doors.post(
+            DECIDE, json={"person": "p3", "door": "al-1"}, headers=bearer(tokens[UserRole.DOOR])
+        )
+    assert late.json()["allowed"] is False and late.json()["order"] == hold.json()["id"]
