@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, case, cast, exists, func, insert, literal, select
+from sqlalchemy import String, cast, exists, insert, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from cordon.domain.alerts import Alert
-from cordon.domain.cases import Clinical, Containment
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope, change_status
 from cordon.domain.records import Exposure, ExposureSource, LabOutcome, LabResult, Route
 from cordon.errors import NotFound
@@ -19,7 +17,6 @@ from cordon.store import audit
 from cordon.store.models import (
     AccessDecisionRow,
     AlertRow,
-    CaseRow,
     EmergencyRow,
     ExposureRow,
     GatheringRow,
@@ -395,47 +392,3 @@ def expire_due(session: Session, *, now: int) -> list[int]:
         OrderRow.expiry <= now,
     )
     return list(session.scalars(query.order_by(OrderRow.expiry, OrderRow.pk)))
-
-
-def change_marks(session: Session) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Cheap marks that change whenever orders, emergencies or held cases (first) or people and
-    places (second) are written: counts, newest keys and closing times, read from the indexes,
-    and sums over the cases not free (a case isolated without an order holds at doors too),
-    weighted by key so that any one case's change of state, place or time moves them."""
-    orders = session.execute(
-        select(
-            func.count(OrderRow.pk),
-            func.max(OrderRow.pk),
-            func.count(OrderRow.closed_at),
-            func.max(OrderRow.closed_at),
-        )
-    ).one()
-    emergencies = session.execute(
-        select(
-            func.count(EmergencyRow.pk),
-            func.max(EmergencyRow.pk),
-            func.count(EmergencyRow.end_time),
-        )
-    ).one()
-    held = session.execute(
-        select(
-            func.count(CaseRow.pk),
-            func.sum(CaseRow.pk),
-            func.sum(CaseRow.since),
-            func.sum(_code(CaseRow.clinical, Clinical) * CaseRow.pk),
-            func.sum(_code(CaseRow.containment, Containment) * CaseRow.pk),
-            func.sum(func.coalesce(CaseRow.assigned_place_pk, 0) * CaseRow.pk),
-        ).where(CaseRow.containment != Containment.FREE.value)
-    ).one()
-    people = session.execute(select(func.count(PersonRow.pk), func.max(PersonRow.pk))).one()
-    places = session.execute(select(func.count(PlaceRow.pk), func.max(PlaceRow.pk))).one()
-
-    def ints(*values: Any) -> tuple[int, ...]:
-        return tuple(-1 if v is None else int(v) for v in values)
-
-    return ints(*orders, *emergencies, *held), ints(*people, *places)
-
-
-def _code(column: Any, states: type[StrEnum]) -> Any:
-    """A state column as a small number (1 and up, 0 for none), for the sums in the marks."""
-    return case({s.value: k for k, s in enumerate(states, start=1)}, value=column, else_=0)
