@@ -227,19 +227,8 @@ class Jobs:
             mine = session.scalars(
                 select(JobRow).where(JobRow.key == key).order_by(JobRow.created_at.desc()).limit(1)
             ).first()
-            kind = mine.kind if mine is not None else None
-            shown = None
-            if kind is not None:
-                shown = session.scalars(
-                    select(JobRow)
-                    .where(JobRow.kind == kind, JobRow.status == "done", JobRow.key.is_not(None))
-                    .order_by(JobRow.finished_at.desc())
-                    .limit(1)
-                ).first()
-            return (
-                None if mine is None else self._live(_view(mine)),
-                None if shown is None else _view(shown),
-            )
+            found = None if mine is None else self._live(_view(mine))
+        return found, None if found is None else self.latest_done(found.kind)
 
     def latest_done(self, kind: str) -> JobView | None:
         """The newest finished service job of ``kind``."""
