@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -485,3 +486,37 @@ def test_users_and_tokens_routes(client: TestClient, tokens: dict[UserRole, str]
     revoked = client.delete(f"/api/v1/tokens/{token.json()['id']}", headers=auth)
     assert revoked.json()["revoked_at"] is not None
     assert client.get("/api/v1/auth/me", headers=bearer(secret)).status_code == 401
+
+
+def _job_result(client: TestClient, answer: Any, auth: dict[str, str]) -> dict[str, Any]:
+    assert answer.status_code == 202, answer.text
+    job_id = answer.json()["id"]
+    deadline = time.monotonic() + 300
+    while (job := client.get(f"/api/v1/jobs/{job_id}", headers=auth).json())["status"] in (
+        "queued",
+        "running",
+    ):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+    assert job["status"] == "done", job
+    result: dict[str, Any] = job["result"]
+    return result
+
+
+def test_plans_and_the_report_run_as_jobs_with_the_answers_of_the_reads(
+    client: TestClient, tokens: dict[UserRole, str]
+) -> None:
+    lead = bearer(tokens[LEAD])
+    at = 1795348800
+    now = client.get("/api/v1/plans/housing", params={"at": at}, headers=lead).json()
+    job = _job_result(
+        client, client.post("/api/v1/plans/housing", json={"at": at}, headers=lead), lead
+    )
+    assert job["beds"] == now["beds"] and job["status"] == now["status"]
+    roster = client.get("/api/v1/plans/roster", params={"start": at, "days": 1}, headers=lead)
+    queued = client.post("/api/v1/plans/roster", json={"start": at, "days": 1}, headers=lead)
+    assert _job_result(client, queued, lead)["status"] == roster.json()["status"]
+    report = _job_result(client, client.post("/api/v1/report", json={"at": at}, headers=lead), lead)
+    assert report["html"].lstrip().lower().startswith("<!doctype html")
+    refused = client.post("/api/v1/plans/roster", json={}, headers=bearer(tokens[WATCHER]))
+    assert refused.status_code == 403

@@ -14,7 +14,17 @@ from cordon.formats.schemas import Kind
 from cordon.services.progress import Progress
 from cordon.store.db import Store
 
-__all__ = ["TASKS", "ForecastTask", "ImportTask", "OverviewForecastTask", "Task", "from_payload"]
+__all__ = [
+    "TASKS",
+    "ForecastTask",
+    "HousingPlanTask",
+    "ImportTask",
+    "OverviewForecastTask",
+    "ReportTask",
+    "RosterPlanTask",
+    "Task",
+    "from_payload",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +170,107 @@ class OverviewForecastTask:
             return analyses.overview_forecast(session, self.who.actor(), self.now, progress)
 
 
-TASKS: dict[str, type[Any]] = {t.name: t for t in (ImportTask, ForecastTask, OverviewForecastTask)}
+@dataclass(frozen=True, slots=True)
+class HousingPlanTask:
+    """The bed plan (CP-SAT, up to its time limit)."""
+
+    name: ClassVar[str] = "housing plan"
+    retry_safe: ClassVar[bool] = True
+
+    who: Who
+    at: int
+    convert: bool = True
+    include_missing: bool = True
+    bring_back: bool = False
+    time_limit_s: float = 10.0
+
+    @property
+    def label(self) -> str:
+        """What the job is."""
+        return self.name
+
+    def run(self, store: Store, progress: Progress) -> dict[str, Any]:
+        """Plan the beds; the plan as JSON-ready data."""
+        from cordon.services.plans import plan_housing
+
+        progress.phase("planning beds")
+        with store.session() as session:
+            return plan_housing(
+                session, actor=self.who.actor(), at=self.at, convert=self.convert,
+                include_missing=self.include_missing, bring_back=self.bring_back,
+                time_limit_s=self.time_limit_s,
+            ).to_dict()  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class RosterPlanTask:
+    """The guards' roster (CP-SAT, up to its time limit)."""
+
+    name: ClassVar[str] = "roster plan"
+    retry_safe: ClassVar[bool] = True
+
+    who: Who
+    start: int
+    days: int = 7
+    shift_hours: int = 8
+    min_rest_hours: float = 11
+    max_hours_week: float = 48
+    time_limit_s: float = 10.0
+
+    @property
+    def label(self) -> str:
+        """What the job is."""
+        return self.name
+
+    def run(self, store: Store, progress: Progress) -> dict[str, Any]:
+        """Plan the guards; the roster as JSON-ready data."""
+        from cordon.services.roster import plan_roster
+
+        progress.phase("planning the roster")
+        with store.session() as session:
+            return plan_roster(
+                session, actor=self.who.actor(), start=self.start, days=self.days,
+                shift_hours=self.shift_hours, min_rest_hours=self.min_rest_hours,
+                max_hours_week=self.max_hours_week, time_limit_s=self.time_limit_s,
+            ).to_dict()  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTask:
+    """The situation report at a station time, as one HTML document (the API's
+    ``/report?format=pdf`` renders the same document as PDF)."""
+
+    name: ClassVar[str] = "report"
+    retry_safe: ClassVar[bool] = True
+
+    who: Who
+    at: int
+    zone: str
+
+    @property
+    def label(self) -> str:
+        """What the job is."""
+        return self.name
+
+    def run(self, store: Store, progress: Progress) -> dict[str, Any]:
+        """Build the report; ``html`` is the document."""
+        from cordon.config import Settings
+        from cordon.web.report import build_report, render_html
+
+        progress.phase("building the report")
+        settings = Settings(database_url=store.url, timezone=self.zone, clock=str(self.at))
+        with store.session() as session:
+            built = build_report(session, actor=self.who.actor(), settings=settings)
+        return {"html": render_html(built, settings), "generated": built.generated}
+
+
+TASKS: dict[str, type[Any]] = {
+    t.name: t
+    for t in (
+        ImportTask, ForecastTask, OverviewForecastTask, HousingPlanTask, RosterPlanTask,
+        ReportTask,
+    )
+}  # fmt: skip
 
 
 def payload(task: Task) -> dict[str, Any]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, Field
 
-from cordon.api.deps import ActorDep, SessionDep, SettingsDep, needs
+from cordon.api.deps import ActorDep, JobsDep, SessionDep, SettingsDep, needs
+from cordon.api.routes.jobs import JobRead, job_read
 from cordon.api.schemas import EpochQuery
-from cordon.domain.roles import Permission
+from cordon.domain.roles import Permission, require
+from cordon.runtime.tasks import HousingPlanTask, RosterPlanTask, Who
 from cordon.services.plans import plan_housing
 from cordon.services.roster import plan_roster
 
@@ -63,3 +66,59 @@ def roster(
         max_hours_week=max_hours_week,
         time_limit_s=10.0,
     ).to_dict()
+
+
+class HousingJobCreate(BaseModel):
+    """A bed plan to run as a job."""
+
+    at: int | None = Field(default=None, ge=0, le=10**11, description="Default: now.")
+    convert: bool = True
+    include_missing: bool = True
+    bring_back: bool = False
+
+
+@router.post(
+    "/housing",
+    response_model=JobRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[needs(Permission.PLAN_BEDS)],
+)
+def housing_job(
+    body: HousingJobCreate, actor: ActorDep, cfg: SettingsDep, jobs: JobsDep
+) -> JobRead:
+    """The bed plan as a job for the worker (``GET /jobs/{id}``; the result is the plan that
+    ``GET /plans/housing`` answers)."""
+    require(actor, Permission.PLAN_BEDS)
+    task = HousingPlanTask(
+        Who.of(actor), at=body.at if body.at is not None else cfg.now(), convert=body.convert,
+        include_missing=body.include_missing, bring_back=body.bring_back,
+    )  # fmt: skip
+    return job_read(jobs.submit(task, owner=actor.name))
+
+
+class RosterJobCreate(BaseModel):
+    """A roster to run as a job."""
+
+    start: int | None = Field(default=None, ge=0, le=10**11, description="Default: this hour.")
+    days: int = Field(default=7, ge=1, le=28)
+    shift_hours: int = Field(default=8, ge=4, le=12)
+    min_rest_hours: float = Field(default=11, ge=0, le=24)
+    max_hours_week: float = Field(default=48, ge=8, le=84)
+
+
+@router.post(
+    "/roster",
+    response_model=JobRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[needs(Permission.PLAN_ROSTER)],
+)
+def roster_job(body: RosterJobCreate, actor: ActorDep, cfg: SettingsDep, jobs: JobsDep) -> JobRead:
+    """The roster as a job for the worker (``GET /jobs/{id}``; the result is the roster that
+    ``GET /plans/roster`` answers)."""
+    require(actor, Permission.PLAN_ROSTER)
+    start = body.start if body.start is not None else cfg.now() // 3600 * 3600
+    task = RosterPlanTask(
+        Who.of(actor), start=start, days=body.days, shift_hours=body.shift_hours,
+        min_rest_hours=body.min_rest_hours, max_hours_week=body.max_hours_week,
+    )  # fmt: skip
+    return job_read(jobs.submit(task, owner=actor.name))

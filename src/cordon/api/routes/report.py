@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
-from cordon.api.deps import ActorDep, SessionDep, SettingsDep, needs
-from cordon.domain.roles import Permission
+from cordon.api.deps import ActorDep, JobsDep, SessionDep, SettingsDep, needs
+from cordon.api.routes.jobs import JobRead, job_read
+from cordon.domain.roles import Permission, require
+from cordon.runtime.tasks import ReportTask, Who
 from cordon.web.report import build_report, render_html, render_pdf
 
 __all__ = ["router"]
@@ -48,3 +51,23 @@ async def report(
             "img-src data:; frame-ancestors 'none'",
         },
     )
+
+
+class ReportJobCreate(BaseModel):
+    """A situation report to build as a job."""
+
+    at: int | None = Field(default=None, ge=0, le=10**11, description="Default: now.")
+
+
+@router.post(
+    "/report",
+    response_model=JobRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[needs(Permission.READ_AGGREGATES)],
+)
+def report_job(body: ReportJobCreate, actor: ActorDep, cfg: SettingsDep, jobs: JobsDep) -> JobRead:
+    """The report as a job for the worker (``GET /jobs/{id}``: ``result.html`` is the document,
+    as the role may see it)."""
+    require(actor, Permission.READ_AGGREGATES)
+    at = body.at if body.at is not None else cfg.now()
+    return job_read(jobs.submit(ReportTask(Who.of(actor), at, cfg.timezone), owner=actor.name))
