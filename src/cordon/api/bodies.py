@@ -14,6 +14,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cordon.api.asgi import answer
+
 __all__ = ["BodyGuard", "BodyTooLarge", "check_json"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -68,18 +70,7 @@ def check_json(body: bytes) -> str | None:
 
 async def _answer(send: Send, status: int, detail: str) -> None:
     payload = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    await answer(send, payload, status=status, headers=((b"cache-control", b"no-store"),))
 
 
 class BodyGuard:

@@ -26,7 +26,7 @@ from cordon.api.routes import access, health
 from cordon.api.settings import service_settings
 from cordon.config import Settings
 from cordon.doors.lane import DoorLane
-from cordon.doors.service import Doors
+from cordon.doors.service import WATCHED, Doors
 from cordon.store.db import Store
 
 __all__ = ["create_doors_app"]
@@ -53,8 +53,7 @@ def _status(doors: Doors) -> DoorsStatus:
     return DoorsStatus(
         loaded=doors.index.loaded,
         stale=doors.index.stale,
-        versions={t: v for t, v in doors.follower.seen.items() if t in ("directory", "holds",
-                                                                          "tokens")},
+        versions={t: v for t, v in doors.follower.seen.items() if t in WATCHED},
         lane_answers=doors.lane_answers,
     )  # fmt: skip
 

@@ -19,13 +19,14 @@ from typing import Any
 import anyio.to_thread
 from pydantic import ValidationError
 
+from cordon.api.asgi import answer
 from cordon.api.routes.access import DecideCreate, decision_read
 from cordon.api.security import Message, Receive, Scope, Send
 from cordon.domain.roles import Actor, Permission
 from cordon.doors.service import Doors
 from cordon.errors import CordonError
 
-__all__ = ["MAX_BODY", "DoorLane", "answer"]
+__all__ = ["MAX_BODY", "DoorLane"]
 
 PATH = "/api/v1/access/decide"
 MAX_BODY = 4096
@@ -120,21 +121,3 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return pending.pop(0) if pending else await receive()
 
     return replayed
-
-
-async def answer(
-    send: Send, payload: bytes, *, status: int = 200, headers: tuple[tuple[bytes, bytes], ...] = ()
-) -> None:
-    """Send a whole JSON answer straight to the ASGI server."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})

@@ -26,13 +26,14 @@ from cordon.services.access import AccessIndex
 from cordon.store.changes import Versions
 from cordon.store.db import Store
 
-__all__ = ["FLUSH_SECONDS", "TOKEN_RENEW", "TOKEN_TTL", "Doors"]
+__all__ = ["FLUSH_SECONDS", "TOKEN_RENEW", "TOKEN_TTL", "WATCHED", "Doors"]
 
 FLUSH_SECONDS = 0.2
 TOKEN_TTL = 30.0
 TOKEN_RENEW = TOKEN_TTL / 2
 """Age at which the writer thread re-checks a cached token that doors still use."""
-WATCHED = {"directory", "holds", "tokens"}
+WATCHED = frozenset({"directory", "holds", "tokens"})
+"""The change topics the doors follow."""
 
 
 @dataclass(frozen=True, slots=True)

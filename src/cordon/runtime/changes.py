@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Set
 
 import psycopg
 from psycopg import sql
@@ -38,7 +38,7 @@ class ChangeFollower:
         self,
         store: Store,
         *,
-        topics: set[str],
+        topics: Set[str],
         on_change: Callable[[set[str]], None],
         seen: Versions | None = None,
     ) -> None:

@@ -123,7 +123,7 @@ class Jobs:
         try:
             self._run_job(job_id)
         except Exception as exc:  # the queue is away: the job is not left queued for ever
-            self._settle(job_id, {"status": "failed", "error": UNQUEUED}, _Progress(self.huey, ""))
+            self._settle(job_id, {"status": "failed", "error": UNQUEUED})
             raise StoreUnavailable(UNQUEUED) from exc
         found = self.get(job_id)
         assert found is not None
@@ -185,16 +185,18 @@ class Jobs:
         if isinstance(task, ImportTask):
             task.discard()
 
-    def _settle(self, job_id: str, outcome: dict[str, Any], progress: _Progress) -> None:
+    def _settle(
+        self, job_id: str, outcome: dict[str, Any], progress: _Progress | None = None
+    ) -> None:
+        reached = {} if progress is None else {
+            "phase": progress.phase_name, "total": progress.total, "done": progress.done,
+        }  # fmt: skip
         with self.store.session() as session, unit_of_work(session):
             session.execute(
                 update(JobRow)
                 .where(JobRow.id == job_id)
-                .values(
-                    phase=progress.phase_name, total=progress.total, done=progress.done,
-                    finished_at=time.time(), **outcome,
-                )
-            )  # fmt: skip
+                .values(finished_at=time.time(), **reached, **outcome)
+            )
         self.huey.get(f"job:{job_id}")  # the progress is in the row now
 
     def get(self, job_id: str, session: Session | None = None) -> JobView | None:

@@ -64,8 +64,20 @@ class Task(Protocol):
         ...
 
 
+class _Named:
+    """A task whose job is labelled by its name."""
+
+    __slots__ = ()
+    name: ClassVar[str]
+
+    @property
+    def label(self) -> str:
+        """What the job is."""
+        return self.name
+
+
 @dataclass(frozen=True, slots=True)
-class ImportTask:
+class ImportTask(_Named):
     """Import an uploaded file (all rows or none), then delete its folder."""
 
     name: ClassVar[str] = "import"
@@ -108,7 +120,7 @@ class ImportTask:
 
 
 @dataclass(frozen=True, slots=True)
-class ForecastTask:
+class ForecastTask(_Named):
     """An ensemble forecast of the standard scenarios."""
 
     name: ClassVar[str] = "forecast"
@@ -121,11 +133,6 @@ class ForecastTask:
     capacity: int | None
     now: int
     zone: str
-
-    @property
-    def label(self) -> str:
-        """What the job is."""
-        return self.name
 
     def run(self, store: Store, progress: Progress) -> dict[str, Any]:
         """Run the ensembles and return the report as JSON-ready data."""
@@ -147,7 +154,7 @@ class ForecastTask:
 
 
 @dataclass(frozen=True, slots=True)
-class OverviewForecastTask:
+class OverviewForecastTask(_Named):
     """The dashboard's small forecast, turned into the overview's figures and chart."""
 
     name: ClassVar[str] = "overview forecast"
@@ -156,11 +163,6 @@ class OverviewForecastTask:
     who: Who
     now: int
     extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        """What the job is."""
-        return self.name
 
     def run(self, store: Store, progress: Progress) -> dict[str, Any]:
         """Run the small forecast; the result is the overview's analysis as plain data."""
@@ -171,7 +173,7 @@ class OverviewForecastTask:
 
 
 @dataclass(frozen=True, slots=True)
-class HousingPlanTask:
+class HousingPlanTask(_Named):
     """The bed plan (CP-SAT, up to its time limit)."""
 
     name: ClassVar[str] = "housing plan"
@@ -183,11 +185,6 @@ class HousingPlanTask:
     include_missing: bool = True
     bring_back: bool = False
     time_limit_s: float = 10.0
-
-    @property
-    def label(self) -> str:
-        """What the job is."""
-        return self.name
 
     def run(self, store: Store, progress: Progress) -> dict[str, Any]:
         """Plan the beds; the plan as JSON-ready data."""
@@ -203,7 +200,7 @@ class HousingPlanTask:
 
 
 @dataclass(frozen=True, slots=True)
-class RosterPlanTask:
+class RosterPlanTask(_Named):
     """The guards' roster (CP-SAT, up to its time limit)."""
 
     name: ClassVar[str] = "roster plan"
@@ -216,11 +213,6 @@ class RosterPlanTask:
     min_rest_hours: float = 11
     max_hours_week: float = 48
     time_limit_s: float = 10.0
-
-    @property
-    def label(self) -> str:
-        """What the job is."""
-        return self.name
 
     def run(self, store: Store, progress: Progress) -> dict[str, Any]:
         """Plan the guards; the roster as JSON-ready data."""
@@ -236,7 +228,7 @@ class RosterPlanTask:
 
 
 @dataclass(frozen=True, slots=True)
-class ReportTask:
+class ReportTask(_Named):
     """The situation report at a station time, as one HTML document (the API's
     ``/report?format=pdf`` renders the same document as PDF)."""
 
@@ -246,11 +238,6 @@ class ReportTask:
     who: Who
     at: int
     zone: str
-
-    @property
-    def label(self) -> str:
-        """What the job is."""
-        return self.name
 
     def run(self, store: Store, progress: Progress) -> dict[str, Any]:
         """Build the report; ``html`` is the document."""

@@ -15,7 +15,7 @@ __all__ = ["SUPERVISED", "Role", "run_role"]
 SUPERVISED = "CORDON_SUPERVISED"
 """Set by ``cordon serve`` for the processes it starts: they end with their manager."""
 PR_SET_PDEATHSIG = 1
-NICENESS = {"doors": -5, "web": 5, "worker": 10}  # the worker also lowers itself, run alone
+NICENESS = {"doors": -5, "web": 5, "worker": 10}
 """On one machine the doors get the processor first, then the pages, then the jobs (measured
 with ``python -m bench load``: the web at the doors' priority nearly doubled the doors' p99).
 Raising the doors above the default needs the privilege to (root, or CAP_SYS_NICE); without it

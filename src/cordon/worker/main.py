@@ -3,9 +3,7 @@ and a follower of the change signal that queues the rules when evidence arrives.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import threading
 
 from cordon.api.settings import ServiceSettings
@@ -13,12 +11,10 @@ from cordon.runtime.changes import ChangeFollower
 from cordon.store.db import Store
 from cordon.worker.tasks import runtime_for
 
-__all__ = ["NICENESS", "WORKERS", "run"]
+__all__ = ["WORKERS", "run"]
 
 log = logging.getLogger(__name__)
 
-NICENESS = 10
-"""The worker yields the processor to the doors and the web on a shared machine."""
 WORKERS = 2
 """Jobs that run at once (an import and a forecast side by side)."""
 
@@ -26,8 +22,6 @@ WORKERS = 2
 def run(settings: ServiceSettings, *, workers: int = WORKERS) -> None:
     """Run the worker until SIGTERM or SIGINT (a running job is finished first on SIGINT,
     interrupted on SIGTERM: its transaction rolls back and ``recover`` runs it again)."""
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, 0, NICENESS)
     store = Store(settings.database_url)
     store.check_ready()
     runtime = runtime_for(store, settings)
