@@ -20,6 +20,11 @@ class AlertKind(StrEnum):
     ORDER_ISSUED = "order_issued"
     OVERRIDE = "override"
     EMERGENCY = "emergency"
+    NON_REPORTER = "non_reporter"
+    """A monitored person has no follow-up check by the day's cut-off hour."""
+    SYMPTOMS = "symptoms"
+    """A monitored person's check found symptoms: now a suspected case."""
+    TASK_OVERDUE = "task_overdue"
 
 
 class Severity(StrEnum):

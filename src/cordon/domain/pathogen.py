@@ -28,6 +28,21 @@ class ContainmentRules:
     """Exposures shorter than this do not trigger a quarantine."""
     derived_needs_case: bool = True
     """A contact derived from presence triggers only when one party is already a case."""
+    symptoms: tuple[str, ...] = ("fever", "cough", "fatigue", "headache", "rash")
+    """The symptoms a follow-up check asks about, in the order the form shows them."""
+    fever_c: float = 38.0
+    """A temperature at or above this is a fever: the check is symptomatic."""
+    followup_cutoff_hour: int = 18
+    """Station hour after which a monitored person without a check today is a non-reporter."""
+    isolate_on_symptoms: bool = True
+    """A symptomatic check makes the person a suspected case under isolation."""
+    sample_within_s: int = 4 * 3_600
+    """How soon after a symptomatic check the sample task is due."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "symptoms", tuple(self.symptoms))
+        if not 0 <= self.followup_cutoff_hour <= 23:
+            raise ValueError(f"followup_cutoff_hour {self.followup_cutoff_hour} is not an hour")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,18 +26,20 @@ TOPICS: Mapping[str, tuple[str, ...]] = {
     "holds": ("containment_order", "case_state", "emergency", "gathering", "gathering_participant"),
     "tokens": ("app_user", "api_token"),
     "evidence": ("exposure", "lab_result", "pathogen_profile"),
+    "outbox": ("outbox",),
 }
 """Topic -> the tables whose writes bump it. ``directory`` reloads the whole door index,
 ``holds`` its orders, cases and emergencies, ``tokens`` drops cached door tokens, ``evidence``
-has the worker apply the rules."""
+has the worker apply the rules, ``outbox`` has it relay new events to their recipients."""
 
 COLUMNS: Mapping[str, tuple[str, ...]] = {
     "app_user": ("role", "disabled_at"),
     "api_token": ("user_pk", "digest", "scopes", "expires_at", "revoked_at"),
+    "outbox": ("event",),
 }
 """For these tables only updates of these columns bump the topic: a token's ``last_used_at``,
 written as doors use it, or a user's sign-in counters would otherwise empty the doors' token
-cache at every lookup."""
+cache at every lookup; an outbox row marked relayed is no news (only new rows are)."""
 
 Versions = dict[str, int]
 

@@ -13,7 +13,7 @@ from cordon.domain.alerts import Alert
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope, change_status
 from cordon.domain.records import Exposure, ExposureSource, LabOutcome, LabResult, Route
 from cordon.errors import NotFound
-from cordon.store import audit
+from cordon.store import audit, outbox
 from cordon.store.models import (
     AccessDecisionRow,
     AlertRow,
@@ -139,6 +139,10 @@ def close_order(
         before=order_record(before),
         after={**order_record(after), "closed_at": at, "close_reason": reason},
     )
+    payload = {**order_record(after), "closed_at": at, "close_reason": reason, "closed_by": actor}
+    outbox.add_events(
+        session, [outbox.Event("order_closed", f"order:{order_id}", row.person_pk, None, payload)]
+    )
     return after
 
 
@@ -258,6 +262,27 @@ def add_alerts(
                 "after": {"kind": a.kind.value, "person": a.person, "message": a.message},
             }
             for pk, (a, _person, _place) in zip(pks, alerts, strict=True)
+        ],
+    )
+    outbox.add_events(
+        session,
+        [
+            outbox.Event(
+                "alert",
+                f"alert:{pk}",
+                person_pk,
+                place_pk,
+                {
+                    "kind": a.kind.value,
+                    "at": a.at,
+                    "severity": a.severity.value,
+                    "message": a.message,
+                    "person": a.person,
+                    "place": a.place,
+                    "evidence": list(a.evidence),
+                },
+            )
+            for pk, (a, person_pk, place_pk) in zip(pks, alerts, strict=True)
         ],
     )
     return pks

@@ -31,19 +31,26 @@ __all__ = [
     "AuditRow",
     "Base",
     "CaseRow",
+    "ContactChannelRow",
     "EmergencyRow",
     "ExposureRow",
+    "FollowUpRow",
+    "FollowUpTeamRow",
     "GatheringParticipantRow",
     "GatheringRow",
     "ImportBatchRow",
     "LabResultRow",
+    "NotificationRow",
     "OrderRow",
+    "OutboxRow",
     "PassageRow",
     "PersonRow",
     "PlaceRow",
     "PresenceRow",
     "ProfileRow",
+    "ReportLinkRow",
     "RuleFiringRow",
+    "TaskRow",
 ]
 
 NAMING = {
@@ -370,3 +377,124 @@ class JobRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
     started_at: Mapped[float | None] = mapped_column(Float)
     finished_at: Mapped[float | None] = mapped_column(Float)
+
+
+class FollowUpRow(Base):
+    """One daily check of a monitored person: who checked, how they were, what they felt."""
+
+    __tablename__ = "followup"
+    __table_args__ = (UniqueConstraint("person_pk", "at"), Index(None, "day", "person_pk"))
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("person.pk"), index=True)
+    order_pk: Mapped[int | None] = mapped_column(ForeignKey("containment_order.pk"))
+    """The quarantine or isolation whose monitoring the check belongs to."""
+    day: Mapped[str] = mapped_column(String(10))
+    """The station date of the check (YYYY-MM-DD), the unit follow-up is due in."""
+    at: Mapped[int] = mapped_column(BigInteger)
+    checker: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    temperature: Mapped[float | None] = mapped_column(Float)
+    symptoms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    batch_pk: Mapped[int | None] = mapped_column(ForeignKey("import_batch.pk"))
+
+
+class FollowUpTeamRow(Base):
+    """The follow-up team responsible for the people housed in a place (and the places in it)."""
+
+    __tablename__ = "followup_team"
+    place_pk: Mapped[int] = mapped_column(ForeignKey("place.pk"), primary_key=True)
+    team: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ReportLinkRow(Base):
+    """A personal self-report link: the SHA-256 of its token, whom it reports for, and until
+    when. A link for quarters lets the person responsible report for everyone housed there."""
+
+    __tablename__ = "report_link"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("person.pk"), index=True)
+    place_pk: Mapped[int | None] = mapped_column(ForeignKey("place.pk"))
+    order_pk: Mapped[int | None] = mapped_column(ForeignKey("containment_order.pk"))
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String(200))
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+    last_used_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class TaskRow(Base):
+    """Work for a team: take a sample, visit, bring back a missing person, deliver meals."""
+
+    __tablename__ = "task"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    person_pk: Mapped[int | None] = mapped_column(ForeignKey("person.pk"), index=True)
+    place_pk: Mapped[int | None] = mapped_column(ForeignKey("place.pk"))
+    assignee: Mapped[str] = mapped_column(String(200), index=True)
+    """``user:NAME``, ``role:ROLE`` or ``team:TEAM``."""
+    due_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String(200))
+    closed_at: Mapped[int | None] = mapped_column(BigInteger)
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxRow(Base):
+    """An event that people must be told of, written in the same transaction as the event; the
+    worker relays it to its recipients' channels (``notification`` rows) and marks it relayed."""
+
+    __tablename__ = "outbox"
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    event: Mapped[str] = mapped_column(String(32))
+    person_pk: Mapped[int | None] = mapped_column(ForeignKey("person.pk"))
+    place_pk: Mapped[int | None] = mapped_column(ForeignKey("place.pk"))
+    ref: Mapped[str] = mapped_column(String(64))
+    """The record behind the event: ``order:N``, ``alert:N``, ``task:N``."""
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    relayed_at: Mapped[float | None] = mapped_column(Float, index=True)
+
+
+class NotificationRow(Base):
+    """One message to one recipient on one channel, with its delivery state."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index(None, "status", "next_attempt_at"),)
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    outbox_pk: Mapped[int] = mapped_column(ForeignKey("outbox.pk"), index=True)
+    recipient: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[float] = mapped_column(Float)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+    sent_at: Mapped[float | None] = mapped_column(Float)
+
+
+class ContactChannelRow(Base):
+    """How a recipient (``person:ID``, ``user:NAME``, ``role:ROLE``, ``team:TEAM``) is reached:
+    e-mail, a signed webhook (with its HMAC secret), or the dashboard's feed."""
+
+    __tablename__ = "contact_channel"
+    __table_args__ = (UniqueConstraint("recipient", "channel", "address"),)
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String(200))

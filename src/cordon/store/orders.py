@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope
-from cordon.store import audit
+from cordon.store import audit, outbox
 from cordon.store.models import OrderRow, PersonRow
 
 __all__ = ["add_order", "list_orders", "order_record"]
@@ -72,6 +72,10 @@ def add_order(session: Session, order: Order, *, person_pk: int | None, actor: s
         entity="order",
         entity_id=row.pk,
         after=order_record(stored),
+    )
+    outbox.add_events(
+        session,
+        [outbox.Event("order_issued", f"order:{row.pk}", person_pk, None, order_record(stored))],
     )
     return stored
 

@@ -7,6 +7,8 @@ such a migration calls ``install_change_triggers`` again at its end, and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import Connection, text
 
 from cordon.store.changes import CHANNEL, COLUMNS, TOPICS
@@ -16,15 +18,18 @@ __all__ = ["drop_change_triggers", "install_change_triggers", "trigger_names"]
 _FUNCTION = "cordon_changed"
 
 
-def trigger_names() -> dict[str, str]:
+def trigger_names(topics: Mapping[str, tuple[str, ...]] = TOPICS) -> dict[str, str]:
     """Table -> the name of the trigger (per statement or per operation) that watches it."""
-    return {table: f"cordon_changed_{table}" for tables in TOPICS.values() for table in tables}
+    return {table: f"cordon_changed_{table}" for tables in topics.values() for table in tables}
 
 
-def install_change_triggers(connection: Connection) -> None:
-    """(Re)create the version rows and a trigger on every watched table; idempotent."""
+def install_change_triggers(
+    connection: Connection, topics: Mapping[str, tuple[str, ...]] = TOPICS
+) -> None:
+    """(Re)create the version rows and a trigger on every watched table of ``topics`` (a
+    migration names the topics of its own schema); idempotent."""
     dialect = connection.dialect.name
-    for topic in TOPICS:
+    for topic in topics:
         if dialect == "postgresql":
             connection.execute(
                 text("INSERT INTO change_version (topic, version) VALUES (:t, 0) "
@@ -35,8 +40,8 @@ def install_change_triggers(connection: Connection) -> None:
                 text("INSERT OR IGNORE INTO change_version (topic, version) VALUES (:t, 0)"),
                 {"t": topic},
             )
-    drop_change_triggers(connection, keep_function=True)
-    names = trigger_names()
+    drop_change_triggers(connection, topics, keep_function=True)
+    names = trigger_names(topics)
     if dialect == "postgresql":
         connection.execute(
             text(
@@ -48,7 +53,7 @@ def install_change_triggers(connection: Connection) -> None:
                 "END $$ LANGUAGE plpgsql"
             )
         )
-        for topic, tables in TOPICS.items():
+        for topic, tables in topics.items():
             for table in tables:
                 update = f"UPDATE OF {', '.join(COLUMNS[table])}" if table in COLUMNS else "UPDATE"
                 connection.execute(
@@ -59,7 +64,7 @@ def install_change_triggers(connection: Connection) -> None:
                     )
                 )
         return
-    for topic, tables in TOPICS.items():
+    for topic, tables in topics.items():
         for table in tables:
             for event in ("INSERT", "UPDATE", "DELETE"):
                 what = event
@@ -74,9 +79,15 @@ def install_change_triggers(connection: Connection) -> None:
                 )
 
 
-def drop_change_triggers(connection: Connection, *, keep_function: bool = False) -> None:
-    """Remove every change trigger (and, on PostgreSQL, their function unless kept)."""
-    names = trigger_names()
+def drop_change_triggers(
+    connection: Connection,
+    topics: Mapping[str, tuple[str, ...]] = TOPICS,
+    *,
+    keep_function: bool = False,
+) -> None:
+    """Remove the change triggers of ``topics`` (and, on PostgreSQL, their function unless
+    kept)."""
+    names = trigger_names(topics)
     if connection.dialect.name == "postgresql":
         for table, name in names.items():
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))

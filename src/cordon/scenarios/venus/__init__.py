@@ -87,7 +87,10 @@ PROFILE = PathogenProfile(
     infectious_s=10 * DAY,
     serial_interval_mean_days=1.5,
     serial_interval_sd_days=0.7,
-    rules=ContainmentRules(quarantine_s=14 * DAY),
+    rules=ContainmentRules(
+        quarantine_s=14 * DAY,
+        symptoms=("compulsive attachment", "fever", "fatigue", "headache", "bleeding gums"),
+    ),
 )
 """The artificial particle: passes only by bodily-fluid exchange, fast, long infectious."""
 

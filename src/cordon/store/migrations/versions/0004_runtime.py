@@ -12,6 +12,14 @@ from alembic import op
 
 from cordon.store.triggers import drop_change_triggers, install_change_triggers
 
+TOPICS = {
+    "directory": ("person", "place"),
+    "holds": ("containment_order", "case_state", "emergency", "gathering", "gathering_participant"),
+    "tokens": ("app_user", "api_token"),
+    "evidence": ("exposure", "lab_result", "pathogen_profile"),
+}
+"""The topics of this revision's schema (later revisions watch more tables)."""
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -49,11 +57,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_job_key"), ["key"], unique=False)
         batch_op.create_index(batch_op.f("ix_job_owner"), ["owner"], unique=False)
         batch_op.create_index(batch_op.f("ix_job_status"), ["status"], unique=False)
-    install_change_triggers(op.get_bind())
+    install_change_triggers(op.get_bind(), TOPICS)
 
 
 def downgrade() -> None:
-    drop_change_triggers(op.get_bind())
+    drop_change_triggers(op.get_bind(), TOPICS)
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_job_status"))
         batch_op.drop_index(batch_op.f("ix_job_owner"))
