@@ -56,6 +56,10 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     ADMINISTER_STORE = "administer_store"
     """Backups, restores and retention purges."""
+    FOLLOW_UP = "follow_up"
+    """The daily follow-up: checks, report links, follow-up teams."""
+    WORK_TASKS = "work_tasks"
+    """Read, create and close the teams' tasks (sample tasks need clinical rights too)."""
 
 
 P = Permission
@@ -65,14 +69,14 @@ ROLE_PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
         {
             P.READ_PEOPLE, P.READ_LOCATIONS, P.READ_CONTACTS, P.READ_CLINICAL, P.READ_ORDERS,
             P.READ_AGGREGATES, P.READ_ALERTS, P.IMPORT_CLINICAL, P.ORDER_MEDICAL, P.PLAN_BEDS,
-            P.RUN_ANALYTICS,
+            P.RUN_ANALYTICS, P.FOLLOW_UP, P.WORK_TASKS,
         }
     ),
     UserRole.SECURITY: frozenset(
         {
             P.READ_PEOPLE, P.READ_LOCATIONS, P.READ_ORDERS, P.READ_AGGREGATES, P.READ_ALERTS,
             P.IMPORT_LOCATIONS, P.ORDER_HOLD, P.PLAN_ROSTER, P.DECIDE_ACCESS, P.OVERRIDE_ACCESS,
-            P.DECLARE_EMERGENCY,
+            P.DECLARE_EMERGENCY, P.WORK_TASKS,
         }
     ),
     UserRole.OBSERVER: frozenset({P.READ_AGGREGATES}),

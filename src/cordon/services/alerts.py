@@ -21,6 +21,7 @@ PLAIN_EVIDENCE = ("order:", "door:", "at:", "credential:", "emergency:", "passag
 """Evidence links that say nothing clinical; any other (an exposure, a result, whatever a
 medical order was issued on) is shown only to clinical roles."""
 _MEDICAL_WORDS = re.compile(r"\b(quarantine|quarantined|isolation|isolated)\b", re.IGNORECASE)
+_CLINICAL_TASK = re.compile(r"^task (\d+) \(sample\b")
 
 
 def visible(view: AlertView, actor: Actor) -> AlertView:
@@ -31,6 +32,10 @@ def visible(view: AlertView, actor: Actor) -> AlertView:
         return view
     a = view.alert
     message = _MEDICAL_WORDS.sub("under order", a.message)
+    if a.kind is AlertKind.SYMPTOMS:
+        message = f"{a.person}: a clinical finding at follow-up (details for clinical roles)"
+    elif a.kind is AlertKind.TASK_OVERDUE and (task := _CLINICAL_TASK.match(a.message)):
+        message = f"task {task.group(1)} (clinical) is overdue"
     if a.kind is AlertKind.MORATORIUM_BREACH and not actor.can(Permission.READ_CONTACTS):
         orders = [e for e in a.evidence if e.startswith("order:")]
         message = f"an exposure breaches a moratorium ({', '.join(orders) or 'order unknown'})"

@@ -21,12 +21,13 @@ from cordon.domain.places import PlaceKind
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor, Permission, require
 from cordon.domain.rules import held_by_case
+from cordon.domain.tasks import Task, TaskKind, TaskStatus
 from cordon.errors import TransitionError
 from cordon.services import orders
 from cordon.services.access import allowed_places
 from cordon.services.transaction import unit_of_work
 from cordon.services.whereabouts import place_at
-from cordon.store import cases, directory, observations
+from cordon.store import cases, directory, observations, tasks
 from cordon.store import containment as records
 from cordon.store.models import PassageRow, PersonRow, PlaceRow, PresenceRow, RuleFiringRow
 from cordon.store.observations import PassageView, PresenceView
@@ -39,6 +40,8 @@ TOGETHER_S = 120
 """Passages of the same door this close in time count as passing together."""
 GRACE_S = 600
 """A presence that ended this little before the feed's latest record still counts as open."""
+BRING_BACK_WITHIN_S = 3_600
+"""A missing or departed case's bring-back task is due this soon after it is found out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +402,29 @@ def _record(
         ),
         person_pk=pk,
         place_pk=None,
+        actor=actor,
+    )
+    where = result.egress.place if result.egress else None
+    tasks.add_task(
+        session,
+        Task(
+            id=None,
+            kind=TaskKind.BRING_BACK,
+            person=person,
+            place=where,
+            assignee="role:security",
+            due_at=at + BRING_BACK_WITHIN_S,
+            status=TaskStatus.OPEN,
+            note=(
+                f"bring {person} back: left through {where}"
+                if result.status is Containment.DEPARTED and where
+                else f"find {person} and bring them back"
+            ),
+            evidence=(f"order:{order.id}",),
+            created_at=at,
+        ),
+        person_pk=pk,
+        place_pk=directory.get_place(session, where)[0] if where else None,
         actor=actor,
     )
 

@@ -1,6 +1,7 @@
 """The worker's own work: the rules on new evidence, and every minute the rules again (order
-and moratorium expiry, breaches, exit passages of held persons), the missing check and the
-recovery of jobs whose worker died. Each piece is idempotent and raises each alert once."""
+and moratorium expiry, breaches, exit passages of held persons), the missing check, the
+follow-up's non-reporters and overdue tasks, and the recovery of jobs whose worker died. Each
+piece is idempotent and raises each alert once."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from cordon.api.settings import ServiceSettings
 from cordon.domain.roles import Actor, UserRole
 from cordon.errors import CordonError
 from cordon.runtime.jobs import Jobs
-from cordon.services import containment, missing
+from cordon.services import containment, followup, missing, tasks
+from cordon.services.transaction import unit_of_work
 from cordon.store.db import Store
 
-__all__ = ["WORKER", "apply_rules", "every_minute"]
+__all__ = ["WORKER", "apply_rules", "every_minute", "follow_up"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,16 @@ def apply_rules(store: Store, settings: ServiceSettings) -> None:
         report = containment.apply_rules(session, actor=WORKER, now=settings.now())
     if report.orders or report.expired:
         log.info("rules: %d orders issued, %d expired", len(report.orders), len(report.expired))
+
+
+def follow_up(store: Store, settings: ServiceSettings) -> None:
+    """Non-reporters after the day's cut-off and tasks past due, each alerted once."""
+    now = settings.now()
+    with store.session() as session, unit_of_work(session):
+        late = followup.check_non_reporters(session, now=now, zone=settings.zone, actor=WORKER.name)
+        overdue = tasks.check_overdue(session, now=now, actor=WORKER.name)
+    if late or overdue:
+        log.info("follow-up: %d non-reporters, %d overdue tasks", len(late), len(overdue))
 
 
 def every_minute(store: Store, settings: ServiceSettings, jobs: Jobs) -> None:
@@ -50,3 +62,7 @@ def every_minute(store: Store, settings: ServiceSettings, jobs: Jobs) -> None:
             )
     except CordonError as exc:
         log.warning("missing check skipped: %s", exc)
+    try:
+        follow_up(store, settings)
+    except CordonError as exc:
+        log.warning("follow-up check skipped: %s", exc)
