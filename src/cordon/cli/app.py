@@ -99,6 +99,7 @@ COMMAND_MODULES = (
     "plans",
     "orders",
     "containment",
+    "followup",
     "access",
     "contacts",
     "analytics",

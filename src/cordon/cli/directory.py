@@ -11,7 +11,7 @@ from cordon.cli.output import console, emit_json, moment, table
 from cordon.domain.people import ROLE_ALIASES, Role
 from cordon.domain.places import PLACE_ALIASES, PlaceKind
 from cordon.domain.vocab import choice
-from cordon.services import directory
+from cordon.services import directory, story
 from cordon.times import format_duration, format_time
 
 __all__ = ["register"]
@@ -104,13 +104,25 @@ def person(
     ctx: typer.Context,
     person_id: Annotated[str, typer.Argument(metavar="ID", help="The person's id.")],
     last: Annotated[int | None, typer.Option(min=1, help="Only the last N events.")] = None,
+    summary: Annotated[
+        bool, typer.Option("--summary", help="Only the case's story in a few lines.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """One person's timeline: presence, passages, exposures, lab results and orders."""
+    """One person's story in a few lines, then the timeline: presence, passages, exposures, lab
+    results, orders and follow-up checks."""
     rt = runtime(ctx)
     zone = rt.settings.zone
     with rt.session() as session:
-        timeline = directory.person_timeline(session, person_id, actor=rt.actor)
+        told = story.person_story(session, person_id, actor=rt.actor, at=rt.now(), zone=zone)
+    timeline = told.timeline
+    if summary:
+        if as_json:
+            emit_json({"person": _person(timeline.person), "summary": told.lines})
+        else:
+            for line in told.lines:
+                console.print(line, markup=False, soft_wrap=False)
+        return
     events = timeline.events()
     if last is not None:
         events = events[-last:]
@@ -125,6 +137,7 @@ def person(
                     "assigned_place": case.assigned_place,
                     "since": format_time(case.since, zone) if case.clinical else None,
                 },
+                "summary": told.lines,
                 "events": [
                     {"time": format_time(t, zone), "kind": kind, **_json_times(details, zone)}
                     for t, kind, details in events
@@ -141,6 +154,8 @@ def person(
         f"home: {p.home or '-'}    case: {state}"
         + (f" at {case.assigned_place}" if case.assigned_place else "")
     )
+    for line in told.lines[1:]:
+        console.print(line, markup=False)
     console.print(
         f"{len(timeline.presence)} presence, {len(timeline.passages)} passages, "
         f"{len(timeline.exposures)} exposures, "

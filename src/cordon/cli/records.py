@@ -9,8 +9,10 @@ from typing import Annotated
 import typer
 
 from cordon.cli.context import runtime
+from cordon.cli.followup import import_followups
 from cordon.cli.output import console, emit_json, table
 from cordon.cli.progress import LazyProgress
+from cordon.errors import InvalidValue
 from cordon.formats.schemas import parse_kind
 from cordon.services import imports
 from cordon.times import parse_time
@@ -18,6 +20,7 @@ from cordon.times import parse_time
 __all__ = ["register"]
 
 SOCIOPATTERNS = {"sociopatterns", "tij"}
+FOLLOWUPS = {"followups", "followup", "checks"}
 
 
 def import_(
@@ -26,7 +29,8 @@ def import_(
         str,
         typer.Argument(
             help="people, places, presence, passages, exposures (or contacts), lab, gatherings, "
-            "or sociopatterns (a tij file or a folder with tij_*.dat and metadata_*.dat)."
+            "followups (daily checks), or sociopatterns (a tij file or a folder with tij_*.dat "
+            "and metadata_*.dat)."
         ),
     ],
     path: Annotated[Path, typer.Argument(help="The file (or SocioPatterns folder) to import.")],
@@ -55,6 +59,11 @@ def import_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import a file of records; one with bad rows is refused whole unless --rejects is given."""
+    if kind.strip().lower() in FOLLOWUPS:
+        if rejects is not None:
+            raise InvalidValue("follow-up checks are imported whole: drop --rejects")
+        import_followups(ctx, path, fmt, as_json)
+        return
     rt = runtime(ctx)
     zone = rt.settings.zone
     with rt.session() as session, LazyProgress(enabled=not as_json) as progress:

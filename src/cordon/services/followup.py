@@ -41,13 +41,16 @@ from cordon.store import followup as store
 from cordon.store.models import FollowUpRow, PersonRow, PlaceRow, RuleFiringRow
 
 __all__ = [
+    "CheckInput",
     "Due",
     "FollowUpList",
     "Recorded",
     "check_non_reporters",
     "followup_list",
+    "list_teams",
     "monitoring_on",
     "record_check",
+    "record_round",
     "set_team",
     "team_of",
 ]
@@ -444,6 +447,52 @@ def record_check(
         )
 
 
+@dataclass(frozen=True)
+class CheckInput:
+    """One row of a round of checks (the dashboard's form)."""
+
+    person: str
+    status: CheckStatus
+    temperature: float | None = None
+    symptoms: tuple[str, ...] = ()
+    notes: str | None = None
+
+
+def record_round(
+    session: Session,
+    *,
+    actor: Actor,
+    rows: Sequence[CheckInput],
+    at: int,
+    zone: tzinfo,
+) -> list[Recorded]:
+    """Record a round of checks in one transaction: every row is recorded, or none is and the
+    error names the row's person and the reason."""
+    require(actor, Permission.FOLLOW_UP, Permission.READ_CLINICAL)
+    out: list[Recorded] = []
+    with unit_of_work(session):
+        for row in rows:
+            try:
+                out.append(
+                    _write_check(
+                        session,
+                        person=row.person,
+                        at=at,
+                        status=row.status,
+                        temperature=row.temperature,
+                        symptoms=row.symptoms,
+                        notes=row.notes,
+                        source=CheckSource.STAFF,
+                        checker=actor.name,
+                        actor=actor.name,
+                        zone=zone,
+                    )
+                )
+            except InvalidValue as exc:
+                raise InvalidValue(f"{row.person}: {exc}") from None
+    return out
+
+
 def set_team(session: Session, *, actor: Actor, place: str, team: str | None) -> None:
     """Make ``team`` responsible for following up the people housed in ``place`` and the places
     within it (None: remove the place's own team)."""
@@ -452,6 +501,12 @@ def set_team(session: Session, *, actor: Actor, place: str, team: str | None) ->
     with unit_of_work(session):
         place_pk, _ = directory.get_place(session, place)
         store.set_team(session, place_pk, place, name, actor=actor.name)
+
+
+def list_teams(session: Session, *, actor: Actor) -> dict[str, str]:
+    """Place id -> the follow-up team responsible for the people housed there."""
+    require(actor, Permission.FOLLOW_UP)
+    return store.teams(session)
 
 
 def check_non_reporters(session: Session, *, now: int, zone: tzinfo, actor: str) -> list[Alert]:

@@ -19,7 +19,7 @@ from cordon.domain.cases import HELD, STORED_CONTAINMENT, Clinical, Containment
 from cordon.domain.orders import MEDICAL_KINDS, OrderKind, OrderStatus, Scope
 from cordon.domain.roles import Actor, Permission
 from cordon.errors import InvalidForm, NotAuthenticated, PermissionDenied
-from cordon.services import accounts, alerts, cases, directory, orders
+from cordon.services import accounts, alerts, cases, directory, orders, story
 from cordon.services.audit_log import audit_page
 from cordon.services.situation import situation
 from cordon.times import format_time, parse_time
@@ -227,7 +227,8 @@ def person_page(
 ) -> HTMLResponse:
     """A person's case, orders and timeline, with the actions the role allows."""
     actor, csrf = _page_actor(request, session)
-    timeline = directory.person_timeline(session, person_id, actor=actor)
+    told = story.person_story(session, person_id, actor=actor, at=cfg.now(), zone=cfg.zone)
+    timeline = told.timeline
     return render(
         request,
         "person.html",
@@ -235,6 +236,8 @@ def person_page(
         actor,
         csrf,
         t=timeline,
+        story=told.lines[1:],
+        followups=told.followups,
         events=timeline.events(),
         clinical_states=[c.value for c in Clinical],
         containment_states=[k.value for k in STORED_CONTAINMENT],

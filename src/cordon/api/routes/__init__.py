@@ -21,6 +21,7 @@ from cordon.api.routes import (
     containment,
     directory,
     feeds,
+    followup,
     gatherings,
     health,
     imports,
@@ -30,6 +31,7 @@ from cordon.api.routes import (
     records,
     report,
     situation,
+    tasks,
     tracing,
 )
 
@@ -54,6 +56,8 @@ ROUTERS: list[APIRouter] = [
         audit,
         report,
         containment,
+        followup,
+        tasks,
         tracing,
         analytics,
         plans,
