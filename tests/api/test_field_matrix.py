@@ -12,6 +12,7 @@ import json
 import re
 import warnings
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -23,10 +24,11 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from cordon.domain.alerts import Alert, AlertKind, Severity
+from cordon.domain.followup import CheckStatus
 from cordon.domain.orders import OrderKind
 from cordon.domain.records import Direction
 from cordon.domain.roles import Actor, Permission, UserRole
-from cordon.services import accounts, orders
+from cordon.services import accounts, followup, orders
 from cordon.services.access import AccessIndex
 from cordon.store import containment as records
 from cordon.store import directory
@@ -83,6 +85,16 @@ def canaried(facility: Store) -> Store:
             actor="test",
         )
         session.commit()
+        followup.record_check(
+            session,
+            actor=ROOT,
+            person="p1",
+            at=1795249500,
+            status=CheckStatus.WELL,
+            zone=UTC,
+            temperature=36.9,
+            notes="CANARY-EVIDENCE at the follow-up",
+        )
         for role in UserRole:
             accounts.add_user(
                 session, f"page-{role.value}", role=role, password=PASSWORD, actor=ROOT

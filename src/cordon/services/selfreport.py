@@ -170,11 +170,8 @@ def _members(session: Session, link: store.Link, now: int, zone: tzinfo) -> list
         )
         people = sorted(session.scalars(query))
     checks = store.checks_on(session, day, people)
-    homes = dict(
-        session.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(people)))
-        .tuples()
-        .all()
-    )
+    names = select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(people))
+    homes: dict[str, str] = dict(session.execute(names).all())
     return [
         Member(p, homes.get(p, p), periods[p].day_number(day, zone), bool(checks.get(p)))
         for p in people

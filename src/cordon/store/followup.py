@@ -135,7 +135,7 @@ def teams(session: Session) -> dict[str, str]:
     query = select(PlaceRow.id, FollowUpTeamRow.team).join(
         PlaceRow, FollowUpTeamRow.place_pk == PlaceRow.pk
     )
-    return dict(session.execute(query.order_by(PlaceRow.id)).tuples().all())
+    return dict(session.execute(query.order_by(PlaceRow.id)).all())
 
 
 def set_team(session: Session, place_pk: int, place: str, team: str | None, *, actor: str) -> None:
