@@ -257,3 +257,43 @@ def test_9_a_held_woman_at_an_airlock_is_denied_and_alerted(
         seen = [a for a in items if a["id"] > after and a.get("person") == woman]
         time.sleep(0.05)
     assert seen, "no alert"
+
+
+def test_10_everyone_under_order_aboard_is_due_a_check_at_noon(station: Station) -> None:
+    listed = station.json("followup", "list")
+    orders = station.json("order", "list", "--status", "active")
+    held = {o["person"]: o for o in orders if o["kind"] in ("quarantine", "isolation")}
+    due = {d["person"]: d for d in listed["items"]}
+    departed = {d["person"] for d in listed["departed"]}
+    assert set(due) | departed == set(held) and not set(due) & departed
+    assert len(due) == len(listed["items"]) and listed["day"] == NOON_DAY6[:10]
+    assert set(station.truth.missing) <= departed  # the six women aboard the vessel
+    assert set(station.truth.isolated) <= set(due)  # the ten in the hospital
+    for person, d in due.items():
+        start = parse_time(held[person]["start"])
+        expected = (parse_time(NOON_DAY6) // DAY) - (start // DAY)  # station zone is UTC
+        assert d["day_of_monitoring"] == expected, person
+        assert d["order"] == held[person]["id"] and not d["done"] and not d["overdue"]
+
+
+def test_11_a_symptomatic_check_isolates_and_asks_for_a_sample(
+    api: TestClient, station: Station
+) -> None:
+    listed = api.get("/api/v1/followups", params={"limit": 500}).json()
+    person = next(d["person"] for d in listed["items"] if d["kind"] == "quarantine")
+    answer = api.post(
+        "/api/v1/followups",
+        json={"person": person, "status": "symptomatic", "temperature": 38.7,
+              "symptoms": ["fever", "compulsive attachment"]},
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    done = answer.json()
+    assert done["suspected"] and done["order"] and done["task"] and done["alert"]
+    assert done["check"]["symptoms"] == ["compulsive attachment", "fever"]  # the profile's order
+    tasks = api.get("/api/v1/tasks").json()["items"]
+    assert any(t["id"] == done["task"] and t["kind"] == "sample" for t in tasks)
+    summary = station.run("person", person, "--summary")
+    assert "Follow-up: 1 check(s)" in summary and "isolation after symptoms" in summary
+    again = api.get("/api/v1/followups", params={"limit": 500}).json()
+    mine = next(d for d in again["items"] if d["person"] == person)
+    assert mine["kind"] == "isolation" and mine["done"]
