@@ -34,6 +34,28 @@ def test_exposure_trace_and_contact_reads_are_audited_with_the_reader(
     ]
 
 
+def test_follow_up_and_sample_task_reads_are_audited_with_the_reader(
+    client: TestClient, tokens: dict[UserRole, str], facility: Store
+) -> None:
+    medic = bearer(tokens[UserRole.MEDICAL])
+    order = {"kind": "isolation", "person": "p1", "reason": "positive smear"}
+    assert client.post("/api/v1/orders", json=order, headers=medic).status_code == 201
+    made = client.post(
+        "/api/v1/tasks",
+        json={"kind": "sample", "assignee": "role:medical", "due_at": 10**10, "person": "p1"},
+        headers=medic,
+    )
+    assert made.status_code == 201, made.text
+    assert client.get("/api/v1/tasks", headers=medic).status_code == 200
+    assert client.get("/api/v1/followups", headers=medic).status_code == 200
+    assert ("medical", "clinical_tasks") in reads(facility)
+    # p1 is under isolation: today's list names her, and the read says so.
+    assert ("medical", "followup_list") in reads(facility)
+    guard = bearer(tokens[UserRole.SECURITY])
+    assert client.get("/api/v1/tasks", headers=guard).json()["items"] == []
+    assert client.get("/api/v1/followups", headers=guard).status_code == 403
+
+
 @pytest.mark.parametrize("why", ["\u200b", "\x00" * 4, " \t", "\u200d\u2060"])
 def test_an_override_needs_visible_text(
     doors: TestClient, tokens: dict[UserRole, str], why: str

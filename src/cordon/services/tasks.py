@@ -1,7 +1,8 @@
 """Tasks for the teams (take a sample, visit, bring back a missing person, deliver meals):
 created by the rules and by hand, listed, closed, and alerted on once when overdue.
 
-A sample task says a person is a suspected case: only clinical roles see or make them.
+A sample task says a person is a suspected case: only clinical roles see or make them, and a
+list that shows any is audited with the persons it names.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from cordon.domain.tasks import Task, TaskKind, TaskStatus, parse_assignee
 from cordon.domain.vocab import require_text
 from cordon.errors import InvalidValue, PermissionDenied
 from cordon.services.transaction import unit_of_work
+from cordon.store import audit, directory
 from cordon.store import containment as records
-from cordon.store import directory
 from cordon.store import tasks as store
 from cordon.store.models import RuleFiringRow
 
@@ -105,7 +106,7 @@ def list_tasks(
         assignees = (parse_assignee(assignee),)
     if overdue_at is not None:
         status = TaskStatus.OPEN
-    return store.list_tasks(
+    found, total = store.list_tasks(
         session,
         status=status,
         kinds=_kinds_for(actor, kind),
@@ -115,6 +116,18 @@ def list_tasks(
         limit=limit,
         offset=offset,
     )
+    clinical = sorted({t.person for t in found if t.kind in CLINICAL_TASKS and t.person})
+    if clinical:
+        with unit_of_work(session):
+            audit.record(
+                session,
+                actor=actor.name,
+                action="read",
+                entity="clinical_tasks",
+                entity_id=None,
+                after={"persons": clinical},
+            )
+    return found, total
 
 
 def close_task(
