@@ -83,18 +83,18 @@ def list_due(
         return
     done = sum(d.done for d in found.due)
     title = (
-        f"follow-up {found.day.isoformat()}: {done} of {len(found.due)} checked "
-        f"(cut-off {moment(found.cutoff, zone)[11:16]})"
+        f"follow-up {found.day.isoformat()}: {done} of {len(found.due)} checked, "
+        f"cut-off {moment(found.cutoff, zone)[11:16]}"
     )
     table(
         title,
-        ["person", "name", "order", "day", "team", "where", "check"],
+        ["person", "name", "day", "team", "where", "today"],
         [
             (
                 d.person,
                 d.name,
-                d.kind.value,
-                f"{d.day_number}" + (f"/{d.length_days}" if d.length_days else ""),
+                f"{d.kind.value[0].upper()} {d.day_number}"
+                + (f"/{d.length_days}" if d.length_days else ""),
                 d.team or "",
                 d.place or "",
                 _last(d) if d.done else ("OVERDUE" if d.overdue else "due"),
@@ -102,6 +102,7 @@ def list_due(
             for d in found.due
         ],
     )
+    console.print("day: Q quarantine, I isolation, day N of M of monitoring (day 0: the first)")
     if found.departed:
         console.print(
             f"left the station ({len(found.departed)}, not checked here): "

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from cordon.domain.roles import Actor, Permission, require
 from cordon.formats.schemas import Kind
 from cordon.scenarios import venus
-from cordon.services import containment, missing
+from cordon.services import containment, followup, missing
 from cordon.services.admin import init_store
 from cordon.services.imports import ImportReport, import_file
 from cordon.services.profile_import import import_profile
 from cordon.services.progress import NO_PROGRESS, Progress
+from cordon.store import directory
 from cordon.store.db import Store
 
 __all__ = ["DemoReport", "run_demo", "stage_situation"]
@@ -91,6 +92,18 @@ def run_demo(
     return report
 
 
+FOLLOWUP_TEAMS = {
+    "med-deck": "ward",
+    "ring-a": "ring-a",
+    "ring-b": "ring-b",
+    "ring-c": "ring-c",
+    "ring-d": "ring-d",
+    "promenade": "promenade",
+}
+"""The demo's follow-up teams: the ward team for the medical deck, one team per ring of
+quarters, one for the promenade."""
+
+
 def stage_situation(session: Session, truth: venus.Truth, *, actor: Actor) -> int:
     """Apply the containment rules to the loaded records as of the data's end (noon of day 6),
     as an outbreak team would: positives confirmed and isolated, the exposed quarantined, then
@@ -98,4 +111,8 @@ def stage_situation(session: Session, truth: venus.Truth, *, actor: Actor) -> in
     orders that issued (none on a re-run)."""
     report = containment.apply_rules(session, actor=actor, now=truth.data_end)
     missing.find_missing(session, actor=actor, at=truth.data_end, record=True)
+    known = set(directory.place_keys(session))
+    for place, team in FOLLOWUP_TEAMS.items():
+        if place in known:
+            followup.set_team(session, actor=actor, place=place, team=team)
     return len(report.orders)
