@@ -1,5 +1,6 @@
-"""Accounts: Argon2 hashes, password policy, throttled sign-in, sessions without fixation,
-CSRF on every cookie-authenticated write, scoped and revocable API tokens."""
+"""Accounts: Argon2 hashes, password policy, sessions without fixation, CSRF on every
+cookie-authenticated write, scoped and revocable API tokens (throttled sign-in:
+``test_sign_in_throttle.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from cordon.domain.roles import Actor, Permission, UserRole
-from cordon.errors import InvalidValue, NotAuthenticated
+from cordon.errors import InvalidValue
 from cordon.services import accounts
 from cordon.store.account_models import ApiTokenRow, UserRow, WebSessionRow
 from cordon.store.db import Store
@@ -107,16 +108,6 @@ def test_logout_ends_the_session(client: TestClient, medic: str) -> None:
     client.cookies.clear()
     client.cookies.set("cordon_session", str(cookie))
     assert client.get("/api/v1/auth/me").status_code == 401
-
-
-def test_repeated_failures_lock_the_account(facility: Store, medic: str) -> None:
-    with facility.session() as session:
-        for _ in range(accounts.MAX_FAILURES):
-            with pytest.raises(NotAuthenticated, match="wrong user name or password"):
-                accounts.login(session, medic, "not the password at all", now=1000)
-        with pytest.raises(NotAuthenticated, match="locked"):
-            accounts.login(session, medic, PASSWORD, now=1001)
-        assert accounts.login(session, medic, PASSWORD, now=1000 + 16 * 60).actor.name == medic
 
 
 def test_unknown_user_and_wrong_password_answer_alike(client: TestClient, medic: str) -> None:

@@ -21,6 +21,7 @@ from cordon.api.settings import ServiceSettings
 from cordon.domain.roles import Actor, Permission
 from cordon.errors import NotAuthenticated, PermissionDenied
 from cordon.runtime.jobs import Jobs
+from cordon.runtime.throttle import SignInThrottle
 from cordon.services import accounts
 from cordon.store.db import Store
 
@@ -35,7 +36,9 @@ __all__ = [
     "SessionDep",
     "SettingsDep",
     "StoreDep",
+    "ThrottleDep",
     "needs",
+    "source_of",
 ]
 
 COOKIE = "cordon_session"
@@ -61,7 +64,20 @@ async def get_jobs(request: Request) -> Jobs:
     return jobs
 
 
+async def get_throttle(request: Request) -> SignInThrottle:
+    """The app's sign-in throttle."""
+    throttle: SignInThrottle = request.app.state.sign_ins
+    return throttle
+
+
+def source_of(request: Request) -> str:
+    """Where a request comes from, as the sign-in throttle counts it: the peer address (behind a
+    proxy, the address it forwards, as uvicorn's ``--proxy-headers`` sets it)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+ThrottleDep = Annotated[SignInThrottle, Depends(get_throttle)]
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
 

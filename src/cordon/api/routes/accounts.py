@@ -25,7 +25,6 @@ class UserRead(BaseModel):
     role: str
     created_at: int
     disabled: bool
-    locked_until: int | None
     last_login_at: int | None
 
 
@@ -84,7 +83,6 @@ def _user(u: accounts.UserInfo) -> UserRead:
         role=u.role.value,
         created_at=u.created_at,
         disabled=u.disabled,
-        locked_until=u.locked_until,
         last_login_at=u.last_login_at,
     )
 
