@@ -36,12 +36,14 @@ __all__ = [
     "MIN_GUESSES_LOG10",
     "SESSION_SECONDS",
     "SignIn",
+    "TokenCheck",
     "TokenInfo",
     "UserInfo",
     "actor_for_digest",
     "actor_for_session",
     "actor_for_token",
     "add_user",
+    "check_digest",
     "check_password",
     "create_token",
     "csrf_matches",
@@ -77,7 +79,10 @@ HASHING_NICENESS = 10
 """The hashing thread runs below the service's priority, so sign-ins use the CPU the doors leave
 (on Linux a thread's nice value is its own)."""
 _HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
-DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=1$LnD9wZiwL9vrskQJjkmE9Q$nOciVHgLUZgz/BZgntobWd31saZAv7AwyHjteE4t/lc"
+DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=1$LnD9wZiwL9vrskQJjkmE9Q$"
+    "nOciVHgLUZgz/BZgntobWd31saZAv7AwyHjteE4t/lc"
+)
 """What a refused name's password is checked against, so that a name with no user (or no
 password) costs the same hash as a wrong password: made once with ``_HASHER``'s parameters
 (a test checks they agree), kept as text so that importing this module computes no hash."""
@@ -382,16 +387,41 @@ def revoke_token(session: Session, token_id: int, *, actor: Actor) -> TokenInfo:
         return accounts.token_info(row, owner.name)
 
 
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    """A valid API token: the actor it stands for and when it stops (None: never)."""
+
+    actor: Actor
+    expires_at: int | None
+
+    def expired(self, now: float) -> bool:
+        """Whether the token has expired at ``now`` (the wall clock, as every route judges)."""
+        return self.expires_at is not None and self.expires_at <= now
+
+
 def actor_for_token(session: Session, secret: str, *, now: int | None = None) -> Actor | None:
     """The actor an API token stands for (limited to its scopes), or None when it is not valid."""
+    found = check_token(session, secret, now=now)
+    return None if found is None else found.actor
+
+
+def check_token(session: Session, secret: str, *, now: int | None = None) -> TokenCheck | None:
+    """``actor_for_token`` with the token's expiry, for a cache that must refuse it the moment
+    it expires."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    return actor_for_digest(session, _digest(secret), now=now)
+    return check_digest(session, _digest(secret), now=now)
 
 
 def actor_for_digest(session: Session, digest: str, *, now: int | None = None) -> Actor | None:
-    """``actor_for_token`` from the token's digest (a cache re-checks a token it holds no
-    secret of)."""
+    """``actor_for_token`` from the token's digest."""
+    found = check_digest(session, digest, now=now)
+    return None if found is None else found.actor
+
+
+def check_digest(session: Session, digest: str, *, now: int | None = None) -> TokenCheck | None:
+    """``check_token`` from the token's digest (a cache re-checks a token it holds no secret
+    of)."""
     found = accounts.find_token(session, digest)
     if found is None:
         return None
@@ -404,4 +434,4 @@ def actor_for_digest(session: Session, digest: str, *, now: int | None = None) -
     if row.last_used_at is None or at - row.last_used_at >= LAST_USED_GRANULARITY:
         row.last_used_at = at
         session.commit()
-    return _actor(user, frozenset(Permission(s) for s in row.scopes))
+    return TokenCheck(_actor(user, frozenset(Permission(s) for s in row.scopes)), row.expires_at)
