@@ -278,18 +278,18 @@ def test_a_token_revoked_during_its_lookup_is_not_cached(
     facility: Store, tokens: dict[UserRole, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     doors = Doors(facility)
-    looked_up = accounts.actor_for_token
+    looked_up = accounts.check_token
 
-    def revoked_meanwhile(session: Any, secret: str) -> Any:
-        found = looked_up(session, secret)
+    def revoked_meanwhile(session: Any, secret: str, **when: Any) -> Any:
+        found = looked_up(session, secret, **when)
         doors.forget_tokens()  # a revocation answered while this lookup was under way
         return found
 
-    monkeypatch.setattr(accounts, "actor_for_token", revoked_meanwhile)
+    monkeypatch.setattr(accounts, "check_token", revoked_meanwhile)
     secret = tokens[UserRole.DOOR]
     assert doors.actor(secret).name == "door"  # this decision raced the revocation
     assert doors.cached_actor(secret) is None  # but its answer is not kept for the next
-    monkeypatch.setattr(accounts, "actor_for_token", looked_up)
+    monkeypatch.setattr(accounts, "check_token", looked_up)
     doors.actor(secret)
     assert doors.cached_actor(secret) is not None
 
