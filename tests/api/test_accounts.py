@@ -5,6 +5,7 @@ cookie-authenticated write, scoped and revocable API tokens (throttled sign-in:
 from __future__ import annotations
 
 import secrets
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -224,3 +225,30 @@ def test_token_use_is_recorded(
     with facility.session() as session:
         used = accounts.list_tokens(session, actor=Actor("door", UserRole.DOOR))
     assert used[0].last_used_at is not None
+
+
+def test_an_expired_token_is_refused_at_once_and_ends_the_alert_stream(
+    client: TestClient, facility: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At its ``expires_at`` a token is refused by every web route, and an alert stream it
+    opened ends then (not at the stream's next revocation check, pushed out of reach here)."""
+    from cordon.api.routes import alerts as alert_routes
+
+    monkeypatch.setattr(alert_routes, "RECHECK_SECONDS", 3600.0)
+    expires = int(time.time()) + 2
+    with facility.session() as session:
+        accounts.add_user(session, "guard", role=UserRole.SECURITY, password=None, actor=ROOT)
+        _info, secret = accounts.create_token(
+            session, actor=ROOT, name="shift", user="guard", expires_at=expires
+        )
+    guard = bearer(secret)
+    assert client.get("/api/v1/auth/me", headers=guard).status_code == 200
+    opened = time.monotonic()
+    stream = client.get("/api/v1/alerts/stream", params={"seconds": "120"}, headers=guard)
+    took = time.monotonic() - opened
+    assert stream.status_code == 200
+    assert stream.text.rstrip().endswith("event: end\ndata: signed out")
+    assert time.time() >= expires
+    assert took < 60, took  # ended by the expiry, far before the stream's own end
+    for path in ("/api/v1/auth/me", "/api/v1/alerts", "/api/v1/people"):
+        assert client.get(path, headers=guard).status_code == 401, path

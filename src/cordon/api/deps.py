@@ -37,6 +37,7 @@ __all__ = [
     "SettingsDep",
     "StoreDep",
     "ThrottleDep",
+    "credential_expiry",
     "needs",
     "source_of",
 ]
@@ -106,6 +107,17 @@ def authenticate(request: Request, session: Session) -> tuple[Actor, str | None]
         if found is not None:
             return found
     raise NotAuthenticated("sign in first, or send an API token as 'Authorization: Bearer ...'")
+
+
+def credential_expiry(request: Request, session: Session) -> int | None:
+    """When the request's API token or browser session stops being valid (None: never), for
+    an answer that lasts (the alert stream ends then)."""
+    header = request.headers.get("authorization")
+    if header:
+        found = accounts.check_token(session, header.partition(" ")[2].strip())
+        return 0 if found is None else found.expires_at
+    cookie = request.cookies.get(COOKIE)
+    return accounts.session_expires_at(session, cookie) if cookie else 0
 
 
 def current_actor(request: Request, session: SessionDep) -> Actor:

@@ -53,6 +53,7 @@ __all__ = [
     "login",
     "logout",
     "revoke_token",
+    "session_expires_at",
     "set_password",
 ]
 
@@ -298,6 +299,12 @@ def actor_for_session(
     if row.expires_at <= _now(now) or user.disabled_at is not None:
         return None
     return _actor(user), row.csrf
+
+
+def session_expires_at(session: Session, token: str) -> int | None:
+    """When a browser session ends (None: no such session)."""
+    found = accounts.find_session(session, _digest(token))
+    return None if found is None else found[0].expires_at
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:
