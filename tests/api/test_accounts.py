@@ -4,6 +4,7 @@ cookie-authenticated write, scoped and revocable API tokens (throttled sign-in:
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 
@@ -252,3 +253,73 @@ def test_an_expired_token_is_refused_at_once_and_ends_the_alert_stream(
     assert took < 60, took  # ended by the expiry, far before the stream's own end
     for path in ("/api/v1/auth/me", "/api/v1/alerts", "/api/v1/people"):
         assert client.get(path, headers=guard).status_code == 401, path
+
+
+def _signed_in_form(client: TestClient, name: str, password: str) -> str:
+    """Sign in through the form; the page CSRF token of the new session."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None
+    answer = client.post(
+        "/login",
+        data={"name": name, "password": password, "csrf": token.group(1)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    account = client.get("/account")
+    assert account.status_code == 200
+    csrf = re.search(r'name="csrf" value="([^"]+)"', account.text)
+    assert csrf is not None
+    return csrf.group(1)
+
+
+def _alert(html: str) -> str:
+    found = re.search(r'<p class="error" role="alert">(.*?)</p>', html)
+    return found.group(1) if found else ""
+
+
+def test_weak_passwords_are_refused_on_the_account_page(client: TestClient, medic: str) -> None:
+    """The issue's weak passwords, through the dashboard's form: 400 on the page with the
+    reason; a wrong current password 403; a good one signs every session out."""
+    csrf = _signed_in_form(client, medic, PASSWORD)
+    for password, why in WEAK[5:8]:
+        form = {"csrf": csrf, "current": PASSWORD, "new": password}
+        answer = client.post("/account/password", data=form)
+        assert answer.status_code == 400, answer.text
+        assert why in _alert(answer.text)
+    new = "amber lichen under the seventh dome"
+    wrong = client.post("/account/password", data={"csrf": csrf, "current": "nope", "new": new})
+    assert wrong.status_code == 403
+    assert _alert(wrong.text) == "the current password is wrong"
+    done = client.post(
+        "/account/password",
+        data={"csrf": csrf, "current": PASSWORD, "new": new},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith("/login")
+    assert client.get("/account", follow_redirects=False).status_code == 303  # signed out
+    assert _signed_in_form(client, medic, new)
+
+
+def test_weak_passwords_are_refused_by_the_api_password_change(
+    client: TestClient, medic: str, facility: Store
+) -> None:
+    signed = client.post("/api/v1/auth/login", json={"name": medic, "password": PASSWORD}).json()
+    headers = {"X-CSRF-Token": signed["csrf_token"]}
+    with facility.session() as session:
+        before = session.scalars(select(UserRow.password_hash).where(UserRow.name == medic)).one()
+    for password, why in WEAK[5:8]:
+        body = {"current": PASSWORD, "new": password}
+        answer = client.post("/api/v1/auth/password", json=body, headers=headers)
+        assert answer.status_code == 422, answer.text
+        assert why in answer.json()["detail"]
+    with facility.session() as session:
+        after = session.scalars(select(UserRow.password_hash).where(UserRow.name == medic)).one()
+    assert after == before
+    body = {"current": PASSWORD, "new": "amber lichen under the seventh dome"}
+    assert client.post("/api/v1/auth/password", json=body).status_code == 403  # no CSRF token
+    changed = client.post("/api/v1/auth/password", json=body, headers=headers)
+    assert changed.status_code == 200, changed.text
+    assert client.get("/api/v1/auth/me").status_code == 401  # the session ended
+    again = {"name": medic, "password": body["new"]}
+    assert client.post("/api/v1/auth/login", json=again).status_code == 200

@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.orm import Session
 
 from cordon.domain.roles import ROLE_PERMISSIONS, Actor, Permission, UserRole, require
-from cordon.errors import InvalidValue, NotAuthenticated, NotFound
+from cordon.errors import InvalidValue, NotAuthenticated, NotFound, PermissionDenied
 from cordon.services.transaction import unit_of_work
 from cordon.store import accounts, audit
 from cordon.store.account_models import ApiTokenRow, UserRow, WebSessionRow
@@ -43,6 +43,7 @@ __all__ = [
     "actor_for_session",
     "actor_for_token",
     "add_user",
+    "change_password",
     "check_digest",
     "check_password",
     "create_token",
@@ -193,6 +194,43 @@ def set_password(session: Session, name: str, *, password: str, actor: Actor) ->
         row.password_hash = _hash(password)
         accounts.delete_sessions(session, user_pk=row.pk)
         audit.record(session, actor=actor.name, action="password", entity="user", entity_id=name)
+
+
+def change_password(
+    session: Session,
+    actor: Actor,
+    *,
+    current: str,
+    new: str,
+    source: str = "unknown",
+    throttle: SignInThrottle | None = None,
+) -> None:
+    """A user's own new password, given the current one (checked, and throttled, as a sign-in
+    is: a wrong one counts as a failed sign-in); ends all of the user's browser sessions."""
+    check_password(actor.name, new)
+    if throttle is not None:
+        throttle.check(actor.name, source)
+    with unit_of_work(session):
+        row = accounts.get_user(session, actor.name)
+        stored = row.password_hash if row.disabled_at is None else None
+        try:
+            ok = _verify(stored or DUMMY_HASH, current) and stored is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            audit.record(
+                session, actor=actor.name, action="password_failed", entity="user",
+                entity_id=actor.name,
+            )  # fmt: skip
+            session.commit()
+            if throttle is not None:
+                throttle.failed(actor.name, source)
+            raise PermissionDenied("the current password is wrong")
+        row.password_hash = _hash(new)
+        accounts.delete_sessions(session, user_pk=row.pk)
+        audit.record(
+            session, actor=actor.name, action="password", entity="user", entity_id=actor.name
+        )
 
 
 def disable_user(session: Session, name: str, *, actor: Actor) -> UserInfo:

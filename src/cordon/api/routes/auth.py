@@ -30,6 +30,13 @@ class LoginCreate(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class PasswordChange(BaseModel):
+    """The current password and the new one (12+ characters besides blanks, hard to guess)."""
+
+    current: str = Field(min_length=1, max_length=1024)
+    new: str = Field(min_length=1, max_length=1024)
+
+
 class MeRead(BaseModel):
     """The signed-in user, their role and what it allows."""
 
@@ -80,6 +87,33 @@ def login(
     )
     set_session_cookie(response, signed.session_token, secure=cfg.cookie_secure)
     return me_read(signed.actor, signed.csrf)
+
+
+@router.post(
+    "/password",
+    response_model=Message,
+    dependencies=[needs()],
+    responses={429: {"model": Message, "description": "Too many wrong passwords (Retry-After)."}},
+)
+def change_password(
+    body: PasswordChange,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: ActorDep,
+    throttle: ThrottleDep,
+) -> Message:
+    """Change one's own password; every browser session of the user ends (sign in again)."""
+    accounts.change_password(
+        session,
+        actor,
+        current=body.current,
+        new=body.new,
+        source=source_of(request),
+        throttle=throttle,
+    )
+    response.delete_cookie(COOKIE, path="/")
+    return Message(detail="password changed: sign in again")
 
 
 @router.post("/logout", response_model=Message, dependencies=[needs()])
