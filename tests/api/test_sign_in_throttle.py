@@ -387,3 +387,12 @@ def test_redis_counts_are_shared_by_every_process_and_memory_counts_are_not(
     with pytest.raises(TooManyAttempts):
         alone.check("drlee", "10.0.0.5")
     other.check("drlee", "10.0.0.5")
+
+
+def test_sign_in_answers_503_when_the_redis_counts_are_away(signed_up: Store) -> None:
+    """Closed, not open: without its counts the throttle cannot say a try may go ahead."""
+    settings = ServiceSettings(database_url=signed_up.url, rate_limit_url="redis://127.0.0.1:1/0")
+    with TestClient(create_app(settings, store=signed_up), base_url="https://testserver") as c:
+        answer = c.post(LOGIN, json={"name": "drlee", "password": PASSWORD})
+    assert answer.status_code == 503
+    assert answer.json() == {"detail": "store unavailable"}
