@@ -119,7 +119,8 @@ def list_users(session: SessionDep, actor: ActorDep, page: PageDep) -> UserPage:
     dependencies=[needs(Permission.MANAGE_USERS)],
 )
 def add_user(body: UserCreate, session: SessionDep, actor: ActorDep) -> UserRead:
-    """Create a user (the password must meet the policy: 12+ characters, not common)."""
+    """Create a user (the password must meet the policy: 12+ characters besides blanks, no
+    control characters, hard to guess by zxcvbn's estimate)."""
     return _user(
         accounts.add_user(session, body.name, role=body.role, password=body.password, actor=actor)
     )
