@@ -15,6 +15,7 @@
     ├── TransitionError         a case or order change that the rules forbid
     ├── PermissionDenied        the acting user's role does not allow this
     ├── NotAuthenticated        no valid login, session or API token came with the request
+    ├── TooManyAttempts         sign-in paused after repeated failures (``retry_after`` seconds)
     └── EngineError             a numeric kernel was given inconsistent input
 """
 
@@ -37,6 +38,7 @@ __all__ = [
     "StoreError",
     "StoreNotReady",
     "StoreUnavailable",
+    "TooManyAttempts",
     "TransitionError",
 ]
 
@@ -87,6 +89,14 @@ class PermissionDenied(CordonError):
 
 class NotAuthenticated(CordonError):
     """No valid login, browser session or API token came with the request."""
+
+
+class TooManyAttempts(CordonError):
+    """Sign-in is paused after repeated failures; ``retry_after`` says for how many seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class EngineError(CordonError):

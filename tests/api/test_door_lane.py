@@ -278,18 +278,18 @@ def test_a_token_revoked_during_its_lookup_is_not_cached(
     facility: Store, tokens: dict[UserRole, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     doors = Doors(facility)
-    looked_up = accounts.actor_for_token
+    looked_up = accounts.check_token
 
-    def revoked_meanwhile(session: Any, secret: str) -> Any:
-        found = looked_up(session, secret)
+    def revoked_meanwhile(session: Any, secret: str, **when: Any) -> Any:
+        found = looked_up(session, secret, **when)
         doors.forget_tokens()  # a revocation answered while this lookup was under way
         return found
 
-    monkeypatch.setattr(accounts, "actor_for_token", revoked_meanwhile)
+    monkeypatch.setattr(accounts, "check_token", revoked_meanwhile)
     secret = tokens[UserRole.DOOR]
     assert doors.actor(secret).name == "door"  # this decision raced the revocation
     assert doors.cached_actor(secret) is None  # but its answer is not kept for the next
-    monkeypatch.setattr(accounts, "actor_for_token", looked_up)
+    monkeypatch.setattr(accounts, "check_token", looked_up)
     doors.actor(secret)
     assert doors.cached_actor(secret) is not None
 
@@ -346,3 +346,48 @@ def test_a_write_is_answered_when_the_doors_are_down(
             DECIDE, json={"person": "p3", "door": "al-1"}, headers=bearer(tokens[UserRole.DOOR])
         )
     assert late.json()["allowed"] is False and late.json()["order"] == hold.json()["id"]
+
+
+@pytest.mark.parametrize("lane", [True, False], ids=["lane", "route"])
+def test_a_token_is_refused_at_the_doors_the_moment_it_expires(facility: Store, lane: bool) -> None:
+    """A cached token is good until its ``expires_at`` and not a moment longer, at the decide
+    route (lane or not) and the override route, whatever the cache's age; the doors' clock
+    (the wall clock tokens expire by) is moved, the station clock stays where it is."""
+    expires = int(time.time()) + 3600
+    secrets = {}
+    with facility.session() as session:
+        for name, role in (("gate", UserRole.DOOR), ("guard", UserRole.SECURITY)):
+            accounts.add_user(session, name, role=role, password=None, actor=ROOT)
+            _info, secrets[name] = accounts.create_token(
+                session, actor=ROOT, name=name, user=name, expires_at=expires
+            )
+    app = _app(facility, lane=lane)
+    service: Doors = app.state.doors
+    now = [expires - 60.0]
+    service.clock = lambda: now[0]
+    decide = {"person": "p2", "door": "hall"}
+    override = {"person": "p1", "door": "al-1", "why": "escorted to the medical bay"}
+    with TestClient(app, base_url="https://testserver") as doors:
+
+        def statuses() -> tuple[int, int]:
+            asked = doors.post(DECIDE, json=decide, headers=bearer(secrets["gate"]))
+            let = doors.post(
+                "/api/v1/access/override", json=override, headers=bearer(secrets["guard"])
+            )
+            return asked.status_code, let.status_code
+
+        assert statuses() == (200, 200)
+        for name in ("gate", "guard"):
+            assert service.cached_actor(secrets[name]) is not None  # in the cache, fresh
+        now[0] = expires - 0.5
+        assert statuses() == (200, 200)
+        checked = {d: k.checked for d, k in service._tokens.items()}
+        now[0] = expires
+        assert statuses() == (401, 401)
+        # refused by the cache itself: its entries are still fresh (not re-read from the store)
+        assert {d: k.checked for d, k in service._tokens.items()} == checked
+        assert time.monotonic() - min(checked.values()) < TOKEN_TTL
+        now[0] = expires + 86_400
+        assert statuses() == (401, 401)
+        now[0] = expires - 1  # the clock set back: the token was never revoked
+        assert statuses() == (200, 200)

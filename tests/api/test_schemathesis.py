@@ -1,14 +1,20 @@
 """The published OpenAPI schema, fuzzed by schemathesis operation by operation (as command, the
 role that may do everything): no answer is a server error, and a refused request (4xx) leaves
-every table's row count as it was."""
+every table's row count as it was. The strategies add what JSON schemas never generate: about
+half the JSON bodies carry a non-finite number (NaN, Infinity) or a lone surrogate in one value,
+and some query values are non-finite numbers."""
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from cordon.api import create_app
@@ -41,11 +47,70 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, st
     store.dispose()
 
 
+HOSTILE_VALUES: list[object] = [math.nan, math.inf, -math.inf, "\ud800", "a\udfffb", "\udc80"]
+"""Put in one place of a JSON body: JSON text that Python writes (``NaN``, ``Infinity``,
+``"\\ud800"``) and a strict parser must refuse."""
+HOSTILE_QUERY = ["NaN", "Infinity", "-Infinity", "nan", "1e999"]
+
+
+def _places(value: object, at: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every place in a JSON value where a value can go (a new key in each object too)."""
+    found: list[tuple[object, ...]] = [at] if at else []
+    if isinstance(value, dict):
+        found.append((*at, "hostile"))
+        for key, item in value.items():
+            found += _places(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _places(item, (*at, index))
+    return found
+
+
+def _put(value: Any, at: tuple[object, ...], new: object) -> Any:
+    if not at:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    head, rest = at[0], at[1:]
+    copy[head] = _put(value[head] if rest else None, rest, new)  # type: ignore[index]
+    return copy
+
+
+def hostile_body(context: object, body: Any) -> st.SearchStrategy[Any]:
+    """The body as generated, or as JSON text with one value non-finite or a lone surrogate."""
+    places = _places(body) if isinstance(body, (dict, list)) else []
+    if not places:
+        return st.just(body)
+    mutated = st.tuples(st.sampled_from(places), st.sampled_from(HOSTILE_VALUES)).map(
+        lambda pair: json.dumps(_put(body, *pair)).encode()
+    )
+    return st.one_of(st.just(body), mutated)
+
+
+def hostile_query(context: object, query: Any) -> st.SearchStrategy[Any]:
+    """The query as generated, or with one value a non-finite number."""
+    if not isinstance(query, dict) or not query:
+        return st.just(query)
+    mutated = st.tuples(st.sampled_from(sorted(query)), st.sampled_from(HOSTILE_QUERY)).map(
+        lambda pair: {**query, pair[0]: pair[1]}
+    )
+    return st.one_of(st.just(query), mutated)
+
+
 @pytest.fixture(scope="module")
 def api_schema(fuzzed: tuple[Store, str, object]) -> schemathesis.BaseSchema:
-    """The schema the service publishes."""
+    """The schema the service publishes, its strategies with the hostile values added."""
     _store, _secret, app = fuzzed
-    return schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    schema.hook("flatmap_body")(hostile_body)
+    schema.hook("flatmap_query")(hostile_query)
+    return schema
+
+
+def _hostile(case: schemathesis.Case) -> bool:
+    """Whether the case carries one of the hostile values."""
+    if isinstance(case.body, bytes) and case.media_type == "application/json":
+        return True
+    return any(v in HOSTILE_QUERY for v in (case.query or {}).values())
 
 
 EXAMPLES = 6
@@ -68,6 +133,7 @@ def test_no_server_error_and_a_refusal_changes_nothing(
     store, secret, _app = fuzzed
     headers = {"Authorization": f"Bearer {secret}"}
     tried: list[str] = []
+    hostile: list[int] = []
     for found in api_schema.get_all_operations():
         operation = found.ok()
         if (operation.method.upper(), operation.path) in SKIPPED:
@@ -86,11 +152,18 @@ def test_no_server_error_and_a_refusal_changes_nothing(
             before = row_counts(store)
             response = case.call(headers=headers)
             assert response.status_code < 500, (case.as_curl_command(), response.text[:500])
+            if _hostile(case):
+                hostile.append(response.status_code)
+                if isinstance(case.body, bytes):  # refused before any parser, whatever the route
+                    assert response.status_code == 422, (case.as_curl_command(), response.text)
             if 400 <= response.status_code < 500:
                 after = row_counts(store)
-                if case.path == "/api/v1/auth/login":  # a failed sign-in is audited on purpose
+                if case.path in ("/api/v1/auth/login", "/api/v1/auth/password"):
+                    # a failed sign-in or a wrong current password is audited on purpose
                     after["audit"] = before["audit"]
                 assert after == before, (case.as_curl_command(), response.text[:300])
 
         check()
     assert len(tried) > 40
+    # the hostile values were sent, many times
+    assert len(hostile) > 40, len(hostile)

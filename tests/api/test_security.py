@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cordon.domain.roles import UserRole
+from cordon.runtime.throttle import LADDERS
 from cordon.services import accounts
 from cordon.store.db import Store
 from tests.api.conftest import PASSWORD, ROOT, bearer
@@ -66,12 +67,13 @@ def test_every_api_answer_and_page_carries_the_security_headers(
 def test_sign_in_is_throttled_over_http(client: TestClient, facility: Store) -> None:
     with facility.session() as session:
         accounts.add_user(session, "target", role=UserRole.MEDICAL, password=PASSWORD, actor=ROOT)
-    for _ in range(accounts.MAX_FAILURES):
+    for _ in range(LADDERS["name+source"].free):
         wrong = client.post("/api/v1/auth/login", json={"name": "target", "password": "guess" * 3})
         assert wrong.status_code == 401
     right = client.post("/api/v1/auth/login", json={"name": "target", "password": PASSWORD})
-    assert right.status_code == 401
-    assert "locked" in right.json()["detail"]
+    assert right.status_code == 429
+    assert int(right.headers["retry-after"]) > 0
+    assert "paused" in right.json()["detail"]
     assert "cordon_session" not in right.headers.get("set-cookie", "")
 
 

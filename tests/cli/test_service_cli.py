@@ -59,3 +59,30 @@ def test_users_tokens_and_report(sqlite_url: str, tmp_path: Path) -> None:
     assert code == 0, err
     assert "cordon situation report" in html.read_text()
     assert cordon(db, "report", "--out", str(tmp_path / "x.txt"))[0] == 1
+
+
+REFUSED = [
+    ("Abcdefghijk1", "too easy to guess"),
+    (" " * 11 + "ab12", "at least 12 characters besides blanks"),
+    ("Zz9!" + "\0" * 10, "control or invisible"),
+]
+"""The issue's weak passwords and the reason the CLI must print for each."""
+
+
+def test_weak_passwords_are_refused_by_user_add_and_user_password(sqlite_url: str) -> None:
+    db = sqlite_url
+    assert cordon(db, "init")[0] == 0
+    assert cordon(db, "user", "add", "lead", "--role", "command")[0] == 0
+    for password, why in REFUSED:
+        code, _out, err = cordon(
+            db, "user", "add", "drlee", "--role", "medical", "--password-stdin",
+            stdin=password + "\n",
+        )  # fmt: skip
+        assert code == 1
+        assert why in " ".join(err.split()), err
+        assert "Traceback" not in err
+        code, _out, err = cordon(db, "user", "password", "lead", stdin=password + "\n")
+        assert code == 1
+        assert why in " ".join(err.split()), err
+    users = json.loads(cordon(db, "user", "list", "--json")[1])
+    assert [u["name"] for u in users] == ["lead"]

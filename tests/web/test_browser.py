@@ -127,3 +127,40 @@ def test_the_dashboard_in_chromium(server: str, tmp_path: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "overview-tablet.png"), full_page=True)
         browser.close()
     assert problems == [], problems
+
+
+def test_a_weak_new_password_and_a_paused_sign_in_as_a_person_sees_them(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from cordon.runtime.throttle import LADDERS, MESSAGE
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{server}/login")
+        page.fill("input[name=name]", "lead")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page).to_have_url(f"{server}/")
+        page.click("header .who a[href='/account']")
+        expect(page).to_have_url(f"{server}/account")
+        page.fill("input[name=current]", PASSWORD)
+        page.fill("input[name=new]", "Abcdefghijk1")
+        page.click("form[action='/account/password'] button[type=submit]")
+        expect(page.locator("p.error")).to_contain_text("the password is too easy to guess")
+        page.screenshot(path=str(ARTIFACTS / "account-weak-password.png"), full_page=True)
+
+        other = browser.new_context(viewport={"width": 820, "height": 900}).new_page()
+        other.set_default_timeout(20_000)
+        for _ in range(LADDERS["name+source"].free + 1):
+            other.goto(f"{server}/login")
+            other.fill("input[name=name]", "lead")
+            other.fill("input[name=password]", "a wrong guess, tried again")
+            other.click("button[type=submit]")
+        expect(other.locator("p.error")).to_have_text(MESSAGE)
+        other.screenshot(path=str(ARTIFACTS / "login-paused.png"), full_page=True)
+        browser.close()

@@ -17,6 +17,7 @@ from cordon.api.door_sync import DoorSync
 from cordon.api.routes import ROUTERS
 from cordon.api.settings import service_settings
 from cordon.config import Settings
+from cordon.runtime.throttle import SignInThrottle, throttle_url
 from cordon.store.db import Store
 
 __all__ = ["API_PREFIX", "SWITCH_INTERVAL", "create_app", "walk_routes"]
@@ -92,6 +93,7 @@ def create_app(
     app.state.settings = config
     app.state.store = store or Store(config.database_url)
     app.state.runtime = runtime_for(app.state.store, config)
+    app.state.sign_ins = SignInThrottle(throttle_url(config.rate_limit_url, config.queue_url))
     errors.install(app)
     app.add_middleware(
         DoorSync,

@@ -21,6 +21,7 @@ from cordon.api.settings import ServiceSettings
 from cordon.domain.roles import Actor, Permission
 from cordon.errors import NotAuthenticated, PermissionDenied
 from cordon.runtime.jobs import Jobs
+from cordon.runtime.throttle import SignInThrottle
 from cordon.services import accounts
 from cordon.store.db import Store
 
@@ -35,7 +36,10 @@ __all__ = [
     "SessionDep",
     "SettingsDep",
     "StoreDep",
+    "ThrottleDep",
+    "credential_expiry",
     "needs",
+    "source_of",
 ]
 
 COOKIE = "cordon_session"
@@ -61,7 +65,20 @@ async def get_jobs(request: Request) -> Jobs:
     return jobs
 
 
+async def get_throttle(request: Request) -> SignInThrottle:
+    """The app's sign-in throttle."""
+    throttle: SignInThrottle = request.app.state.sign_ins
+    return throttle
+
+
+def source_of(request: Request) -> str:
+    """Where a request comes from, as the sign-in throttle counts it: the peer address (behind a
+    proxy, the address it forwards, as uvicorn's ``--proxy-headers`` sets it)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+ThrottleDep = Annotated[SignInThrottle, Depends(get_throttle)]
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
 
@@ -90,6 +107,17 @@ def authenticate(request: Request, session: Session) -> tuple[Actor, str | None]
         if found is not None:
             return found
     raise NotAuthenticated("sign in first, or send an API token as 'Authorization: Bearer ...'")
+
+
+def credential_expiry(request: Request, session: Session) -> int | None:
+    """When the request's API token or browser session stops being valid (None: never), for
+    an answer that lasts (the alert stream ends then)."""
+    header = request.headers.get("authorization")
+    if header:
+        found = accounts.check_token(session, header.partition(" ")[2].strip())
+        return 0 if found is None else found.expires_at
+    cookie = request.cookies.get(COOKIE)
+    return accounts.session_expires_at(session, cookie) if cookie else 0
 
 
 def current_actor(request: Request, session: SessionDep) -> Actor:

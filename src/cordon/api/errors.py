@@ -23,6 +23,7 @@ from cordon.errors import (
     StoreError,
     StoreNotReady,
     StoreUnavailable,
+    TooManyAttempts,
     TransitionError,
 )
 
@@ -34,6 +35,7 @@ __all__ = ["STATUS", "error_response", "install", "safe_errors", "status_of"]
 
 STATUS: list[tuple[type[CordonError], int]] = [
     (NotAuthenticated, 401),
+    (TooManyAttempts, 429),
     (PermissionDenied, 403),
     (NotFound, 404),
     (TransitionError, 409),
@@ -67,6 +69,8 @@ def error_response(exc: CordonError) -> JSONResponse:
         body["error_count"] = len(exc.errors)
     status = status_of(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

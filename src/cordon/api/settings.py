@@ -65,6 +65,12 @@ class ServiceSettings(Settings):
         description="Largest file upload: room for a presence file of 10^6 rows (about 60 "
         "bytes a row as CSV, with long ids) and the multipart framing; 413 beyond.",
     )
+    rate_limit_url: str | None = Field(
+        default=None,
+        description="Where failed sign-ins are counted for the sign-in throttle: `memory://` "
+        "(each web process counts its own) or `redis://...` (shared by every process and host); "
+        "default: the queue's URL when it is redis://, else memory.",
+    )
     alert_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the live alert stream looks for new alerts."
     )

@@ -100,10 +100,10 @@ def user_list(
     zone = rt.settings.zone
     table(
         f"users ({len(found)})",
-        ["name", "role", "created", "last sign-in", "locked until"],
+        ["name", "role", "created", "last sign-in", "disabled"],
         [
             (u.name, u.role.value, moment(u.created_at, zone), moment(u.last_login_at, zone),
-             moment(u.locked_until, zone))
+             "yes" if u.disabled else "")
             for u in found
         ],
     )  # fmt: skip

@@ -2,7 +2,8 @@
 
 A door controller's request never waits on the database: its token is checked against an
 in-memory cache (an answer is good for ``TOKEN_TTL`` seconds, kept as it was while the store is
-away), and ``AccessIndex.decide`` reads only in-memory holds. A writer thread writes the queued
+away, but never past the token's own expiry: the cache holds it and refuses the token the moment
+it comes), and ``AccessIndex.decide`` reads only in-memory holds. A writer thread writes the queued
 decisions and alerts every ``FLUSH_SECONDS`` and re-checks the tokens in use before they go old;
 a follower thread (``runtime.changes``) reloads what the change signal says has changed: the
 directory, the holds, or the tokens (dropped from the cache). ``sync`` lets the web process wait
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,7 +40,7 @@ WATCHED = frozenset({"directory", "holds", "tokens"})
 
 @dataclass(frozen=True, slots=True)
 class _Known:
-    actor: Actor | None
+    token: accounts.TokenCheck | None
     checked: float
 
 
@@ -46,8 +48,10 @@ class Doors:
     """The access index of the doors process, its writer and follower threads, its token
     cache."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self.clock = clock
+        """The wall clock tokens expire by (the web's routes judge them by it too)."""
         self.index = AccessIndex(url=None)
         self._tokens: dict[str, _Known] = {}
         self._used: dict[str, float] = {}
@@ -118,15 +122,16 @@ class Doors:
             forgotten = self._forgotten
             try:
                 with self.store.session() as session:
-                    known = _Known(accounts.actor_for_token(session, secret), now)
+                    checked = accounts.check_token(session, secret, now=int(self.clock()))
+                known = _Known(checked, now)
             except CordonError:
                 if known is None or forgotten != self._forgotten:
                     raise  # nothing known, or what was known may have been revoked since
             else:
                 self._remember({digest: known}, forgotten)
-        if known.actor is None:
+        if known.token is None or known.token.expired(self.clock()):
             raise NotAuthenticated("the API token is unknown, revoked or expired")
-        return known.actor
+        return known.token.actor
 
     def cached_actor(self, secret: str) -> Actor | None:
         """The token's actor when the cache holds a fresh, valid answer (no store needed), else
@@ -136,8 +141,10 @@ class Doors:
         now = time.monotonic()
         if known is None or now - known.checked > TOKEN_TTL:
             return None
+        if known.token is None or known.token.expired(self.clock()):
+            return None
         self._used[digest] = now
-        return known.actor
+        return known.token.actor
 
     def forget_tokens(self) -> None:
         """Drop the token cache (after a token is revoked in this process)."""
@@ -194,8 +201,9 @@ class Doors:
         forgotten = self._forgotten
         try:
             with self.store.session() as session:
-                checked = [(d, accounts.actor_for_digest(session, d)) for d in due]
+                at = int(self.clock())
+                checked = [(d, accounts.check_digest(session, d, now=at)) for d in due]
         except (CordonError, SQLAlchemyError):
             return  # kept as they were while the store is away
         now = time.monotonic()
-        self._remember({d: _Known(actor, now) for d, actor in checked}, forgotten)
+        self._remember({d: _Known(token, now) for d, token in checked}, forgotten)

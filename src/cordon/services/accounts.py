@@ -1,7 +1,8 @@
 """Accounts: users with Argon2 password hashes, browser sessions, scoped API tokens.
 
-Sign-in is throttled per user (a lock after repeated failures); every sign-in, sign-out and
-account change is written to the audit log. Secrets leave this module once, when made.
+Sign-in is throttled per name and source with an exponential delay (``runtime.throttle``), the
+same for names that exist and names that do not; every sign-in, sign-out and account change is
+written to the audit log. Secrets leave this module once, when made.
 """
 
 from __future__ import annotations
@@ -12,30 +13,38 @@ import hmac
 import os
 import secrets
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
 from cordon.domain.roles import ROLE_PERMISSIONS, Actor, Permission, UserRole, require
-from cordon.errors import InvalidValue, NotAuthenticated, NotFound
+from cordon.errors import InvalidValue, NotAuthenticated, NotFound, PermissionDenied
 from cordon.services.transaction import unit_of_work
 from cordon.store import accounts, audit
 from cordon.store.account_models import ApiTokenRow, UserRow, WebSessionRow
 from cordon.store.accounts import TokenInfo, UserInfo
 
+if TYPE_CHECKING:
+    from cordon.runtime.throttle import SignInThrottle
+
 __all__ = [
-    "MAX_FAILURES",
+    "MIN_GUESSES_LOG10",
     "SESSION_SECONDS",
     "SignIn",
+    "TokenCheck",
     "TokenInfo",
     "UserInfo",
     "actor_for_digest",
     "actor_for_session",
     "actor_for_token",
     "add_user",
+    "change_password",
+    "check_digest",
     "check_password",
     "create_token",
     "csrf_matches",
@@ -45,20 +54,26 @@ __all__ = [
     "login",
     "logout",
     "revoke_token",
+    "session_expires_at",
     "set_password",
 ]
 
-MAX_FAILURES = 5
-"""Failed sign-ins in a row after which the account is locked for ``LOCK_SECONDS``."""
-LOCK_SECONDS = 15 * 60
 SESSION_SECONDS = 12 * 3600
 """How long a browser session lasts."""
 LAST_USED_GRANULARITY = 300
 """A token's last use is written at most this often (seconds), to keep reads free of writes."""
 TOKEN_PREFIX = "cordon_"  # noqa: S105 (a label, not a secret)
-COMMON = frozenset(
-    {"password", "passw0rd", "123456789012", "qwertyuiop", "letmein", "iloveyou", "admin"}
-)
+MIN_LENGTH = 12
+"""Characters a password needs besides blanks."""
+MIN_GUESSES_LOG10 = 10.0
+"""A password must need at least 10^10 guesses by zxcvbn's estimate (its score 4: "strong
+protection from an offline slow-hash attack"), against zxcvbn's lists of leaked passwords,
+words and names and its patterns (sequences, keyboard walks, repeats, dates, l33t)."""
+ZXCVBN_LENGTH = 72
+"""zxcvbn refuses longer input; a longer password is judged by its first 72 characters."""
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+"""Unicode categories a password may not hold: control (NUL, tab, line breaks), invisible
+format characters (zero-width space), surrogates, private-use and unassigned code points."""
 HASHING_THREADS = 1
 """Password hashes computed at once, each on one core (``parallelism=1``) with 64 MiB: a burst
 (or a flood) of sign-ins queues here and can take at most one core and 64 MiB from the doors."""
@@ -66,7 +81,13 @@ HASHING_NICENESS = 10
 """The hashing thread runs below the service's priority, so sign-ins use the CPU the doors leave
 (on Linux a thread's nice value is its own)."""
 _HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
-_DUMMY = _HASHER.hash("not a real password, only for timing")
+DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=1$LnD9wZiwL9vrskQJjkmE9Q$"
+    "nOciVHgLUZgz/BZgntobWd31saZAv7AwyHjteE4t/lc"
+)
+"""What a refused name's password is checked against, so that a name with no user (or no
+password) costs the same hash as a wrong password: made once with ``_HASHER``'s parameters
+(a test checks they agree), kept as text so that importing this module computes no hash."""
 
 
 def _lower_priority() -> None:
@@ -96,18 +117,33 @@ def _now(now: int | None) -> int:
 
 
 def check_password(name: str, password: str) -> None:
-    """Refuse a password that is short, repetitive, common or contains the user's name."""
-    if len(password) < 12:
-        raise InvalidValue("the password must have at least 12 characters")
+    """Refuse a password that is short (blanks not counted), holds control or invisible
+    characters, repeats itself, contains the user's name or is easy to guess (zxcvbn)."""
     if len(password) > 1024:
         raise InvalidValue("the password must have at most 1024 characters")
+    if any(unicodedata.category(c) in REFUSED_CATEGORIES for c in password):
+        raise InvalidValue(
+            "the password must not contain control or invisible characters (NUL, tab, line "
+            "breaks, zero-width spaces)"
+        )
+    if sum(not c.isspace() for c in password) < MIN_LENGTH:
+        raise InvalidValue(
+            f"the password must have at least {MIN_LENGTH} characters besides blanks"
+        )
     if len(set(password)) < 5:
         raise InvalidValue("the password must use at least 5 different characters")
-    lowered = password.lower()
-    if name and name.lower() in lowered:
+    if name and name.lower() in password.lower():
         raise InvalidValue("the password must not contain the user name")
-    if any(word in lowered for word in COMMON):
-        raise InvalidValue("the password contains a common word or sequence; choose another")
+    from zxcvbn import zxcvbn  # its word lists load on first use, not when cordon starts
+
+    judged = zxcvbn(password[:ZXCVBN_LENGTH], user_inputs=[name, "cordon"])
+    if float(judged["guesses_log10"]) < MIN_GUESSES_LOG10:
+        warning = str(judged["feedback"]["warning"] or "").rstrip(".")
+        why = f" ({warning.lower()})" if warning else ""
+        raise InvalidValue(
+            f"the password is too easy to guess{why}: it is close to a common or leaked "
+            "password, a word, a name or a pattern; use a longer passphrase of uncommon words"
+        )
 
 
 def _check_name(name: str) -> None:
@@ -133,7 +169,7 @@ def add_user(
             role=role.value,
             password_hash=_hash(password) if password is not None else None,
             created_at=int(time.time()),
-            failed_logins=0,
+            failed_logins=0,  # unused: failures are counted by the sign-in throttle
         )
         session.add(row)
         session.flush()
@@ -149,16 +185,52 @@ def add_user(
 
 
 def set_password(session: Session, name: str, *, password: str, actor: Actor) -> None:
-    """Give a user a new password, unlock them and end their browser sessions."""
+    """Give a user a new password and end their browser sessions."""
     if actor.name != name:
         require(actor, Permission.MANAGE_USERS)
     check_password(name, password)
     with unit_of_work(session):
         row = accounts.get_user(session, name)
         row.password_hash = _hash(password)
-        row.failed_logins, row.locked_until = 0, None
         accounts.delete_sessions(session, user_pk=row.pk)
         audit.record(session, actor=actor.name, action="password", entity="user", entity_id=name)
+
+
+def change_password(
+    session: Session,
+    actor: Actor,
+    *,
+    current: str,
+    new: str,
+    source: str = "unknown",
+    throttle: SignInThrottle | None = None,
+) -> None:
+    """A user's own new password, given the current one (checked, and throttled, as a sign-in
+    is: a wrong one counts as a failed sign-in); ends all of the user's browser sessions."""
+    check_password(actor.name, new)
+    if throttle is not None:
+        throttle.check(actor.name, source)
+    with unit_of_work(session):
+        row = accounts.get_user(session, actor.name)
+        stored = row.password_hash if row.disabled_at is None else None
+        try:
+            ok = _verify(stored or DUMMY_HASH, current) and stored is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            audit.record(
+                session, actor=actor.name, action="password_failed", entity="user",
+                entity_id=actor.name,
+            )  # fmt: skip
+            session.commit()
+            if throttle is not None:
+                throttle.failed(actor.name, source)
+            raise PermissionDenied("the current password is wrong")
+        row.password_hash = _hash(new)
+        accounts.delete_sessions(session, user_pk=row.pk)
+        audit.record(
+            session, actor=actor.name, action="password", entity="user", entity_id=actor.name
+        )
 
 
 def disable_user(session: Session, name: str, *, actor: Actor) -> UserInfo:
@@ -193,14 +265,9 @@ class SignIn:
     expires_at: int
 
 
-def _refuse(session: Session, row: UserRow | None, name: str, now: int) -> None:
-    """Count a failed sign-in (locking the account after too many) and audit it."""
-    if row is not None:
-        row.failed_logins += 1
-        if row.failed_logins >= MAX_FAILURES:
-            row.locked_until = now + LOCK_SECONDS
-            row.failed_logins = 0
-    audit.record(session, actor=name[:100], action="login_failed", entity="user", entity_id=name)
+WRONG = "wrong user name or password"
+"""The one answer to a refused sign-in: unknown name, wrong password, disabled or token-only
+user alike."""
 
 
 def login(
@@ -209,32 +276,42 @@ def login(
     password: str,
     *,
     previous: str | None = None,
+    source: str = "unknown",
+    throttle: SignInThrottle | None = None,
     now: int | None = None,
 ) -> SignIn:
     """Check a user's password and open a new browser session (any previous one is dropped, so a
-    session id planted before sign-in is never the one used after it)."""
+    session id planted before sign-in is never the one used after it).
+
+    With ``throttle``, a name that failed too often from ``source`` (or too often at all, or a
+    source that failed too often over all names) waits before any check (``TooManyAttempts``);
+    a refused sign-in costs one password hash and one audit row whether the user exists or not.
+    """
     at = _now(now)
+    if throttle is not None:
+        throttle.check(name, source)
     with unit_of_work(session):
         if previous:
             accounts.delete_sessions(session, digest=_digest(previous))
         row = accounts.find_user(session, name)
-        if row is not None and row.locked_until is not None and row.locked_until > at:
-            minutes = (row.locked_until - at + 59) // 60
-            raise NotAuthenticated(
-                f"too many failed sign-ins: the account is locked for {minutes} more minute(s)"
-            )
         stored = row.password_hash if row is not None and row.disabled_at is None else None
         try:
-            ok = _verify(stored or _DUMMY, password) and stored is not None
+            ok = _verify(stored or DUMMY_HASH, password) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok or row is None:
-            _refuse(session, row, name, at)
+            audit.record(
+                session, actor=name[:100], action="login_failed", entity="user", entity_id=name
+            )
             session.commit()
-            raise NotAuthenticated("wrong user name or password")
+            if throttle is not None:
+                throttle.failed(name, source)
+            raise NotAuthenticated(WRONG)
+        if throttle is not None:
+            throttle.succeeded(name, source)
         if _HASHER.check_needs_rehash(row.password_hash or ""):
             row.password_hash = _hash(password)
-        row.failed_logins, row.locked_until, row.last_login_at = 0, None, at
+        row.last_login_at = at
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         session.add(
             WebSessionRow(
@@ -260,6 +337,12 @@ def actor_for_session(
     if row.expires_at <= _now(now) or user.disabled_at is not None:
         return None
     return _actor(user), row.csrf
+
+
+def session_expires_at(session: Session, token: str) -> int | None:
+    """When a browser session ends (None: no such session)."""
+    found = accounts.find_session(session, _digest(token))
+    return None if found is None else found[0].expires_at
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:
@@ -349,16 +432,41 @@ def revoke_token(session: Session, token_id: int, *, actor: Actor) -> TokenInfo:
         return accounts.token_info(row, owner.name)
 
 
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    """A valid API token: the actor it stands for and when it stops (None: never)."""
+
+    actor: Actor
+    expires_at: int | None
+
+    def expired(self, now: float) -> bool:
+        """Whether the token has expired at ``now`` (the wall clock, as every route judges)."""
+        return self.expires_at is not None and self.expires_at <= now
+
+
 def actor_for_token(session: Session, secret: str, *, now: int | None = None) -> Actor | None:
     """The actor an API token stands for (limited to its scopes), or None when it is not valid."""
+    found = check_token(session, secret, now=now)
+    return None if found is None else found.actor
+
+
+def check_token(session: Session, secret: str, *, now: int | None = None) -> TokenCheck | None:
+    """``actor_for_token`` with the token's expiry, for a cache that must refuse it the moment
+    it expires."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    return actor_for_digest(session, _digest(secret), now=now)
+    return check_digest(session, _digest(secret), now=now)
 
 
 def actor_for_digest(session: Session, digest: str, *, now: int | None = None) -> Actor | None:
-    """``actor_for_token`` from the token's digest (a cache re-checks a token it holds no
-    secret of)."""
+    """``actor_for_token`` from the token's digest."""
+    found = check_digest(session, digest, now=now)
+    return None if found is None else found.actor
+
+
+def check_digest(session: Session, digest: str, *, now: int | None = None) -> TokenCheck | None:
+    """``check_token`` from the token's digest (a cache re-checks a token it holds no secret
+    of)."""
     found = accounts.find_token(session, digest)
     if found is None:
         return None
@@ -371,4 +479,4 @@ def actor_for_digest(session: Session, digest: str, *, now: int | None = None) -
     if row.last_used_at is None or at - row.last_used_at >= LAST_USED_GRANULARITY:
         row.last_used_at = at
         session.commit()
-    return _actor(user, frozenset(Permission(s) for s in row.scopes))
+    return TokenCheck(_actor(user, frozenset(Permission(s) for s in row.scopes)), row.expires_at)

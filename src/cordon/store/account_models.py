@@ -26,7 +26,10 @@ class UserRow(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     disabled_at: Mapped[int | None] = mapped_column(BigInteger)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    """Unused since sign-in failures are counted by the throttle (``runtime.throttle``): a
+    count per account revealed which accounts exist and let anyone lock one."""
     locked_until: Mapped[int | None] = mapped_column(BigInteger)
+    """Unused (see ``failed_logins``); kept until a migration drops both."""
     last_login_at: Mapped[int | None] = mapped_column(BigInteger)
 
 

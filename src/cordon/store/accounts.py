@@ -35,7 +35,6 @@ class UserInfo:
     role: UserRole
     created_at: int
     disabled: bool
-    locked_until: int | None
     last_login_at: int | None
 
 
@@ -61,7 +60,6 @@ def user_info(row: UserRow) -> UserInfo:
         UserRole(row.role),
         row.created_at,
         row.disabled_at is not None,
-        row.locked_until,
         row.last_login_at,
     )
 

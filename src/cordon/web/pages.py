@@ -12,13 +12,19 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from cordon.api.deps import COOKIE, SessionDep, SettingsDep
+from cordon.api.deps import COOKIE, SessionDep, SettingsDep, ThrottleDep, source_of
 from cordon.api.routes.auth import set_session_cookie
 from cordon.api.settings import ServiceSettings
 from cordon.domain.cases import HELD, STORED_CONTAINMENT, Clinical, Containment
 from cordon.domain.orders import MEDICAL_KINDS, OrderKind, OrderStatus, Scope
 from cordon.domain.roles import Actor, Permission
-from cordon.errors import InvalidForm, NotAuthenticated, PermissionDenied
+from cordon.errors import (
+    InvalidForm,
+    InvalidValue,
+    NotAuthenticated,
+    PermissionDenied,
+    TooManyAttempts,
+)
 from cordon.services import accounts, alerts, cases, directory, orders, story
 from cordon.services.audit_log import audit_page
 from cordon.services.situation import situation
@@ -111,26 +117,80 @@ def login_submit(
     request: Request,
     session: SessionDep,
     cfg: SettingsDep,
+    throttle: ThrottleDep,
     name: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=1024)],
     csrf: Annotated[str, Form(max_length=100)],
 ) -> Response:
-    """Check the password; a new session id every time (no fixation)."""
+    """Check the password (throttled as the API's sign-in is); a new session id every time (no
+    fixation)."""
     _check_csrf(request.cookies.get(LOGIN_CSRF, ""), csrf)
     try:
-        signed = accounts.login(session, name, password, previous=request.cookies.get(COOKIE))
-    except NotAuthenticated as exc:
-        return render(
+        signed = accounts.login(
+            session,
+            name,
+            password,
+            previous=request.cookies.get(COOKIE),
+            source=source_of(request),
+            throttle=throttle,
+        )
+    except (NotAuthenticated, TooManyAttempts) as exc:
+        paused = isinstance(exc, TooManyAttempts)
+        page = render(
             request,
             "login.html",
             cfg,
-            status_code=401,
+            status_code=429 if paused else 401,
             login_csrf=request.cookies.get(LOGIN_CSRF, ""),
             error=str(exc),
         )
+        if isinstance(exc, TooManyAttempts):  # (not ``paused``: mypy narrows on this)
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     response = _redirect("/")
     set_session_cookie(response, signed.session_token, secure=cfg.cookie_secure)
     response.delete_cookie(LOGIN_CSRF)
+    return response
+
+
+@router.get("/account")
+def account_page(request: Request, session: SessionDep, cfg: SettingsDep) -> HTMLResponse:
+    """The signed-in user's account: a form to change the password."""
+    actor, csrf = _page_actor(request, session)
+    return render(request, "account.html", cfg, actor, csrf)
+
+
+@router.post("/account/password")
+def account_password(
+    request: Request,
+    session: SessionDep,
+    cfg: SettingsDep,
+    throttle: ThrottleDep,
+    csrf: Annotated[str, Form(max_length=100)],
+    current: Annotated[str, Form(max_length=1024)],
+    new: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    """Change one's password (as the API does); then sign in again."""
+    actor, expected = _page_actor(request, session)
+    _check_csrf(expected, csrf)
+    try:
+        accounts.change_password(
+            session, actor, current=current, new=new, source=source_of(request),
+            throttle=throttle,
+        )  # fmt: skip
+    except (InvalidValue, PermissionDenied, TooManyAttempts) as exc:
+        status = {InvalidValue: 400, PermissionDenied: 403, TooManyAttempts: 429}
+        return render(
+            request,
+            "account.html",
+            cfg,
+            actor,
+            csrf=expected,
+            status_code=next(v for k, v in status.items() if isinstance(exc, k)),
+            error=str(exc),
+        )
+    response = _redirect("/login?" + urlencode({"error": "password changed: sign in again"}))
+    response.delete_cookie(COOKIE, path="/")
     return response
 
 

@@ -25,7 +25,6 @@ class UserRead(BaseModel):
     role: str
     created_at: int
     disabled: bool
-    locked_until: int | None
     last_login_at: int | None
 
 
@@ -84,7 +83,6 @@ def _user(u: accounts.UserInfo) -> UserRead:
         role=u.role.value,
         created_at=u.created_at,
         disabled=u.disabled,
-        locked_until=u.locked_until,
         last_login_at=u.last_login_at,
     )
 
@@ -121,7 +119,8 @@ def list_users(session: SessionDep, actor: ActorDep, page: PageDep) -> UserPage:
     dependencies=[needs(Permission.MANAGE_USERS)],
 )
 def add_user(body: UserCreate, session: SessionDep, actor: ActorDep) -> UserRead:
-    """Create a user (the password must meet the policy: 12+ characters, not common)."""
+    """Create a user (the password must meet the policy: 12+ characters besides blanks, no
+    control characters, hard to guess by zxcvbn's estimate)."""
     return _user(
         accounts.add_user(session, body.name, role=body.role, password=body.password, actor=actor)
     )

@@ -20,6 +20,7 @@ from cordon.api.deps import (
     SettingsDep,
     StoreDep,
     authenticate,
+    credential_expiry,
     needs,
 )
 from cordon.api.schemas import Message, PageBase
@@ -35,7 +36,8 @@ __all__ = ["AlertRead", "alert_read", "router"]
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 KEEPALIVE_SECONDS = 15.0
 RECHECK_SECONDS = 10.0
-"""How often an open stream checks that its session or token is still valid."""
+"""How often an open stream checks that its session or token is still valid (not revoked; it
+ends at the credential's expiry on its own, within one poll)."""
 
 
 class AlertRead(BaseModel):
@@ -140,7 +142,13 @@ def _newer(store: Store, actor: Actor, after: int | None) -> list[AlertView]:
 
 
 async def _events(
-    request: Request, store: Store, actor: Actor, after: int | None, poll: float, until: float
+    request: Request,
+    store: Store,
+    actor: Actor,
+    after: int | None,
+    poll: float,
+    until: float,
+    expires: int | None,
 ) -> AsyncIterator[str]:
     yield "retry: 2000\n\n"
     if after is None:
@@ -148,6 +156,9 @@ async def _events(
         after = latest[0].id if latest else 0
     quiet_since = checked = time.monotonic()
     while time.monotonic() < until and not await request.is_disconnected():
+        if expires is not None and time.time() >= expires:
+            yield "event: end\ndata: signed out\n\n"
+            return
         if time.monotonic() - checked > RECHECK_SECONDS:
             if not await run_in_threadpool(_still_allowed, store, request):
                 yield "event: end\ndata: signed out\n\n"
@@ -189,8 +200,10 @@ def stream(
     alert id as event id so a reconnecting browser resumes where it was)."""
     start = after if after is not None else last_event_id
     until = time.monotonic() + seconds
+    with store.session() as session:
+        expires = credential_expiry(request, session)
     return StreamingResponse(
-        _events(request, store, actor, start, cfg.alert_poll_seconds, until),
+        _events(request, store, actor, start, cfg.alert_poll_seconds, until, expires),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from cordon.api.deps import COOKIE, ActorDep, SessionDep, SettingsDep, needs
+from cordon.api.deps import (
+    COOKIE,
+    ActorDep,
+    SessionDep,
+    SettingsDep,
+    ThrottleDep,
+    needs,
+    source_of,
+)
 from cordon.api.schemas import Message
 from cordon.domain.roles import ROLE_PERMISSIONS, Actor
 from cordon.services import accounts
@@ -20,6 +28,13 @@ class LoginCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChange(BaseModel):
+    """The current password and the new one (12+ characters besides blanks, hard to guess)."""
+
+    current: str = Field(min_length=1, max_length=1024)
+    new: str = Field(min_length=1, max_length=1024)
 
 
 class MeRead(BaseModel):
@@ -46,14 +61,59 @@ def set_session_cookie(
     )
 
 
-@router.post("/login", response_model=MeRead)
+@router.post(
+    "/login",
+    response_model=MeRead,
+    responses={429: {"model": Message, "description": "Sign-in paused (see Retry-After)."}},
+)
 def login(
-    body: LoginCreate, request: Request, response: Response, session: SessionDep, cfg: SettingsDep
+    body: LoginCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    cfg: SettingsDep,
+    throttle: ThrottleDep,
 ) -> MeRead:
-    """Sign in; sets the session cookie and returns the CSRF token to send on every write."""
-    signed = accounts.login(session, body.name, body.password, previous=request.cookies.get(COOKIE))
+    """Sign in; sets the session cookie and returns the CSRF token to send on every write.
+    Repeated failures for a name from one address pause its sign-in with a growing delay (429,
+    ``Retry-After``), the same whether or not the name exists."""
+    signed = accounts.login(
+        session,
+        body.name,
+        body.password,
+        previous=request.cookies.get(COOKIE),
+        source=source_of(request),
+        throttle=throttle,
+    )
     set_session_cookie(response, signed.session_token, secure=cfg.cookie_secure)
     return me_read(signed.actor, signed.csrf)
+
+
+@router.post(
+    "/password",
+    response_model=Message,
+    dependencies=[needs()],
+    responses={429: {"model": Message, "description": "Too many wrong passwords (Retry-After)."}},
+)
+def change_password(
+    body: PasswordChange,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: ActorDep,
+    throttle: ThrottleDep,
+) -> Message:
+    """Change one's own password; every browser session of the user ends (sign in again)."""
+    accounts.change_password(
+        session,
+        actor,
+        current=body.current,
+        new=body.new,
+        source=source_of(request),
+        throttle=throttle,
+    )
+    response.delete_cookie(COOKIE, path="/")
+    return Message(detail="password changed: sign in again")
 
 
 @router.post("/logout", response_model=Message, dependencies=[needs()])
