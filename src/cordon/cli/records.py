@@ -11,6 +11,7 @@ import typer
 from cordon.cli.context import runtime
 from cordon.cli.output import console, emit_json, table
 from cordon.cli.progress import LazyProgress
+from cordon.errors import InvalidValue
 from cordon.formats.schemas import parse_kind
 from cordon.services import imports
 from cordon.times import parse_time
@@ -18,6 +19,17 @@ from cordon.times import parse_time
 __all__ = ["register"]
 
 SOCIOPATTERNS = {"sociopatterns", "tij"}
+
+
+def _group_roles(items: list[str]) -> dict[str, str]:
+    """``GROUP=ROLE`` options as a mapping."""
+    out: dict[str, str] = {}
+    for item in items:
+        group, sep, role = item.partition("=")
+        if not sep or not group.strip() or not role.strip():
+            raise InvalidValue(f"--role {item!r}: write GROUP=ROLE, for instance 'Teachers=staff'")
+        out[group.strip()] = role.strip()
+    return out
 
 
 def import_(
@@ -46,6 +58,22 @@ def import_(
             "--t0", help="SocioPatterns: the time that t=0 stands for (ISO-8601 or epoch)."
         ),
     ] = None,
+    people: Annotated[
+        Path | None,
+        typer.Option(
+            "--people",
+            help="SocioPatterns: a canonical people file (id, name, role, ...) for the ids "
+            "instead of the metadata; without either, people are created from the ids.",
+        ),
+    ] = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--role",
+            help="SocioPatterns: GROUP=ROLE, the role of a class or department the built-in "
+            "mapping does not know (repeatable).",
+        ),
+    ] = None,
     prefix: Annotated[
         str, typer.Option(help="SocioPatterns: text put before every person id.")
     ] = "",
@@ -65,6 +93,8 @@ def import_(
                 actor=rt.actor,
                 zone=zone,
                 metadata=metadata,
+                people=people,
+                roles=_group_roles(role or []),
                 t0=parse_time(t0, zone) if t0 else 0,
                 prefix=prefix,
                 place=place,

@@ -22,6 +22,8 @@ class Role(StrEnum):
     VISITING_CREW = "visiting_crew"
     PATIENT = "patient"
     STUDENT = "student"
+    TEACHER = "teacher"
+    UNKNOWN = "unknown"
 
 
 ROLE_ALIASES = {
