@@ -276,9 +276,10 @@ def _tij_checks(
 def _tij_refs(
     prefixed: pd.DataFrame, problems: f.Problems, ids_ok: np.ndarray, people: dict[str, int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The store keys of ``i`` and ``j``; an id that is not a person is a bad row."""
+    """The store keys of ``i`` and ``j`` of the rows not already bad; an id that is not a
+    person is a bad row."""
     safe = prefixed.copy()
-    safe.loc[~ids_ok, ["i", "j"]] = ""
+    safe.loc[~ids_ok | problems.bad, ["i", "j"]] = ""
     i = f.refs(safe, "i", problems, people, what="person", required=False)
     j = f.refs(safe, "j", problems, people, what="person", required=False)
     return i, j
