@@ -27,7 +27,7 @@ from tests.factory import station
 LEAD = Actor("hostile")
 UTC = ZoneInfo("UTC")
 DEEP = 100_000
-FORMULAS = ["=cmd|'/c calc'!A1", "+1+1", "@SUM(A1)", "-2+3", "=HYPERLINK(\"http://x\")"]
+FORMULAS = ["=cmd|'/c calc'!A1", "+1+1", "@SUM(A1)", "-2+3", '=HYPERLINK("http://x")']
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def jsonl_files(kind: Kind) -> dict[str, tuple[bytes, str]]:
         "huge field": (json.dumps({**record, names[0]: "x" * 5_000_000}).encode(), "line 1"),
         "NUL bytes": (json.dumps(dict.fromkeys(names, "p\x001")).encode(), "line 1"),
         "formula cells": (json.dumps(dict(zip(names, FORMULAS * 3, strict=False))).encode(), "1"),
-        "not objects": (b"[1, 2]\n\"text\"\n", "JSON object"),
+        "not objects": (b'[1, 2]\n"text"\n', "JSON object"),
     }
 
 
@@ -106,12 +106,7 @@ FORMATS: dict[str, Callable[[Kind], dict[str, tuple[bytes, str]]]] = {
     "jsonl": jsonl_files,
     "parquet": parquet_files,
 }
-CASES = [
-    (kind, fmt, name)
-    for kind in Kind
-    for fmt, make in FORMATS.items()
-    for name in make(kind)
-]
+CASES = [(kind, fmt, name) for kind in Kind for fmt, make in FORMATS.items() for name in make(kind)]
 
 
 def refused_clearly(refused: CordonError, word: str) -> str:

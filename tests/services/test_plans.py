@@ -214,3 +214,30 @@ def test_the_cli_prints_both_plans_as_tables_and_json(venus: Store, db_url: str)
     assert data["uncovered_post_hours"] == 2 * 8 and data["shifts"][0]["start"].startswith("20")
     out = runner.invoke(app, [*base, "housing", "--extra", "scientists"])
     assert out.exit_code == 1 and "NAME=NUMBER" in out.stderr
+
+
+def test_excluded_guards_and_supervisors_stay_off_the_posts(venus: Store, tmp_path: Path) -> None:
+    chief = write(
+        tmp_path, "chief.csv", "id,name,role,affiliation\nboss,Boss,security,Police Chief\n"
+    )
+    with venus.session() as session:
+        import_file(session, chief, kind=Kind.PEOPLE, actor=LEAD, zone=UTC)
+        plan = plan_roster(session, actor=GUARD, start=AT, days=1, exclude=["g1", "g2"])
+        posted = {s.guard for s in plan.shifts}
+        assert {o.id: o.why.split(" ")[0] for o in plan.off_posts} == {
+            "g1": "excluded",
+            "g2": "excluded",
+            "boss": "supervisor",
+        }
+        assert posted and not posted & {"g1", "g2", "boss", "g8"}
+        assert {g.guard for g in plan.guards} == {f"g{k}" for k in range(3, 8)}
+        asked = plan_roster(session, actor=GUARD, start=AT, days=1, include_supervisors=True)
+        assert "boss" in {g.guard for g in asked.guards} and asked.off_posts == []
+        by_role = plan_roster(
+            session, actor=GUARD, start=AT, days=1, exclude=["role:police"]
+        )  # an alias of security: nobody is left to post
+        assert by_role.guards == [] and by_role.shifts == [] and not by_role.covered
+        with pytest.raises(InvalidValue, match="nobody"):
+            plan_roster(session, actor=GUARD, start=AT, days=1, exclude=["nobody"])
+        with pytest.raises(InvalidValue, match="wizard"):
+            plan_roster(session, actor=GUARD, start=AT, days=1, exclude=["role:wizard"])

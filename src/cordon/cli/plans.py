@@ -160,6 +160,20 @@ def roster(
         list[str] | None,
         typer.Option("--exit", help="Guard only these exits, in priority order (repeatable)."),
     ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Keep off the posts: a person id, role:ROLE or affiliation:TEXT (repeatable)."
+        ),
+    ] = None,
+    guard_role: Annotated[
+        list[str] | None,
+        typer.Option("--guard-role", help="Roles the guards come from (default: security)."),
+    ] = None,
+    include_supervisors: Annotated[
+        bool,
+        typer.Option(help="Post supervisors too (an affiliation such as 'police chief')."),
+    ] = False,
     time_limit: Annotated[float, typer.Option(min=0.1, help="Solver time limit, seconds.")] = 10.0,
     show: Annotated[int, typer.Option(min=0, help="Shifts to list (the JSON has all).")] = 48,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -179,6 +193,9 @@ def roster(
             min_rest_hours=min_rest_hours,
             max_hours_week=max_hours_week,
             exits=exit_ids,
+            exclude=exclude or (),
+            guard_roles=guard_role or ("security",),
+            include_supervisors=include_supervisors,
             time_limit_s=time_limit,
         )
     if as_json:
@@ -191,6 +208,8 @@ def roster(
         + (f" ({len(plan.unavailable)} under an order)" if plan.unavailable else "")
         + f"; {plan.status}, gap {plan.gap:.1%}, {plan.wall_s:.2f} s"
     )
+    for person in plan.off_posts:
+        console.print(f"off the posts: {person.id} ({person.name}): {person.why}")
     if hours:
         console.print(
             f"hours per guard: {min(hours)} to {max(hours)} (spread {plan.spread_hours} h)"

@@ -212,6 +212,8 @@ class RosterPlanTask(_Named):
     shift_hours: int = 8
     min_rest_hours: float = 11
     max_hours_week: float = 48
+    exclude: tuple[str, ...] = ()
+    include_supervisors: bool = False
     time_limit_s: float = 10.0
 
     def run(self, store: Store, progress: Progress) -> dict[str, Any]:
@@ -223,7 +225,8 @@ class RosterPlanTask(_Named):
             return plan_roster(
                 session, actor=self.who.actor(), start=self.start, days=self.days,
                 shift_hours=self.shift_hours, min_rest_hours=self.min_rest_hours,
-                max_hours_week=self.max_hours_week, time_limit_s=self.time_limit_s,
+                max_hours_week=self.max_hours_week, exclude=self.exclude,
+                include_supervisors=self.include_supervisors, time_limit_s=self.time_limit_s,
             ).to_dict()  # fmt: skip
 
 

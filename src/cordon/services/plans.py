@@ -21,7 +21,14 @@ from cordon.domain.places import Place, PlaceKind
 from cordon.domain.roles import Actor, Permission, require
 from cordon.engine.plan import HousingProblem, beds_run_out, cohort_capacity, solve_housing
 from cordon.errors import InvalidValue
-from cordon.services.roster import GuardLoad, RosterPlan, Shift, Uncovered, plan_roster
+from cordon.services.roster import (
+    GuardLoad,
+    OffPost,
+    RosterPlan,
+    Shift,
+    Uncovered,
+    plan_roster,
+)
 from cordon.services.transaction import unit_of_work
 from cordon.services.whereabouts import Whereabouts, locate
 from cordon.store import audit, cases, directory
@@ -33,6 +40,7 @@ __all__ = [
     "BedsForecast",
     "GuardLoad",
     "HousingPlan",
+    "OffPost",
     "RoomUse",
     "RosterPlan",
     "Shift",

@@ -53,6 +53,14 @@ def roster(
     shift_hours: Annotated[int, Query(ge=4, le=12)] = 8,
     min_rest_hours: Annotated[float, Query(ge=0, le=24)] = 11,
     max_hours_week: Annotated[float, Query(ge=8, le=84)] = 48,
+    exclude: Annotated[
+        list[str] | None,
+        Query(
+            max_length=200,
+            description="Keep off the posts: a person id, role:ROLE or affiliation:TEXT.",
+        ),
+    ] = None,
+    include_supervisors: bool = False,
 ) -> dict[str, Any]:
     """A guard at every exit around the clock, fairly shared; or the uncovered post-hours and
     how many more guards would cover them."""
@@ -64,6 +72,8 @@ def roster(
         shift_hours=shift_hours,
         min_rest_hours=min_rest_hours,
         max_hours_week=max_hours_week,
+        exclude=exclude or (),
+        include_supervisors=include_supervisors,
         time_limit_s=10.0,
     ).to_dict()
 
@@ -104,6 +114,8 @@ class RosterJobCreate(BaseModel):
     shift_hours: int = Field(default=8, ge=4, le=12)
     min_rest_hours: float = Field(default=11, ge=0, le=24)
     max_hours_week: float = Field(default=48, ge=8, le=84)
+    exclude: list[Annotated[str, Field(max_length=200)]] = Field(default=[], max_length=200)
+    include_supervisors: bool = False
 
 
 @router.post(
@@ -120,5 +132,6 @@ def roster_job(body: RosterJobCreate, actor: ActorDep, cfg: SettingsDep, jobs: J
     task = RosterPlanTask(
         Who.of(actor), start=start, days=body.days, shift_hours=body.shift_hours,
         min_rest_hours=body.min_rest_hours, max_hours_week=body.max_hours_week,
+        exclude=tuple(body.exclude), include_supervisors=body.include_supervisors,
     )  # fmt: skip
     return job_read(jobs.submit(task, owner=actor.name))
