@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import tzinfo
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -57,11 +57,21 @@ def housing(
     ] = False,
     extra: Annotated[
         list[str] | None,
-        typer.Option(help="More people to house as their own cohort: NAME=COUNT (repeatable)."),
+        typer.Option(
+            help="More people to house as their own cohort (repeatable): NAME=COUNT, "
+            "NAME=ID,ID,..., NAME=role:ROLE or NAME=affiliation:TEXT (named people)."
+        ),
+    ] = None,
+    mix: Annotated[
+        list[str] | None,
+        typer.Option(help="Cohorts that may share a room: confirmed,scientist (repeatable)."),
     ] = None,
     forecast: Annotated[
         str | None,
-        typer.Option(help="Beds the confirmed cohort needs per day from --at: 16,24,40,..."),
+        typer.Option(
+            help="Beds the confirmed cohort needs per day from --at: 16,24,40,... or 'auto' "
+            "(from the no-action forecast)."
+        ),
     ] = None,
     cohort: Annotated[
         str, typer.Option("--forecast-cohort", help="The cohort the forecast counts.")
@@ -81,8 +91,10 @@ def housing(
     rooms: dict[str, int] | bool | None = _pairs(convert, "--convert") if convert else None
     if no_convert:
         rooms = False
-    needed = None
-    if forecast:
+    needed: list[float] | Literal["auto"] | None = None
+    if forecast and forecast.strip().lower() == "auto":
+        needed = "auto"
+    elif forecast:
         try:
             needed = [float(x) for x in forecast.split(",") if x.strip()]
         except ValueError:
@@ -93,9 +105,11 @@ def housing(
             actor=rt.actor,
             at=when,
             convert=rooms,
-            extra=_pairs(extra or [], "--extra"),
+            extra=plans.parse_extra(extra or []),
+            mix=plans.parse_mix(mix or []),
             forecast=needed,
             forecast_cohort=cohort,
+            zone=zone,
             time_limit_s=time_limit,
             bring_back=bring_back,
         )
@@ -110,17 +124,16 @@ def housing(
     )
     table(
         "rooms",
-        ["room", "name", "kind", "beds", "held by others", "assigned", "cohort", "convert"],
+        ["room", "kind", "beds", "held", "assigned", "cohort", "convert"],
         [
             (
                 u.room,
-                u.name,
                 u.kind,
                 u.beds,
                 u.held_by_others,
                 u.assigned,
-                u.cohort,
-                "yes" if u.convert else "",
+                u.cohort or "",
+                "yes" if u.convert else "no",
             )
             for u in plan.rooms
             if u.assigned or u.held_by_others or u.kind != "hall"
@@ -129,10 +142,15 @@ def housing(
     table(
         "beds",
         ["person", "cohort", "order", "now in", "to", "action"],
-        [(b.person, b.cohort, b.containment, b.current, b.room, b.action) for b in plan.beds],
+        [
+            (b.person, b.cohort, b.containment, b.current or "", b.room or "", b.action)
+            for b in plan.beds
+        ],
     )
     if plan.forecast is not None:
         f = plan.forecast
+        if plan.forecast_source and plan.forecast_source != "given":
+            console.print(f"beds needed from {plan.forecast_source}: {_counts(f.needed)}")
         console.print(
             f"forecast ({f.cohort}): {f.beds_now} beds as things stand, run out "
             f"{_day(f.runs_out_day, f.runs_out_at, zone)}; {f.beds_converted} with every "
@@ -140,6 +158,10 @@ def housing(
         )
     for note in plan.notes:
         console.print(("[bold red]" if plan.short else "") + note, markup=True)
+
+
+def _counts(values: list[float]) -> str:
+    return ", ".join(f"{v:g}" for v in values)
 
 
 def _day(day: int | None, at: int | None, zone: tzinfo) -> str:

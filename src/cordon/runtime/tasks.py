@@ -184,17 +184,23 @@ class HousingPlanTask(_Named):
     convert: bool = True
     include_missing: bool = True
     bring_back: bool = False
+    extra: tuple[str, ...] = ()
+    mix: tuple[str, ...] = ()
+    forecast_auto: bool = False
+    zone: str = "UTC"
     time_limit_s: float = 10.0
 
     def run(self, store: Store, progress: Progress) -> dict[str, Any]:
         """Plan the beds; the plan as JSON-ready data."""
-        from cordon.services.plans import plan_housing
+        from cordon.services.plans import parse_extra, parse_mix, plan_housing
 
         progress.phase("planning beds")
         with store.session() as session:
             return plan_housing(
                 session, actor=self.who.actor(), at=self.at, convert=self.convert,
                 include_missing=self.include_missing, bring_back=self.bring_back,
+                extra=parse_extra(self.extra), mix=parse_mix(self.mix),
+                forecast="auto" if self.forecast_auto else None, zone=ZoneInfo(self.zone),
                 time_limit_s=self.time_limit_s,
             ).to_dict()  # fmt: skip
 
