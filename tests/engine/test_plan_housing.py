@@ -73,7 +73,11 @@ def brute_capacity(p: HousingProblem, cohort: int) -> int:
             free = sum(
                 caps[r] - rooms.count(r)
                 for r in range(len(caps))
-                if all(int(p.groups[p.cohort[i]]) == own for i, x in zip(others, rooms) if x == r)
+                if all(
+                    int(p.groups[p.cohort[i]]) == own
+                    for i, x in zip(others, rooms, strict=True)
+                    if x == r
+                )
             )
             best = max(best, (len(others) - rooms.count(-1), free))
     return best[1]
@@ -221,7 +225,7 @@ def test_cohorts_of_one_sharing_group_share_a_room_and_others_do_not() -> None:
 
 
 def test_a_room_with_a_gathering_tonight_is_converted_only_when_no_other_does() -> None:
-    ward, theatre, hall = 0, 1, 2
+    ward, theatre = 0, 1
     p = HousingProblem(
         cohort=[0] * 6, current=[ward] * 2 + [-1] * 4, beds=[2, 0, 0],
         conversion_beds=[0, 10, 6], last=[False, True, False],
