@@ -63,6 +63,8 @@ COHORTS = ("confirmed", "suspected", "exposed")
 DAY = 86_400
 AUTO_FORECAST_DAYS = 7
 AUTO_FORECAST_RUNS = 200
+MAX_EXTRA = 10_000
+"""The most anonymous extra people one cohort may have."""
 Extra = int | str | Sequence[str]
 """More people to house in a cohort: a count (anonymous), person ids, or a selector of the
 directory (``role:ROLE``, ``affiliation:TEXT``)."""
@@ -189,8 +191,8 @@ def _extra_people(session: Session, extra: Mapping[str, Extra]) -> dict[str, lis
     for name in sorted(extra):
         value = extra[name]
         if isinstance(value, int):
-            if value < 0:
-                raise InvalidValue(f"--extra {name}: a count of 0 or more")
+            if not 0 <= value <= MAX_EXTRA:
+                raise InvalidValue(f"--extra {name}: a count from 0 to {MAX_EXTRA:,}")
             out[name] = [None] * value
             continue
         if isinstance(value, str):
