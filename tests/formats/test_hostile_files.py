@@ -15,11 +15,12 @@ from typer.testing import CliRunner
 
 from cordon.cli import app
 from cordon.domain.roles import Actor
-from cordon.errors import CordonError, ImportRefused
+from cordon.errors import CordonError, ImportRefused, InvalidValue
 from cordon.formats.schemas import COLUMNS, Kind
 from cordon.services.admin import init_store
 from cordon.services.imports import import_file, import_sociopatterns
 from cordon.services.profile_import import read_profile
+from cordon.services.scenarios import load_scenarios
 from cordon.store.backup import content_checksum, data_tables
 from cordon.store.db import Store
 from tests.factory import station
@@ -212,11 +213,18 @@ def test_a_hostile_people_file_for_sociopatterns_changes_nothing(
     assert dump(store) == before
 
 
-def test_a_deeply_nested_profile_is_refused_with_a_clear_reason(tmp_path: Path) -> None:
-    path = tmp_path / "profile.json"
+def test_a_deeply_nested_profile_or_scenario_file_is_refused_with_a_clear_reason(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "deep.json"
     path.write_bytes(b"[" * DEEP)
     with pytest.raises(ImportRefused, match="levels deep"):
         read_profile(path)
+    with pytest.raises(InvalidValue, match="levels deep"):
+        load_scenarios(path, zone=UTC, today=0)
+    path.write_bytes(b'{"x": ' + b"[" * 70 + b"]" * 70 + b"}")
+    with pytest.raises(InvalidValue, match="levels deep"):
+        load_scenarios(path, zone=UTC, today=0)
 
 
 @pytest.mark.parametrize("kind", [*(k.value for k in Kind), "sociopatterns"])
