@@ -7,6 +7,7 @@ never from cordon's answers; the store is loaded by ``cordon demo`` exactly as a
 from __future__ import annotations
 
 import json
+import re
 import time
 import warnings
 from collections.abc import Iterator
@@ -118,6 +119,10 @@ def test_3_forward_from_the_crew_and_backward_from_stephanie(station: Station) -
     sources = {p["person"]: p for p in backward["backward"]}
     infector = truth.infector[truth.index_patient]
     assert infector in sources and sources[infector]["link"] == truth.index_patient
+    confirmed = parse_time(station.json("person", truth.index_patient)["case"]["since"])
+    assert backward["latest_infection"] == {truth.index_patient: confirmed}
+    assert sources[truth.index_patient]["time"] <= confirmed  # never after her confirmation
+    assert all(p["time"] <= confirmed for p in backward["backward"])
 
 
 def test_4_doubling_about_a_day_and_rt_above_one(station: Station) -> None:
@@ -203,6 +208,68 @@ def test_6b_the_bed_plan_knows_who_is_where_at_noon(station: Station) -> None:
     aboard = [c for c in listed if c["where_source"] != "left"]
     assert aboard and all(c["where"] for c in aboard)
     assert {c["person"] for c in listed if c["where_source"] == "left"} >= gone
+
+
+def test_6c_the_scientists_by_name_share_a_larger_room_with_the_women(station: Station) -> None:
+    """The arriving scientists are planned by name from where they are (the auditorium is not
+    a bed); mixed with the confirmed, they share one room; theatres with a show tonight are
+    converted last and the plan says so."""
+    truth = station.truth
+    plan = station.json(
+        "plan", "housing", "--extra", "scientist=affiliation:diplomatic shuttle",
+        "--mix", "confirmed,scientist",
+    )  # fmt: skip
+    beds = {b["person"]: b for b in plan["beds"]}
+    scientists = [p for p, b in beds.items() if b["cohort"] == "scientist"]
+    assert sorted(scientists) == sorted(truth.arrived_scientists)
+    assert all(beds[p]["room"] and beds[p]["current"] == "auditorium" for p in scientists)
+    shared = {b["room"] for b in beds.values() if b["cohort"] in ("confirmed", "scientist")}
+    assert plan["feasible"] and len(shared) == 1
+    theatres = [r["room"] for r in plan["rooms"] if r["gathering"]]
+    assert theatres and not set(theatres) & set(plan["conversions"])
+    assert any("converted last" in note for note in plan["notes"])
+    out = station.run("plan", "housing")
+    assert "True" not in out and "False" not in out and " no " in out
+
+
+def test_6d_the_bed_need_can_come_from_the_forecast(station: Station) -> None:
+    plan = station.json("plan", "housing", "--forecast", "auto")
+    outlook = plan["forecast"]
+    assert plan["forecast_source"].startswith("the no-action forecast")
+    assert len(outlook["needed"]) == 7 and outlook["needed"] == sorted(outlook["needed"])
+    assert outlook["runs_out_day"] is not None  # the outbreak outgrows the hospital
+
+
+def test_7b_the_security_chief_stays_off_the_posts_and_anyone_can_be_excluded(
+    station: Station,
+) -> None:
+    chief = station.truth.security_chief
+    plan = station.json("plan", "roster", "--days", "1", "--exclude", "sec-001")
+    guards = {g["guard"] for g in plan["guards"]}
+    off = {o["id"]: o["why"] for o in plan["off_posts"]}
+    assert chief not in guards and off[chief].startswith("supervisor")
+    assert "sec-001" not in guards and off["sec-001"] == "excluded"
+    assert not {chief, "sec-001"} & {s["guard"] for s in plan["shifts"]}
+
+
+def test_7c_gatherings_say_what_their_crew_need_rests_on(station: Station) -> None:
+    views = station.json("gatherings")
+    assert all(v["crew_needed"] is not None or v["crew_basis"] == "none" for v in views)
+    assert {v["crew_basis"] for v in views} >= {"planned", "kind"}
+    session = next(v for v in views if v["id"] == "session-d6-westworld")
+    assert session["under_orders"]  # a planned crew member is quarantined
+
+
+def test_6e_the_report_shows_where_every_case_aboard_is(station: Station, api: TestClient) -> None:
+    listed = station.json("cases")
+    html = api.get("/api/v1/report").text
+    aboard = [c for c in listed if c["where_source"] != "left"]
+    assert aboard
+    for case in aboard:
+        row = re.search(rf"<tr><td>{re.escape(case['person'])}</td>(.*?)</tr>", html)
+        assert row is not None, case["person"]
+        cells = re.findall(r"<td>(.*?)</td>", row.group(1))
+        assert cells[2] and cells[2].startswith(case["where"]), (case, cells)
 
 
 def test_7_roster_covers_every_airlock_around_the_clock(station: Station) -> None:

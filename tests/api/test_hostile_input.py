@@ -67,6 +67,8 @@ HOSTILE = [
     lab_body("1e999"),
     lab_body("10", assay=f"\\ud800 {SECRET_ASSAY}"),
     lab_body("10", extra=',"q":-Infinity'),
+    "[" * 50_000,
+    lab_body("10", extra=',"q":' + "[" * 5_000 + "]" * 5_000),
 ]
 
 

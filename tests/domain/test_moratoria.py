@@ -93,9 +93,23 @@ def test_gatherings_covered_are_those_bringing_the_parties_together_in_the_windo
     assert m.covers_gathering(named, tomorrow, ROLES, ANCESTORS, False)
 
 
-def test_crew_needed_counts_planned_crew_or_estimates_from_a_ratio() -> None:
+def test_crew_need_counts_planned_crew_or_estimates_from_the_kind_or_the_nearest_kind() -> None:
     show = gathering("s", "2026-11-25T21:00:00Z", 1, "v1 v2 w1")
-    assert m.crew_needed(show, ROLES, "visiting_crew", None) == (2, False)
-    guests = Gathering("g", "g", "suite", 0, 1, tuple(f"x{i}" for i in range(24)))
-    assert m.crew_needed(guests, ROLES, "visiting_crew", 0.25) == (6, True)
-    assert m.crew_needed(guests, ROLES, "visiting_crew", None) == (0, False)
+    need = m.crew_need(show, [show], ROLES, "visiting_crew")
+    assert (need.planned, need.needed, need.basis) == (2, 2, "planned")
+    guests = Gathering("g", "g", "suite", 0, 1, tuple(f"x{i}" for i in range(24)), "session")
+    other = Gathering("o", "o", "suite", 0, 1, ("v1", "x1", "x2", "x3", "x4"), "session")
+    need = m.crew_need(guests, [guests, other], ROLES, "visiting_crew")
+    assert (need.needed, need.basis, need.compared) == (6, "kind", 1)  # 24 x 1/4
+    assert need.describe("session") == "6 (est. from 1 other session)"
+    talk = Gathering("t", "t", "hall", 0, 1, tuple(f"x{i}" for i in range(10)), "talk")
+    small = Gathering("p", "p", "suite", 0, 1, ("v1", "x1"), "private")
+    need = m.crew_need(talk, [talk, other, small], ROLES, "visiting_crew")
+    # sizes: session 5, private 2; a talk of 10 is nearest the sessions: 10 x 1/4
+    assert (need.needed, need.basis, need.like) == (3, "nearest kind", "session")
+    assert "no other talk" in need.describe("talk")
+    alone = m.crew_need(talk, [talk], ROLES, "visiting_crew")
+    assert alone.needed is None and alone.basis == "none"
+    assert "unknown" in alone.describe("talk")
+    empty = Gathering("e", "e", "suite", 0, 1, (), "session")
+    assert m.crew_need(empty, [empty, other], ROLES, "visiting_crew").needed == 1  # mean crew

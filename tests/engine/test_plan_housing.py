@@ -24,7 +24,7 @@ def _caps(p: HousingProblem, converted: tuple[int, ...]) -> list[int]:
 def _valid(p: HousingProblem, rooms: tuple[int, ...] | list[int], caps: list[int]) -> bool:
     for r in range(len(caps)):
         inside = [i for i, x in enumerate(rooms) if x == r]
-        if len(inside) > caps[r] or len({int(p.cohort[i]) for i in inside}) > 1:
+        if len(inside) > caps[r] or len({int(p.groups[p.cohort[i]]) for i in inside}) > 1:
             return False
     return True
 
@@ -35,7 +35,8 @@ def _conversion_sets(p: HousingProblem) -> list[tuple[int, ...]]:
 
 
 def brute_force(p: HousingProblem) -> tuple[int, ...]:
-    """The least (unhoused, neglect, conversions, moves, people in added beds) of every plan."""
+    """The least (unhoused, neglect, conversions of rooms to convert last, conversions, moves,
+    people in added beds) of every plan."""
     n, m = len(p.cohort), len(p.beds)
     best: tuple[int, ...] | None = None
     for converted in _conversion_sets(p):
@@ -44,18 +45,20 @@ def brute_force(p: HousingProblem) -> tuple[int, ...]:
             if not _valid(p, rooms, caps):
                 continue
             used = sum(1 for r in converted if r in rooms)
+            late = sum(1 for r in converted if r in rooms and p.last_rooms[r])
             moves = sum(1 for i, r in enumerate(rooms) if 0 <= p.current[i] != r)
             in_converted = sum(max(0, rooms.count(r) - int(p.beds[r])) for r in converted)
             top = p.cohorts - 1
             neglect = sum(top - int(p.cohort[i]) for i, r in enumerate(rooms) if r < 0)
-            key = (rooms.count(-1), neglect, used, moves, in_converted)
+            key = (rooms.count(-1), neglect, late, used, moves, in_converted)
             best = key if best is None or key < best else best
     assert best is not None
     return best
 
 
 def brute_capacity(p: HousingProblem, cohort: int) -> int:
-    """Beds left for ``cohort`` in the rooms that the cohorts before it leave, housed first."""
+    """Beds left for ``cohort`` in the rooms that the cohorts before it leave, housed first (in
+    a room of its own sharing group, the beds those cohorts leave)."""
     others = [i for i in range(len(p.cohort)) if p.cohort[i] < cohort]
     best: tuple[int, int] = (-1, -1)
     for converted in _conversion_sets(p):
@@ -66,7 +69,16 @@ def brute_capacity(p: HousingProblem, cohort: int) -> int:
                 full[i] = r
             if not _valid(p, full, caps):
                 continue
-            free = sum(caps[r] for r in range(len(caps)) if r not in rooms)
+            own = int(p.groups[cohort]) if cohort < len(p.groups) else -1
+            free = sum(
+                caps[r] - rooms.count(r)
+                for r in range(len(caps))
+                if all(
+                    int(p.groups[p.cohort[i]]) == own
+                    for i, x in zip(others, rooms, strict=True)
+                    if x == r
+                )
+            )
             best = max(best, (len(others) - rooms.count(-1), free))
     return best[1]
 
@@ -80,6 +92,8 @@ problems = st.integers(1, 3).flatmap(
             beds=st.lists(st.integers(0, 3), min_size=m, max_size=m),
             conversion_beds=st.lists(st.sampled_from([0, 0, 2, 4]), min_size=m, max_size=m),
             allow_conversion=st.booleans(),
+            share=st.one_of(st.none(), st.lists(st.integers(0, 2), min_size=3, max_size=3)),
+            last=st.one_of(st.none(), st.lists(st.booleans(), min_size=m, max_size=m)),
         )
     )
 )
@@ -102,7 +116,8 @@ def test_the_plan_is_valid_and_as_good_as_the_best_of_every_assignment(p: Housin
         max(0, int(np.sum(s.room == r)) - int(p.beds[r])) for r in np.flatnonzero(s.converted)
     )
     neglect = int(np.sum((p.cohorts - 1 - p.cohort)[s.room < 0]))
-    mine = (s.unhoused, neglect, int(s.converted.sum()), s.moves, in_converted)
+    late = int(np.sum(s.converted & p.last_rooms))
+    mine = (s.unhoused, neglect, late, int(s.converted.sum()), s.moves, in_converted)
     assert mine == brute_force(p)
 
 
@@ -197,3 +212,29 @@ def test_out_of_time_the_plan_is_still_valid_and_reports_its_gap() -> None:
     assert _valid(p, s.room.tolist(), caps)
     assert s.bound <= s.objective + 1e-6
     assert s.status == "optimal" or s.gap > 0
+
+
+def test_cohorts_of_one_sharing_group_share_a_room_and_others_do_not() -> None:
+    cohort, beds = [0, 0, 1, 1, 2], [3, 2]
+    p = HousingProblem(cohort, [-1] * 5, beds, [0, 0], share=[0, 1, 0])
+    s = solve_housing(p)
+    assert s.unhoused == 0
+    assert set(s.room[[0, 1, 4]].tolist()) == {0} and set(s.room[[2, 3]].tolist()) == {1}
+    alone = solve_housing(HousingProblem(cohort, [-1] * 5, beds, [0, 0]))
+    assert alone.unhoused_by_cohort.tolist() == [0, 0, 1]
+
+
+def test_a_room_with_a_gathering_tonight_is_converted_only_when_no_other_does() -> None:
+    ward, theatre = 0, 1
+    p = HousingProblem(
+        cohort=[0] * 6, current=[ward] * 2 + [-1] * 4, beds=[2, 0, 0],
+        conversion_beds=[0, 10, 6], last=[False, True, False],
+    )  # fmt: skip
+    s = solve_housing(p)
+    assert s.converted.tolist() == [False, False, True] and s.unhoused == 0
+    busy = HousingProblem(
+        cohort=[0] * 12, current=[ward] * 2 + [-1] * 10, beds=[2, 0, 0],
+        conversion_beds=[0, 10, 6], last=[False, True, False],
+    )  # fmt: skip
+    s = solve_housing(busy)
+    assert s.converted[theatre] and s.unhoused == 0

@@ -61,7 +61,7 @@ def test_merging_matches_the_brute_force_twin(
 
 def test_the_hospital_ward_gives_the_14037_contacts_of_vanhems_et_al(shared) -> None:
     """Vanhems et al., PLoS ONE 8(9):e73970 (2013): '14,037 contacts were recorded overall'."""
-    frame = read_tij(shared / "data/sociopatterns/hospital/tij_hospital.dat")
+    frame = read_tij(shared / "data/sociopatterns/hospital/tij_hospital.dat").frame
     t, i, j = (frame[c].astype(np.int64).to_numpy() for c in ("t", "i", "j"))
     merged = merge_windows(t, i, j)
     assert len(merged.a) == 14_037

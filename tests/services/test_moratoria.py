@@ -153,3 +153,76 @@ def test_lifting_puts_gatherings_back_and_only_command_may_order(lite: Store) ->
         assert status["show-2"] is GatheringStatus.SCHEDULED
         assert status["ww-1"] is GatheringStatus.SUSPENDED  # still covered by the second
         assert two.id is not None
+
+
+def test_a_gathering_of_a_new_kind_is_estimated_from_the_nearest_kind_and_suspended(
+    lite: Store, tmp_path: Path
+) -> None:
+    extra = factory.write(
+        tmp_path,
+        "tour.csv",
+        "id,name,place,start,end,participants,kind\n"
+        "tour-1,Station tour,hall,2026-11-25T20:00:00Z,2026-11-25T20:30:00Z,g1 g2 g3 d1,tour\n",
+    )
+    with lite.session() as s:
+        imports.import_file(
+            s, extra, kind=parse_kind("gatherings"), actor=LEAD, zone=ZoneInfo("UTC")
+        )
+        tour = next(
+            v for v in moratoria.list_gatherings(s, actor=LEAD) if v.gathering.id == "tour-1"
+        )
+        assert tour.need is not None and tour.need.basis == "nearest kind"
+        assert tour.crew_needed and tour.crew_needed > 0 and tour.crew_estimated
+        assert f"est. from {tour.need.like}: no other tour" in tour.need.describe("tour")
+        _order, covered = moratoria.issue_moratorium(
+            s, actor=LEAD, start=NOON, today=True, zone=ZoneInfo("UTC"), reason="tonight"
+        )
+        assert "tour-1" in {v.gathering.id for v in covered}
+
+
+def test_with_nothing_to_compare_the_crew_need_is_unknown_and_the_gathering_suspended(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    store = sqlite_store(sqlite_url)
+    files = {
+        "places": "id,name,kind\nhall,Hall,hall\n",
+        "people": "id,name,role\ng1,G1,guest\ng2,G2,guest\nv1,V1,visiting_crew\n",
+        "gatherings": "id,name,place,start,end,participants,kind\n"
+        "t,Tour,hall,2026-11-25T20:00:00Z,2026-11-25T21:00:00Z,g1 g2,tour\n",
+    }
+    with store.session() as s:
+        for kind, text in files.items():
+            path = factory.write(tmp_path, f"{kind}.csv", text)
+            imports.import_file(s, path, kind=parse_kind(kind), actor=LEAD, zone=ZoneInfo("UTC"))
+        (view,) = moratoria.list_gatherings(s, actor=LEAD)
+        assert view.crew_needed is None and view.need is not None and view.need.basis == "none"
+        assert view.need.describe("tour").startswith("unknown")
+        _order, covered = moratoria.issue_moratorium(
+            s, actor=LEAD, start=NOON, today=True, zone=ZoneInfo("UTC"), reason="tonight"
+        )
+        assert [v.gathering.id for v in covered] == ["t"]
+    store.dispose()
+
+
+def test_planned_participants_under_an_order_are_flagged_to_those_who_may_see_names(
+    lite: Store,
+) -> None:
+    with lite.session() as s:
+        containment.apply_rules(s, actor=LEAD, now=NOW)
+        held = {
+            v.order.person
+            for v in orders.list_orders(s, actor=LEAD)
+            if v.order.person
+            and v.order.status is OrderStatus.ACTIVE
+            and v.order.kind in (OrderKind.QUARANTINE, OrderKind.ISOLATION)
+        }
+        views = moratoria.list_gatherings(s, actor=LEAD)
+        flagged = {v.gathering.id: set(v.under_orders) for v in views if v.under_orders}
+        expected = {
+            v.gathering.id: set(v.gathering.participants) & held
+            for v in views
+            if set(v.gathering.participants) & held
+        }
+        assert flagged and flagged == expected
+        observer = Actor("obs", UserRole.OBSERVER)
+        assert all(v.under_orders == () for v in moratoria.list_gatherings(s, actor=observer))

@@ -213,4 +213,87 @@ def test_the_cli_prints_both_plans_as_tables_and_json(venus: Store, db_url: str)
     data = json.loads(out.stdout)
     assert data["uncovered_post_hours"] == 2 * 8 and data["shifts"][0]["start"].startswith("20")
     out = runner.invoke(app, [*base, "housing", "--extra", "scientists"])
-    assert out.exit_code == 1 and "NAME=NUMBER" in out.stderr
+    assert out.exit_code == 1 and "NAME=COUNT" in out.stderr
+
+
+def test_excluded_guards_and_supervisors_stay_off_the_posts(venus: Store, tmp_path: Path) -> None:
+    chief = write(
+        tmp_path, "chief.csv", "id,name,role,affiliation\nboss,Boss,security,Police Chief\n"
+    )
+    with venus.session() as session:
+        import_file(session, chief, kind=Kind.PEOPLE, actor=LEAD, zone=UTC)
+        plan = plan_roster(session, actor=GUARD, start=AT, days=1, exclude=["g1", "g2"])
+        posted = {s.guard for s in plan.shifts}
+        assert {o.id: o.why.split(" ")[0] for o in plan.off_posts} == {
+            "g1": "excluded",
+            "g2": "excluded",
+            "boss": "supervisor",
+        }
+        assert posted and not posted & {"g1", "g2", "boss", "g8"}
+        assert {g.guard for g in plan.guards} == {f"g{k}" for k in range(3, 8)}
+        asked = plan_roster(session, actor=GUARD, start=AT, days=1, include_supervisors=True)
+        assert "boss" in {g.guard for g in asked.guards} and asked.off_posts == []
+        by_role = plan_roster(
+            session, actor=GUARD, start=AT, days=1, exclude=["role:police"]
+        )  # an alias of security: nobody is left to post
+        assert by_role.guards == [] and by_role.shifts == [] and not by_role.covered
+        with pytest.raises(InvalidValue, match="nobody"):
+            plan_roster(session, actor=GUARD, start=AT, days=1, exclude=["nobody"])
+        with pytest.raises(InvalidValue, match="wizard"):
+            plan_roster(session, actor=GUARD, start=AT, days=1, exclude=["role:wizard"])
+
+
+def _add(store: Store, tmp_path: Path, kind: Kind, text: str) -> None:
+    with store.session() as session:
+        import_file(session, write(tmp_path, f"{kind}.csv", text), kind=kind, actor=LEAD, zone=UTC)
+
+
+def test_named_people_are_planned_by_name_and_cohorts_mixed_when_allowed(
+    venus: Store, tmp_path: Path
+) -> None:
+    _add(
+        venus, tmp_path, Kind.PEOPLE,
+        "id,name,role,affiliation\nvs1,Ada,scientist,shuttle\nvs2,Bo,scientist,shuttle\n",
+    )  # fmt: skip
+    with venus.session() as session:
+        apart = plan_housing(
+            session,
+            actor=MEDIC,
+            at=AT,
+            extra={"scientist": "affiliation:shuttle"},
+            include_missing=False,
+        )
+        mixed = plan_housing(
+            session,
+            actor=MEDIC,
+            at=AT,
+            include_missing=False,
+            extra={"scientist": ["vs1"]},
+            mix=[["confirmed", "scientist"]],
+        )
+        with pytest.raises(InvalidValue, match="nobody"):
+            plan_housing(session, actor=MEDIC, at=AT, extra={"scientist": "affiliation:none"})
+        with pytest.raises(InvalidValue, match="wizards"):
+            plan_housing(session, actor=MEDIC, at=AT, mix=[["confirmed", "wizards"]])
+    for plan, names in ((apart, ["vs1", "vs2"]), (mixed, ["vs1"])):
+        named = [b for b in plan.beds if b.cohort == "scientist"]
+        assert sorted(b.person for b in named) == names and all(b.room for b in named)
+    # 10 confirmed and a patient in the 12-bed ward: a scientist shares it only when allowed
+    assert apart.conversions == ["hall"] and mixed.conversions == []
+    ward = next(u for u in mixed.rooms if u.room == "ward-1")
+    assert ward.assigned == 11 and ward.cohort == "confirmed+scientist"
+    assert all(b.action == "stays" for b in mixed.beds if b.cohort == "confirmed")
+
+
+@pytest.mark.parametrize(("busy", "converted"), [("hall", "theatre"), ("theatre", "hall")])
+def test_a_room_with_a_gathering_tonight_is_converted_last_and_the_plan_says_so(
+    venus: Store, tmp_path: Path, busy: str, converted: str
+) -> None:
+    _add(venus, tmp_path, Kind.PLACES, "id,name,kind,capacity\ntheatre,Theatre,hall,300\n")
+    show = f"show,Show,{busy},{AT + 6 * 3600},{AT + 8 * 3600},,show"
+    _add(venus, tmp_path, Kind.GATHERINGS, "id,name,place,start,end,participants,kind\n" + show)
+    with venus.session() as session:
+        plan = plan_housing(session, actor=MEDIC, at=AT, extra={"scientist": 6}, zone=UTC)
+    assert plan.conversions == [converted]
+    assert any(f"converted last: {busy} (show at " in note for note in plan.notes)
+    assert next(u for u in plan.rooms if u.room == busy).gathering.startswith("show at")

@@ -97,3 +97,33 @@ def test_store_and_file_traces_agree_at_the_edges(
     assume(any("x" in row[:2] for row in rows))  # a file knows only the people it names
     kept, filed = _both(people_store, tmp_path, rows, since, direction)
     assert kept == filed
+
+
+def test_backward_tracing_never_places_an_infection_after_the_confirmation(
+    store: Store, tmp_path: Path
+) -> None:
+    from cordon.domain.cases import Clinical, Containment
+    from cordon.services import cases
+
+    _people(store, tmp_path)
+    rows = [("y", "x", 100, 200), ("z", "x", 500, 600)]
+    args = {
+        "persons": ["x"], "direction": "backward", "since": None, "until": None,
+        "latent_s": 0, "infectious_s": 86_400, "routes": [Route.FLUID],
+    }  # fmt: skip
+    path = _file(tmp_path, rows)
+    with store.session() as session:
+        import_file(session, path, kind=Kind.EXPOSURES, actor=LEAD, zone=UTC)
+        cases.change_case(
+            session, "x", actor=LEAD, reason="positive", at=300, clinical=Clinical.CONFIRMED,
+            containment=Containment.ISOLATED,
+        )  # fmt: skip
+        kept = service.trace(session, actor=LEAD, **args)  # type: ignore[arg-type]
+    filed = service.trace_from_files(contacts=path, **args)  # type: ignore[arg-type]
+    assert kept.latest_infection == {"x": 300}
+    index = next(p for p in kept.backward if p.person == "x")
+    assert index.time <= 300
+    assert {p.person for p in kept.backward} == {"x", "y"}
+    assert all(p.contact is None or p.contact.start <= 300 for p in kept.backward)
+    # without the case (a file alone) the contact after the confirmation is a candidate
+    assert {p.person for p in filed.backward} == {"x", "y", "z"}

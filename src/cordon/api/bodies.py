@@ -15,6 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cordon.api.asgi import answer
+from cordon.formats import jsondoc
 
 __all__ = ["BodyGuard", "BodyTooLarge", "check_json"]
 
@@ -60,8 +61,8 @@ def check_json(body: bytes) -> str | None:
     """Why ``body`` is not JSON every reader agrees on, or None when it is (or is not JSON at
     all: the framework answers that with its own 422)."""
     try:
-        _no_surrogates(json.loads(body, parse_constant=_constant, parse_float=_number))
-    except _NotJson as exc:
+        _no_surrogates(jsondoc.loads(body, parse_constant=_constant, parse_float=_number))
+    except (_NotJson, jsondoc.TooDeep) as exc:
         return str(exc)
     except ValueError:
         return None

@@ -136,6 +136,9 @@ def _gathering_json(v: GatheringView, rt: Runtime) -> dict[str, Any]:
         "crew_planned": v.crew_planned,
         "crew_needed": v.crew_needed,
         "crew_estimated": v.crew_estimated,
+        "crew_basis": v.need.basis if v.need else "planned",
+        "crew_from_kind": v.need.like if v.need else None,
+        "under_orders": list(v.under_orders),
         "suspended": v.suspended,
         "suspended_by": list(v.suspended_by),
     }
@@ -153,13 +156,18 @@ def _gathering_table(title: str, views: list[GatheringView], rt: Runtime) -> Non
                 v.gathering.place,
                 moment(v.gathering.start, zone),
                 moment(v.gathering.end, zone),
-                f"{v.crew_needed}{' (est.)' if v.crew_estimated else ''}",
+                v.need.describe(v.gathering.kind) if v.need else str(v.crew_needed),
                 ", ".join(str(i) for i in v.suspended_by),
                 " ".join(v.gathering.participants),
             )
             for v in views
         ],
     )
+    for v in views:
+        if v.under_orders:
+            console.print(
+                f"{v.gathering.id}: planned participants under an order: {' '.join(v.under_orders)}"
+            )
 
 
 def gatherings(

@@ -9,7 +9,7 @@ import typer
 from cordon.cli.context import runtime
 from cordon.cli.output import emit_json, moment, table
 from cordon.services import cases
-from cordon.services.whereabouts import Whereabouts, where_is
+from cordon.services.whereabouts import where_is
 from cordon.times import format_time
 
 __all__ = ["register"]
@@ -60,20 +60,12 @@ def list_cases(
                 c.person,
                 c.clinical.value if c.clinical else "",
                 c.containment.value,
-                _where(where[c.person]),
+                where[c.person].label,
                 moment(c.since, zone),
             )
             for c in items
         ],
     )
-
-
-def _where(w: Whereabouts) -> str:
-    if w.source == "left":
-        return "off the station"
-    if w.place is None:
-        return "not known"
-    return w.place if w.source in ("present", "entered", "order") else f"{w.place} (last seen)"
 
 
 def register(app: typer.Typer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import tzinfo
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -57,11 +57,21 @@ def housing(
     ] = False,
     extra: Annotated[
         list[str] | None,
-        typer.Option(help="More people to house as their own cohort: NAME=COUNT (repeatable)."),
+        typer.Option(
+            help="More people to house as their own cohort (repeatable): NAME=COUNT, "
+            "NAME=ID,ID,..., NAME=role:ROLE or NAME=affiliation:TEXT (named people)."
+        ),
+    ] = None,
+    mix: Annotated[
+        list[str] | None,
+        typer.Option(help="Cohorts that may share a room: confirmed,scientist (repeatable)."),
     ] = None,
     forecast: Annotated[
         str | None,
-        typer.Option(help="Beds the confirmed cohort needs per day from --at: 16,24,40,..."),
+        typer.Option(
+            help="Beds the confirmed cohort needs per day from --at: 16,24,40,... or 'auto' "
+            "(from the no-action forecast)."
+        ),
     ] = None,
     cohort: Annotated[
         str, typer.Option("--forecast-cohort", help="The cohort the forecast counts.")
@@ -81,8 +91,10 @@ def housing(
     rooms: dict[str, int] | bool | None = _pairs(convert, "--convert") if convert else None
     if no_convert:
         rooms = False
-    needed = None
-    if forecast:
+    needed: list[float] | Literal["auto"] | None = None
+    if forecast and forecast.strip().lower() == "auto":
+        needed = "auto"
+    elif forecast:
         try:
             needed = [float(x) for x in forecast.split(",") if x.strip()]
         except ValueError:
@@ -93,9 +105,11 @@ def housing(
             actor=rt.actor,
             at=when,
             convert=rooms,
-            extra=_pairs(extra or [], "--extra"),
+            extra=plans.parse_extra(extra or []),
+            mix=plans.parse_mix(mix or []),
             forecast=needed,
             forecast_cohort=cohort,
+            zone=zone,
             time_limit_s=time_limit,
             bring_back=bring_back,
         )
@@ -110,17 +124,16 @@ def housing(
     )
     table(
         "rooms",
-        ["room", "name", "kind", "beds", "held by others", "assigned", "cohort", "convert"],
+        ["room", "kind", "beds", "held", "assigned", "cohort", "convert"],
         [
             (
                 u.room,
-                u.name,
                 u.kind,
                 u.beds,
                 u.held_by_others,
                 u.assigned,
-                u.cohort,
-                "yes" if u.convert else "",
+                u.cohort or "",
+                "yes" if u.convert else "no",
             )
             for u in plan.rooms
             if u.assigned or u.held_by_others or u.kind != "hall"
@@ -129,10 +142,15 @@ def housing(
     table(
         "beds",
         ["person", "cohort", "order", "now in", "to", "action"],
-        [(b.person, b.cohort, b.containment, b.current, b.room, b.action) for b in plan.beds],
+        [
+            (b.person, b.cohort, b.containment, b.current or "", b.room or "", b.action)
+            for b in plan.beds
+        ],
     )
     if plan.forecast is not None:
         f = plan.forecast
+        if plan.forecast_source and plan.forecast_source != "given":
+            console.print(f"beds needed from {plan.forecast_source}: {_counts(f.needed)}")
         console.print(
             f"forecast ({f.cohort}): {f.beds_now} beds as things stand, run out "
             f"{_day(f.runs_out_day, f.runs_out_at, zone)}; {f.beds_converted} with every "
@@ -140,6 +158,10 @@ def housing(
         )
     for note in plan.notes:
         console.print(("[bold red]" if plan.short else "") + note, markup=True)
+
+
+def _counts(values: list[float]) -> str:
+    return ", ".join(f"{v:g}" for v in values)
 
 
 def _day(day: int | None, at: int | None, zone: tzinfo) -> str:
@@ -160,6 +182,20 @@ def roster(
         list[str] | None,
         typer.Option("--exit", help="Guard only these exits, in priority order (repeatable)."),
     ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Keep off the posts: a person id, role:ROLE or affiliation:TEXT (repeatable)."
+        ),
+    ] = None,
+    guard_role: Annotated[
+        list[str] | None,
+        typer.Option("--guard-role", help="Roles the guards come from (default: security)."),
+    ] = None,
+    include_supervisors: Annotated[
+        bool,
+        typer.Option(help="Post supervisors too (an affiliation such as 'police chief')."),
+    ] = False,
     time_limit: Annotated[float, typer.Option(min=0.1, help="Solver time limit, seconds.")] = 10.0,
     show: Annotated[int, typer.Option(min=0, help="Shifts to list (the JSON has all).")] = 48,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -179,6 +215,9 @@ def roster(
             min_rest_hours=min_rest_hours,
             max_hours_week=max_hours_week,
             exits=exit_ids,
+            exclude=exclude or (),
+            guard_roles=guard_role or ("security",),
+            include_supervisors=include_supervisors,
             time_limit_s=time_limit,
         )
     if as_json:
@@ -191,6 +230,8 @@ def roster(
         + (f" ({len(plan.unavailable)} under an order)" if plan.unavailable else "")
         + f"; {plan.status}, gap {plan.gap:.1%}, {plan.wall_s:.2f} s"
     )
+    for person in plan.off_posts:
+        console.print(f"off the posts: {person.id} ({person.name}): {person.why}")
     if hours:
         console.print(
             f"hours per guard: {min(hours)} to {max(hours)} (spread {plan.spread_hours} h)"

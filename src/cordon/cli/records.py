@@ -23,6 +23,17 @@ SOCIOPATTERNS = {"sociopatterns", "tij"}
 FOLLOWUPS = {"followups", "followup", "checks"}
 
 
+def _group_roles(items: list[str]) -> dict[str, str]:
+    """``GROUP=ROLE`` options as a mapping."""
+    out: dict[str, str] = {}
+    for item in items:
+        group, sep, role = item.partition("=")
+        if not sep or not group.strip() or not role.strip():
+            raise InvalidValue(f"--role {item!r}: write GROUP=ROLE, for instance 'Teachers=staff'")
+        out[group.strip()] = role.strip()
+    return out
+
+
 def import_(
     ctx: typer.Context,
     kind: Annotated[
@@ -50,6 +61,22 @@ def import_(
             "--t0", help="SocioPatterns: the time that t=0 stands for (ISO-8601 or epoch)."
         ),
     ] = None,
+    people: Annotated[
+        Path | None,
+        typer.Option(
+            "--people",
+            help="SocioPatterns: a canonical people file (id, name, role, ...) for the ids "
+            "instead of the metadata; without either, people are created from the ids.",
+        ),
+    ] = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--role",
+            help="SocioPatterns: GROUP=ROLE, the role of a class or department the built-in "
+            "mapping does not know (repeatable).",
+        ),
+    ] = None,
     prefix: Annotated[
         str, typer.Option(help="SocioPatterns: text put before every person id.")
     ] = "",
@@ -74,6 +101,8 @@ def import_(
                 actor=rt.actor,
                 zone=zone,
                 metadata=metadata,
+                people=people,
+                roles=_group_roles(role or []),
                 t0=parse_time(t0, zone) if t0 else 0,
                 prefix=prefix,
                 place=place,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import tzinfo
 
 from cordon.domain.gatherings import Gathering
@@ -17,11 +18,12 @@ from cordon.domain.records import Exposure
 from cordon.times import end_of_day
 
 __all__ = [
+    "CrewNeed",
     "between_parties",
     "breaches",
     "covers_gathering",
     "covers_place",
-    "crew_needed",
+    "crew_need",
     "just_for_today",
     "restricted",
 ]
@@ -82,17 +84,72 @@ def breaches(
     return covers_place(order, exposure.place, ancestors)
 
 
-def crew_needed(
-    gathering: Gathering, roles: Mapping[str, str], crew_role: str, ratio: float | None
-) -> tuple[int, bool]:
-    """How many of the visiting crew a gathering needs, and whether that is an estimate: the crew
-    among its planned participants, or, when none are planned, its other participants times the
-    crew-per-guest ``ratio`` of the gatherings that do plan crew (rounded up)."""
-    planned = sum(1 for p in gathering.participants if roles.get(p) == crew_role)
-    if planned or ratio is None:
-        return planned, False
-    others = sum(1 for p in gathering.participants if roles.get(p) != crew_role)
-    return math.ceil(others * ratio - 1e-9), True
+@dataclass(frozen=True, slots=True)
+class CrewNeed:
+    """How many of the visiting crew a gathering needs, and on what that rests."""
+
+    planned: int
+    """Crew among its planned participants."""
+    needed: int | None
+    """The need: the planned crew, an estimate, or None when nothing allows an estimate."""
+    basis: str
+    """``planned``, ``kind`` (the other gatherings of its kind), ``nearest kind`` (those of
+    the kind nearest in size, named in ``like``) or ``none``."""
+    like: str | None = None
+    """The kind the estimate comes from."""
+    compared: int = 0
+    """How many gatherings the estimate rests on."""
+
+    @property
+    def estimated(self) -> bool:
+        """Whether ``needed`` is an estimate from other gatherings."""
+        return self.basis in ("kind", "nearest kind")
+
+    def describe(self, kind: str) -> str:
+        """The need as a person reads it: "4", "1 (est. from 2 other session)", ..."""
+        if self.basis == "planned":
+            return str(self.needed)
+        if self.basis == "kind":
+            return f"{self.needed} (est. from {self.compared} other {kind})"
+        if self.basis == "nearest kind":
+            return f"{self.needed} (est. from {self.like}: no other {kind})"
+        return "unknown: no gathering to compare; plan its crew or suspend it by id"
+
+
+def crew_need(
+    gathering: Gathering,
+    found: Collection[Gathering],
+    roles: Mapping[str, str],
+    crew_role: str,
+) -> CrewNeed:
+    """The crew a gathering needs: its planned crew; when none is planned, its other
+    participants times the crew per other participant of the other gatherings of its kind; when
+    there are none, of the kind whose gatherings are nearest in size (and which kind is said);
+    when no gathering compares, no estimate (never a silent 0). A gathering with no other
+    participants is given the kind's mean crew per gathering."""
+    crew_of = [p for p in gathering.participants if roles.get(p) == crew_role]
+    if crew_of:
+        return CrewNeed(len(crew_of), len(crew_of), "planned")
+    tally: dict[str, list[int]] = {}
+    for g in found:
+        if g.id == gathering.id:
+            continue
+        c = sum(1 for p in g.participants if roles.get(p) == crew_role)
+        counts = tally.setdefault(g.kind, [0, 0, 0])
+        counts[0] += c
+        counts[1] += len(g.participants) - c
+        counts[2] += 1
+    others = len(gathering.participants)
+    basis, like = "kind", gathering.kind
+    if gathering.kind not in tally or tally[gathering.kind][1] == 0:
+        usable = {k: v for k, v in tally.items() if v[1] > 0}
+        if not usable:
+            return CrewNeed(0, None, "none")
+        basis = "nearest kind"
+        like = min(usable, key=lambda k: (abs(sum(usable[k][:2]) / usable[k][2] - others), k))
+    crew, guests, count = tally[like]
+    estimate = others * crew / guests if others else crew / count
+    return CrewNeed(0, math.ceil(estimate - 1e-9), basis, like, count)
 
 
 def covers_gathering(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["ROLE_ALIASES", "Person", "Role"]
+__all__ = ["ROLE_ALIASES", "SUPERVISOR_WORDS", "Person", "Role", "is_supervisor"]
 
 
 class Role(StrEnum):
@@ -22,6 +23,8 @@ class Role(StrEnum):
     VISITING_CREW = "visiting_crew"
     PATIENT = "patient"
     STUDENT = "student"
+    TEACHER = "teacher"
+    UNKNOWN = "unknown"
 
 
 ROLE_ALIASES = {
@@ -32,6 +35,18 @@ ROLE_ALIASES = {
     "nurse": "medical",
     "tourist": "guest",
 }
+
+
+SUPERVISOR_WORDS = ("chief", "head", "supervisor", "commander", "captain", "director", "lead")
+"""Words of an affiliation that make its holder a supervisor (kept off guard posts unless
+asked): "police chief", "head of security"."""
+
+_SUPERVISOR = re.compile(r"\b(?:" + "|".join(SUPERVISOR_WORDS) + r")\b", re.IGNORECASE)
+
+
+def is_supervisor(affiliation: str | None) -> bool:
+    """Whether an affiliation names a supervising post (a word of ``SUPERVISOR_WORDS``)."""
+    return bool(affiliation and _SUPERVISOR.search(affiliation))
 
 
 @dataclass(frozen=True, slots=True)

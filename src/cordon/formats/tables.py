@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from cordon.errors import ImportRefused, RowError
+from cordon.formats import jsondoc
 
 __all__ = ["Format", "RawTable", "detect_format", "read_table", "records_table"]
 
@@ -82,12 +83,16 @@ def read_table(path: Path, fmt: Format) -> RawTable:
         raise ImportRefused(str(path), [], problem="is a folder, not a file")
     try:
         if fmt is Format.CSV:
-            return _read_csv(path)
-        if fmt is Format.PARQUET:
-            return _read_parquet(path)
-        return _read_jsonl(path)
+            raw = _read_csv(path)
+        elif fmt is Format.PARQUET:
+            raw = _read_parquet(path)
+        else:
+            raw = _read_jsonl(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise ImportRefused(str(path), [], problem=f"cannot be read as {fmt.value}: {exc}") from exc
+    if not len(raw) and not raw.broken:
+        raise ImportRefused(str(path), [], problem="has no rows")
+    return raw
 
 
 def records_table(records: Sequence[Mapping[str, Any]]) -> RawTable:
@@ -120,6 +125,8 @@ def _read_csv(path: Path) -> RawTable:
         raise ImportRefused(str(path), [], problem="is empty (no header line)")
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
     names = [n.strip() for n in next(csv.reader([header.rstrip("\r\n")], delimiter=delimiter))]
+    if path.stat().st_size <= len(header.encode("utf-8")) + 3:
+        return RawTable(frame=pd.DataFrame(columns=names), lines=np.zeros(0, dtype=np.int64))
     broken: list[RowError] = []
 
     def invalid(row: pacsv.InvalidRow) -> str:
@@ -206,7 +213,11 @@ def _read_jsonl(path: Path) -> RawTable:
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw)
+                record = jsondoc.loads(raw)
+            except jsondoc.TooDeep as exc:
+                text = raw[:200].decode("utf-8", errors="replace").strip()
+                broken.append(RowError(number, "(row)", text, f"is refused: it {exc}"))
+                continue
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 text = raw.decode("utf-8", errors="replace").strip()
                 broken.append(RowError(number, "(row)", text, f"is not valid JSON: {exc}"))

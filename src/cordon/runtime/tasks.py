@@ -184,17 +184,23 @@ class HousingPlanTask(_Named):
     convert: bool = True
     include_missing: bool = True
     bring_back: bool = False
+    extra: tuple[str, ...] = ()
+    mix: tuple[str, ...] = ()
+    forecast_auto: bool = False
+    zone: str = "UTC"
     time_limit_s: float = 10.0
 
     def run(self, store: Store, progress: Progress) -> dict[str, Any]:
         """Plan the beds; the plan as JSON-ready data."""
-        from cordon.services.plans import plan_housing
+        from cordon.services.plans import parse_extra, parse_mix, plan_housing
 
         progress.phase("planning beds")
         with store.session() as session:
             return plan_housing(
                 session, actor=self.who.actor(), at=self.at, convert=self.convert,
                 include_missing=self.include_missing, bring_back=self.bring_back,
+                extra=parse_extra(self.extra), mix=parse_mix(self.mix),
+                forecast="auto" if self.forecast_auto else None, zone=ZoneInfo(self.zone),
                 time_limit_s=self.time_limit_s,
             ).to_dict()  # fmt: skip
 
@@ -212,6 +218,8 @@ class RosterPlanTask(_Named):
     shift_hours: int = 8
     min_rest_hours: float = 11
     max_hours_week: float = 48
+    exclude: tuple[str, ...] = ()
+    include_supervisors: bool = False
     time_limit_s: float = 10.0
 
     def run(self, store: Store, progress: Progress) -> dict[str, Any]:
@@ -223,7 +231,8 @@ class RosterPlanTask(_Named):
             return plan_roster(
                 session, actor=self.who.actor(), start=self.start, days=self.days,
                 shift_hours=self.shift_hours, min_rest_hours=self.min_rest_hours,
-                max_hours_week=self.max_hours_week, time_limit_s=self.time_limit_s,
+                max_hours_week=self.max_hours_week, exclude=self.exclude,
+                include_supervisors=self.include_supervisors, time_limit_s=self.time_limit_s,
             ).to_dict()  # fmt: skip
 
 

@@ -37,7 +37,7 @@ from cordon.services.tracing import (
     run_trace,
 )
 from cordon.services.transaction import unit_of_work
-from cordon.store import arrays, audit, directory, profiles
+from cordon.store import arrays, audit, directory, epidemic, profiles
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -289,6 +289,21 @@ def _audit_read(
         )  # fmt: skip
 
 
+def _latest_infection(session: Session, persons: Sequence[str]) -> dict[str, int]:
+    """The latest a case can have been infected: its onset or confirmation, the earlier."""
+    keys = directory.person_keys(session)
+    wanted = {keys[p]: p for p in persons if p in keys}
+    times = epidemic.case_times(session)
+    out: dict[str, int] = {}
+    for pk, onset, confirmed in zip(
+        times.person.tolist(), times.onset.tolist(), times.confirmed.tolist(), strict=True
+    ):
+        known = [t for t in (onset, confirmed) if t == t]  # NaN is unknown
+        if pk in wanted and known:
+            out[wanted[pk]] = int(min(known))
+    return out
+
+
 def trace(
     session: Session,
     *,
@@ -329,6 +344,7 @@ def trace(
         edges, list(persons), profile=profile, direction=parse_direction(direction),
         since=since, until=until, index_window_s=index_window_s, chains=chains,
         quality=quality.to_dict() if quality else None,
+        latest_infection=_latest_infection(session, persons),
     )  # fmt: skip
     _audit_read(session, actor, "trace", ",".join(persons)[:200],
                 {"persons": list(persons)[:100], "direction": str(direction)})  # fmt: skip

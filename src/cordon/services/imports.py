@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from cordon.domain.people import ROLE_ALIASES, Role
 from cordon.domain.roles import Actor, Permission, require
+from cordon.domain.vocab import choice
 from cordon.engine.windows import merge_windows
 from cordon.errors import ImportRefused, RowError
 from cordon.formats import fields as f
@@ -252,19 +254,95 @@ def _crash_point(name: str) -> None:
         raise KeyboardInterrupt
 
 
-def _tij_table(
-    frame: pd.DataFrame, people: dict[str, int], prefix: str
-) -> tuple[RawTable, dict[str, Any], f.Problems]:
-    lines = np.arange(1, len(frame) + 1, dtype=np.int64)
-    prefixed = frame.copy()
-    prefixed["i"] = prefix + prefixed["i"].str.strip()
-    prefixed["j"] = prefix + prefixed["j"].str.strip()
-    problems = f.Problems(prefixed, lines)
+def _tij_checks(
+    raw: RawTable, prefix: str
+) -> tuple[pd.DataFrame, f.Problems, np.ndarray, np.ndarray]:
+    """The checks of tij rows that need no store: a whole time, two ids that can name people,
+    two different people. Returns the prefixed frame, its problems, the time and id validity."""
+    prefixed = raw.frame.copy()
+    for side in ("i", "j"):
+        prefixed[side] = prefix + prefixed[side].astype(str).str.strip()
+    problems = f.Problems(prefixed, raw.lines)
     t, _ = f.integer(prefixed, "t", problems, required=True, low=0, high=10**10)
-    i = f.refs(prefixed, "i", problems, people, what="person")
-    j = f.refs(prefixed, "j", problems, people, what="person")
-    problems.flag((i == j) & (i >= 0), "j", "is the same person as i")
-    return RawTable(prefixed, lines), {"t": t, "i": i, "j": j}, problems
+    ok = np.ones(len(prefixed), dtype=bool)
+    for side in ("i", "j"):
+        before = problems.bad.copy()
+        f.text(prefixed, side, problems, required=True, max_len=64)
+        ok &= ~(problems.bad & ~before)
+    problems.flag(ok & (prefixed["i"] == prefixed["j"]).to_numpy(), "j", "is the same person as i")
+    return prefixed, problems, t, ok
+
+
+def _tij_refs(
+    prefixed: pd.DataFrame, problems: f.Problems, ids_ok: np.ndarray, people: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The store keys of ``i`` and ``j`` of the rows not already bad; an id that is not a
+    person is a bad row."""
+    safe = prefixed.copy()
+    safe.loc[~ids_ok | problems.bad, ["i", "j"]] = ""
+    i = f.refs(safe, "i", problems, people, what="person", required=False)
+    j = f.refs(safe, "j", problems, people, what="person", required=False)
+    return i, j
+
+
+def _role_overrides(roles: Mapping[str, str] | None) -> dict[str, str]:
+    """``--role GROUP=ROLE`` values checked against the roles cordon knows."""
+    return {
+        str(group).strip(): choice(Role, role, ROLE_ALIASES).value
+        for group, role in (roles or {}).items()
+    }
+
+
+def _groups(prefixed: pd.DataFrame, good: np.ndarray) -> dict[str, str]:
+    """Every id of the good rows with its group (class or department in the five-column
+    layout, the first one seen; empty otherwise)."""
+    rows = prefixed[good]
+    out: dict[str, str] = {}
+    has_groups = "ci" in rows.columns
+    for side, group in (("i", "ci"), ("j", "cj")):
+        ids = rows[side].tolist()
+        groups = rows[group].astype(str).tolist() if has_groups else [""] * len(ids)
+        for person, g in zip(ids, groups, strict=True):
+            out.setdefault(person, g)
+    return out
+
+
+def _load_people(
+    session: Session,
+    raw: RawTable,
+    *,
+    source: str,
+    sha256: str,
+    fmt: str,
+    actor: Actor,
+    zone: ZoneInfo,
+    progress: Progress,
+) -> ImportReport:
+    """Validate and write one table of people inside the caller's transaction; any bad row
+    refuses the whole import."""
+    checked = validate(Kind.PEOPLE, raw, _refs(session, zone), path=source)
+    if checked.errors:
+        raise ImportRefused(source, checked.errors)
+    batch = audit.start_batch(
+        session, kind="people", path=source, fmt=fmt, sha256=sha256, actor=actor.name
+    )
+    added, updated, unchanged = _write(session, Kind.PEOPLE, checked, batch, actor.name, progress)
+    report = ImportReport(
+        "people", source, fmt, checked.read, added, updated, unchanged, 0, batch.pk
+    )
+    _finish_batch(session, batch, report, actor.name)
+    return report
+
+
+def _role_note(frame: pd.DataFrame) -> str:
+    counts = frame["role"].value_counts()
+    text = ", ".join(f"{n:,} {role}" for role, n in counts.items())
+    unknown = sorted({a for a, r in zip(frame["affiliation"], frame["role"], strict=True)
+                      if r == "unknown" and a})  # fmt: skip
+    if unknown:
+        shown = ", ".join(unknown[:8]) + (", ..." if len(unknown) > 8 else "")
+        text += f" (groups with no known role: {shown}; give --role GROUP=ROLE)"
+    return f"roles: {text}"
 
 
 def import_sociopatterns(
@@ -274,6 +352,8 @@ def import_sociopatterns(
     actor: Actor,
     zone: ZoneInfo,
     metadata: Path | None = None,
+    people: Path | None = None,
+    roles: Mapping[str, str] | None = None,
     t0: int = 0,
     prefix: str = "",
     window: int = 20,
@@ -281,49 +361,62 @@ def import_sociopatterns(
     rejects: Path | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> list[ImportReport]:
-    """Load a SocioPatterns data set: people from the metadata, windows merged into contacts.
+    """Load a SocioPatterns data set: people, then windows merged into contacts.
 
-    Times are shifted by ``t0`` (the data set's start as epoch seconds) when they are relative.
+    People come from the metadata file (found beside the contacts or given), from a canonical
+    ``people`` file, or else are created from the ids in the contacts (their class or
+    department from the five-column layout as affiliation, the role by
+    ``sociopatterns.group_role``; ``roles`` maps further groups to roles). People already in
+    the store are left as they are unless the metadata or people file says otherwise. Times are
+    shifted by ``t0`` (the data set's start as epoch seconds) when they are relative.
     """
     require(actor, Permission.IMPORT_DIRECTORY, Permission.IMPORT_CLINICAL)
     began = time.perf_counter()
+    overrides = _role_overrides(roles)
     files = sociopatterns.find_files(path, metadata)
     progress.phase(f"reading {files.tij.name}")
-    tij = sociopatterns.read_tij(files.tij)
+    raw = sociopatterns.read_tij(files.tij)
+    prefixed, problems, t, ids_ok = _tij_checks(raw, prefix)
+    listed: RawTable | None = None
+    listed_from = files.tij
+    if people is not None:
+        listed = read_table(people, detect_format(people))
+        listed_from = people
+    elif files.metadata is not None:
+        good_ids = set(prefixed["i"][ids_ok]) | set(prefixed["j"][ids_ok])
+        bare = {x[len(prefix) :] for x in good_ids}
+        listed = sociopatterns.people_frame(files.metadata, bare, prefix=prefix, roles=overrides)
+        listed_from = files.metadata
     reports: list[ImportReport] = []
     with unit_of_work(session):
-        if files.metadata is not None:
-            ids = set(tij["i"].str.strip()) | set(tij["j"].str.strip())
-            frame = sociopatterns.people_frame(files.metadata, ids, prefix=prefix)
-            raw_people = RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64))
-            checked = validate(
-                Kind.PEOPLE, raw_people, _refs(session, zone), path=str(files.metadata)
+        named: set[str] = set()
+        if listed is not None:
+            fmt = "sociopatterns" if listed_from == files.metadata else "people"
+            report = _load_people(
+                session, listed, source=str(listed_from), sha256=_sha256(listed_from),
+                fmt=fmt, actor=actor, zone=zone, progress=progress,
+            )  # fmt: skip
+            if fmt != "people":
+                report.notes.append(_role_note(listed.frame))
+            reports.append(report)
+            named = set(f.as_text(f.column(listed.frame, "id")))
+        known = directory.person_keys(session)
+        groups = _groups(prefixed, ~problems.bad)
+        new = {p: g for p, g in groups.items() if p not in known and p not in named}
+        if new:
+            frame = sociopatterns.people_from_ids(
+                {p[len(prefix) :]: g for p, g in new.items()}, prefix=prefix, roles=overrides
             )
-            if checked.errors:
-                raise ImportRefused(str(files.metadata), checked.errors)
-            batch = audit.start_batch(
-                session,
-                kind="people",
-                path=str(files.metadata),
-                fmt="sociopatterns",
-                sha256=_sha256(files.metadata),
-                actor=actor.name,
+            report = _load_people(
+                session, RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64)),
+                source=str(files.tij), sha256=_sha256(files.tij), fmt="sociopatterns ids",
+                actor=actor, zone=zone, progress=progress,
+            )  # fmt: skip
+            origin = "not in " + Path(listed_from).name if listed is not None else "no metadata"
+            report.notes.append(
+                f"{len(frame):,} people created from the ids in the contacts ({origin}); "
+                + _role_note(frame)
             )
-            added, updated, unchanged = _write(
-                session, Kind.PEOPLE, checked, batch, actor.name, progress
-            )
-            report = ImportReport(
-                "people",
-                str(files.metadata),
-                "sociopatterns",
-                checked.read,
-                added,
-                updated,
-                unchanged,
-                0,
-                batch.pk,
-            )
-            _finish_batch(session, batch, report, actor.name)
             reports.append(report)
         refs = _refs(session, zone)
         place_pk = f.MISSING
@@ -333,17 +426,18 @@ def import_sociopatterns(
                     str(files.tij), [], problem=f"--place {place!r} is not a known place id"
                 )
             place_pk = refs.places[place]
-        progress.phase(f"checking {len(tij):,} windows")
-        raw, values, problems = _tij_table(tij, dict(refs.people), prefix)
-        errors: list[RowError] = problems.errors()
+        progress.phase(f"checking {len(prefixed):,} windows")
+        i, j = _tij_refs(prefixed, problems, ids_ok, dict(refs.people))
+        errors: list[RowError] = sorted(raw.broken + problems.errors(), key=lambda e: e.line)
         rejects_path = None
         if errors:
             if rejects is None:
                 raise ImportRefused(str(files.tij), errors)
-            write_rejects(rejected_rows(raw, problems), rejects)
+            write_rejects(rejected_rows(RawTable(prefixed, raw.lines, raw.broken), problems),
+                          rejects)  # fmt: skip
             rejects_path = str(rejects)
         keep = ~problems.bad
-        merged = merge_windows(values["t"][keep] + t0, values["i"][keep], values["j"][keep], window)
+        merged = merge_windows(t[keep] + t0, i[keep], j[keep], window)
         columns = {
             "a_pk": merged.a,
             "b_pk": merged.b,
@@ -370,7 +464,7 @@ def import_sociopatterns(
             kind="exposures",
             path=str(files.tij),
             format="sociopatterns",
-            read=len(tij),
+            read=len(prefixed) + len(raw.broken),
             added=added,
             updated=0,
             unchanged=len(merged.a) - added,

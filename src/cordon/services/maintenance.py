@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import tempfile
 import time
@@ -17,6 +16,7 @@ from sqlalchemy import delete, func, select
 
 from cordon.domain.roles import Actor, Permission, require
 from cordon.errors import InvalidValue, StoreError
+from cordon.formats import jsondoc
 from cordon.services.transaction import unit_of_work
 from cordon.store import audit
 from cordon.store.backup import (
@@ -110,8 +110,8 @@ def _snapshot(store: Store) -> Iterator[Store]:
 
 def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict[str, object]:
     try:
-        manifest = json.loads(archive.read("manifest.json"))
-    except (KeyError, json.JSONDecodeError) as exc:
+        manifest = jsondoc.loads(archive.read("manifest.json"))
+    except (KeyError, ValueError) as exc:
         raise InvalidValue(f"{path} is not a cordon backup (no readable manifest.json)") from exc
     if manifest.get("format") != FORMAT:
         raise InvalidValue(f"{path} is a backup of format {manifest.get('format')!r}, not {FORMAT}")

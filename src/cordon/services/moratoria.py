@@ -3,7 +3,7 @@ list what is suspended, and spot exposures that breach a moratorium."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cordon.domain import moratoria as rules
 from cordon.domain.alerts import Alert, AlertKind, Severity
+from cordon.domain.cases import HELD
 from cordon.domain.gatherings import Gathering, GatheringStatus
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope
 from cordon.domain.people import Role
@@ -22,13 +23,12 @@ from cordon.services import orders
 from cordon.services.transaction import unit_of_work
 from cordon.store import containment as records
 from cordon.store import directory, gatherings
-from cordon.store.models import PersonRow
+from cordon.store.models import CaseRow, PersonRow
 
 __all__ = [
     "GatheringView",
     "check_breaches",
     "covered_gatherings",
-    "crew_ratio",
     "issue_moratorium",
     "list_gatherings",
     "release_gatherings",
@@ -43,7 +43,8 @@ class GatheringView:
 
     gathering: Gathering
     crew_planned: int
-    crew_needed: int
+    crew_needed: int | None
+    """None when nothing allows an estimate (``need.describe`` says so and asks)."""
     crew_estimated: bool
     """Whether ``crew_needed`` is estimated from the other gatherings (none planned yet)."""
     suspended_by: tuple[int, ...]
@@ -51,6 +52,11 @@ class GatheringView:
     participant_count: int = 0
     """How many take part (``gathering.participants`` is empty for roles that may not see
     names)."""
+    need: rules.CrewNeed | None = None
+    """The crew need with its basis."""
+    under_orders: tuple[str, ...] = ()
+    """Planned participants who are quarantined or isolated now (empty for roles that may not
+    see names)."""
 
     @property
     def suspended(self) -> bool:
@@ -75,18 +81,14 @@ def _ancestors(session: Session) -> dict[str, list[str]]:
     return out
 
 
-def crew_ratio(
-    found: Sequence[Gathering], roles: Mapping[str, str], like: Gathering
-) -> float | None:
-    """Visiting crew per other participant in the gatherings of the same kind as ``like`` that
-    plan crew; None when none of them plans any."""
-    crew = others = 0
-    for g in found:
-        c = sum(1 for p in g.participants if roles.get(p) == CREW)
-        if c and g.kind == like.kind:
-            crew += c
-            others += len(g.participants) - c
-    return crew / others if crew and others else None
+def _held(session: Session) -> set[str]:
+    """The people quarantined or isolated now (held by a case)."""
+    query = (
+        select(PersonRow.id)
+        .join(CaseRow, CaseRow.person_pk == PersonRow.pk)
+        .where(CaseRow.containment.in_([c.value for c in HELD]))
+    )
+    return set(session.scalars(query))
 
 
 def _view(
@@ -95,16 +97,21 @@ def _view(
     roles: Mapping[str, str],
     ancestors: Mapping[str, list[str]],
     morats: Sequence[Order],
+    held: Collection[str] = frozenset(),
 ) -> GatheringView:
-    planned, _ = rules.crew_needed(g, roles, CREW, None)
-    needed, estimated = rules.crew_needed(g, roles, CREW, crew_ratio(found, roles, g))
+    need = rules.crew_need(g, found, roles, CREW)
     by = tuple(
         m.id
         for m in morats
         if m.id is not None
-        and rules.covers_gathering(m, g, roles, ancestors, needs_restricted=needed > 0)
+        and rules.covers_gathering(
+            m, g, roles, ancestors, needs_restricted=need.needed is None or need.needed > 0
+        )
     )
-    return GatheringView(g, planned, needed, estimated, by, len(g.participants))
+    under = tuple(p for p in g.participants if p in held)
+    return GatheringView(
+        g, need.planned, need.needed, need.estimated, by, len(g.participants), need, under
+    )
 
 
 def covered_gatherings(session: Session, order: Order) -> list[GatheringView]:
@@ -139,8 +146,9 @@ def list_gatherings(
         )
     ]
     roles, ancestors = _roles(session), _ancestors(session)
+    held = _held(session)
     views = [
-        _view(g, found, roles, ancestors, morats)
+        _view(g, found, roles, ancestors, morats, held)
         for g in found
         if (start is None or g.end > start)
         and (end is None or g.start < end)
@@ -148,7 +156,7 @@ def list_gatherings(
         and (place is None or g.place == place)
     ]
     return [
-        v if names else replace(v, gathering=replace(v.gathering, participants=()))
+        v if names else replace(v, gathering=replace(v.gathering, participants=()), under_orders=())
         for v in views
         if v.suspended or not suspended_only
     ]

@@ -10,22 +10,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from datetime import UTC, tzinfo
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from cordon.domain.cases import Case, Clinical, Containment
-from cordon.domain.people import Role
+from cordon.domain.gatherings import GatheringStatus
+from cordon.domain.people import ROLE_ALIASES, Role
 from cordon.domain.places import Place, PlaceKind
 from cordon.domain.roles import Actor, Permission, require
+from cordon.domain.vocab import choice
 from cordon.engine.plan import HousingProblem, beds_run_out, cohort_capacity, solve_housing
 from cordon.errors import InvalidValue
-from cordon.services.roster import GuardLoad, RosterPlan, Shift, Uncovered, plan_roster
+from cordon.services.roster import (
+    GuardLoad,
+    OffPost,
+    RosterPlan,
+    Shift,
+    Uncovered,
+    plan_roster,
+)
 from cordon.services.transaction import unit_of_work
 from cordon.services.whereabouts import Whereabouts, locate
-from cordon.store import audit, cases, directory
+from cordon.store import audit, cases, directory, gatherings
 from cordon.store import plans as reads
+from cordon.times import format_time
 
 __all__ = [
     "SEATS_PER_BED",
@@ -33,10 +44,13 @@ __all__ = [
     "BedsForecast",
     "GuardLoad",
     "HousingPlan",
+    "OffPost",
     "RoomUse",
     "RosterPlan",
     "Shift",
     "Uncovered",
+    "parse_extra",
+    "parse_mix",
     "plan_housing",
     "plan_roster",
 ]
@@ -47,6 +61,13 @@ CONVERTIBLE_KINDS = (PlaceKind.HALL,)
 COHORTS = ("confirmed", "suspected", "exposed")
 """Built-in cohorts, in the order they get beds when beds are short."""
 DAY = 86_400
+AUTO_FORECAST_DAYS = 7
+AUTO_FORECAST_RUNS = 200
+MAX_EXTRA = 10_000
+"""The most anonymous extra people one cohort may have."""
+Extra = int | str | Sequence[str]
+"""More people to house in a cohort: a count (anonymous), person ids, or a selector of the
+directory (``role:ROLE``, ``affiliation:TEXT``)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +97,8 @@ class RoomUse:
     cohort: str | None
     convert: bool
     """True when the plan converts this room (it holds no beds now)."""
+    gathering: str | None = None
+    """A gathering in the room within 24 hours of the plan (the room is converted last)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +133,8 @@ class HousingPlan:
     wall_s: float
     forecast: BedsForecast | None = None
     notes: list[str] = field(default_factory=list)
+    forecast_source: str | None = None
+    """Where the forecast's bed need comes from (given, or the no-action forecast)."""
 
     @property
     def feasible(self) -> bool:
@@ -127,6 +152,80 @@ def _cohort(case: Case) -> str:
     if case.clinical is Clinical.SUSPECTED:
         return "suspected"
     return "exposed"
+
+
+def parse_extra(items: Sequence[str]) -> dict[str, Extra]:
+    """``NAME=COUNT``, ``NAME=ID,ID,...``, ``NAME=role:ROLE`` or ``NAME=affiliation:TEXT``
+    options as the ``extra`` of ``plan_housing``."""
+    out: dict[str, Extra] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise InvalidValue(
+                f"--extra {item!r}: write NAME=COUNT, NAME=ID,ID,..., NAME=role:ROLE or "
+                "NAME=affiliation:TEXT"
+            )
+        if value.isdigit():
+            out[name] = int(value)
+        elif value.startswith(("role:", "affiliation:")):
+            out[name] = value
+        else:
+            out[name] = [v.strip() for v in value.split(",") if v.strip()]
+    return out
+
+
+def parse_mix(items: Sequence[str]) -> list[list[str]]:
+    """``--mix confirmed,scientist`` options: groups of cohorts that may share a room."""
+    groups = [[c.strip() for c in item.split(",") if c.strip()] for item in items]
+    return [g for g in groups if g]
+
+
+def _extra_people(session: Session, extra: Mapping[str, Extra]) -> dict[str, list[str | None]]:
+    """Each extra cohort's people: ids, or None for each of a count of anonymous ones."""
+    clash = set(extra) & set(COHORTS)
+    if clash:
+        raise InvalidValue(f"extra people need a new cohort name, not {', '.join(sorted(clash))}")
+    known = directory.person_keys(session)
+    out: dict[str, list[str | None]] = {}
+    for name in sorted(extra):
+        value = extra[name]
+        if isinstance(value, int):
+            if not 0 <= value <= MAX_EXTRA:
+                raise InvalidValue(f"--extra {name}: a count from 0 to {MAX_EXTRA:,}")
+            out[name] = [None] * value
+            continue
+        if isinstance(value, str):
+            kind, _, wanted = value.partition(":")
+            if kind == "role":
+                role = choice(Role, wanted, ROLE_ALIASES)
+                ids = [p.id for p in directory.list_people(session, role=role)]
+            else:
+                ids = [
+                    p.id
+                    for p in directory.list_people(session, search=wanted)
+                    if (p.affiliation or "").casefold() == wanted.strip().casefold()
+                ]
+            if not ids:
+                raise InvalidValue(f"--extra {name}={value}: nobody in the directory")
+            out[name] = list(ids)
+            continue
+        unknown = [i for i in value if i not in known]
+        if unknown:
+            raise InvalidValue(
+                f"--extra {name}: no person with id {', '.join(map(repr, unknown[:10]))}"
+            )
+        out[name] = list(dict.fromkeys(value))
+    return out
+
+
+def _gatherings_ahead(session: Session, at: int, zone: tzinfo) -> dict[str, str]:
+    """Per room: the first gathering still to come (or under way) within 24 hours of ``at``."""
+    out: dict[str, str] = {}
+    for g in gatherings.list_gatherings(session, start=at, end=at + DAY):
+        if g.status in (GatheringStatus.SCHEDULED, GatheringStatus.HELD):
+            out.setdefault(g.place, f"{g.id} at {format_time(g.start, zone)[11:16]}")
+    return out
 
 
 def _conversion_beds(
@@ -170,15 +269,21 @@ class _Setting:
     where: dict[str, Whereabouts] = field(default_factory=dict)
     left_behind: list[str] = field(default_factory=list)
     """Off the station and not planned (no ``bring_back``)."""
+    ahead: dict[str, str] = field(default_factory=dict)
+    """Rooms with a gathering within 24 hours: converted last."""
+    already: list[str] = field(default_factory=list)
+    """Extra people named who are in the plan as cases already."""
 
 
 def _setting(
     session: Session,
     at: int,
     convert: Mapping[str, int] | bool | None,
-    extra: Mapping[str, int] | None,
+    extra: Mapping[str, Extra] | None,
     include_missing: bool,
     bring_back: bool = False,
+    mix: Sequence[Sequence[str]] = (),
+    zone: tzinfo = UTC,
 ) -> _Setting:
     """Who is to be housed, in which cohort, where they are now, and the rooms, as arrays.
     People off the station are housed only when ``bring_back``."""
@@ -193,10 +298,13 @@ def _setting(
     places = {p.id: p for p in directory.list_places(session)}
     conversion = _conversion_beds(places, convert)
     bed_rooms = [p.id for p in places.values() if p.holds_beds and (p.capacity or 0) > 0]
+    converted_before = set()
     for c in people:  # a room converted before keeps the people housed there
         room = c.assigned_place
-        if room in places and room not in bed_rooms and room not in conversion:
-            conversion[room] = (places[room].capacity or 0) // SEATS_PER_BED
+        if room in places and room not in bed_rooms:
+            converted_before.add(room)
+            conversion.setdefault(room, (places[room].capacity or 0) // SEATS_PER_BED)
+    housing = set(bed_rooms) | converted_before  # being in a hall is not having a bed there
     room_ids = bed_rooms + sorted(set(conversion) - set(bed_rooms))
     index = {r: i for i, r in enumerate(room_ids)}
 
@@ -208,22 +316,27 @@ def _setting(
         if person not in planned and role == Role.PATIENT.value:
             held[room] += 1
 
-    extra = dict(extra or {})
-    clash = set(extra) & set(COHORTS)
-    if clash or any(n < 0 for n in extra.values()):
-        raise InvalidValue("extra people need a new cohort name and a count of 0 or more")
-    names = list(COHORTS) + sorted(extra)
-    cohort_of = [_cohort(c) for c in people] + [n for n in sorted(extra) for _ in range(extra[n])]
-    labels = [c.person for c in people] + [
-        f"({n} {k + 1})" for n in sorted(extra) for k in range(extra[n])
-    ]
+    wanted = _extra_people(session, extra or {})
+    already = sorted({p for ids in wanted.values() for p in ids if p in planned})
+    names = list(COHORTS) + sorted(wanted)
+    cohort_of = [_cohort(c) for c in people]
+    labels = [c.person for c in people]
+    for n, ids in wanted.items():
+        fresh = [p for p in ids if p is None or p not in planned]
+        cohort_of += [n] * len(fresh)
+        labels += [p if p is not None else f"({n} {k + 1})" for k, p in enumerate(fresh)]
+    named = [p for p in labels[len(people) :] if not p.startswith("(")]
+    where.update(locate(session, at=at, people=named, cases=[]) if named else {})
     current = []
     for c in people:
         here = where[c.person].place
-        here = here if here in index else where_now.get(c.person)
+        here = here if here in housing else where_now.get(c.person)
         away = c.containment in (Containment.MISSING, Containment.DEPARTED)
-        current.append(-1 if here is None or away else index[here])
-    current += [-1] * (len(labels) - len(people))
+        current.append(-1 if here not in housing or away else index[str(here)])
+    for label in labels[len(people) :]:
+        seen = where.get(label)
+        here = seen.place if seen is not None else None
+        current.append(index[here] if here in housing else -1)
 
     in_use = {room_ids[r] for r in current if r >= 0}
     beds, conv_beds = [], []
@@ -234,17 +347,36 @@ def _setting(
             free = max(conversion[rid], sum(1 for r in current if r == index[rid]))
         beds.append(max(0, free - held[rid]))
         conv_beds.append(max(0, conversion.get(rid, 0) - held[rid]) if rid not in in_use else 0)
+    ahead = {r: g for r, g in _gatherings_ahead(session, at, zone).items() if r in conversion}
     problem = HousingProblem(
         cohort=np.array([names.index(c) for c in cohort_of], dtype=np.int64),
         current=np.array(current, dtype=np.int64),
         beds=np.array(beds, dtype=np.int64),
         conversion_beds=np.array(conv_beds, dtype=np.int64),
         allow_conversion=bool(conversion),
+        share=_share(names, mix),
+        last=np.array([r in ahead for r in room_ids], dtype=bool),
     )
     return _Setting(
         people, labels, cohort_of, names, room_ids, places, current, held, beds, conv_beds,
-        present, planned, problem, where, left_behind,
+        present, planned, problem, where, left_behind, ahead, already,
     )  # fmt: skip
+
+
+def _share(names: list[str], mix: Sequence[Sequence[str]]) -> np.ndarray:
+    """Per cohort: its sharing group (cohorts named together in ``mix`` share one)."""
+    group = list(range(len(names)))
+    for together in mix:
+        unknown = [c for c in together if c not in names]
+        if unknown:
+            raise InvalidValue(
+                f"--mix: no cohort {', '.join(map(repr, unknown))} (cohorts: {', '.join(names)})"
+            )
+        first = min(names.index(c) for c in together)
+        for c in together:
+            old = group[names.index(c)]
+            group = [first if g == old else g for g in group]
+    return np.array(group, dtype=np.int64)
 
 
 def _lines(t: _Setting, placed: list[str | None]) -> list[Bed]:
@@ -253,7 +385,7 @@ def _lines(t: _Setting, placed: list[str | None]) -> list[Bed]:
     for i, label in enumerate(t.labels):
         room = t.room_ids[t.current[i]] if t.current[i] >= 0 else None
         case = t.people[i] if i < len(t.people) else None
-        seen = t.where.get(label) if case is not None else None
+        seen = t.where.get(label)
         now = room if seen is None or seen.place is None else seen.place
         if placed[i] is None:
             action = "no bed"
@@ -272,7 +404,8 @@ def _uses(t: _Setting, placed: list[str | None], converted: list[bool]) -> list[
     """Each room's beds, who else holds some, and the cohort it gets."""
     rooms = []
     for r, room in enumerate(t.room_ids):
-        inside = [t.cohort_of[i] for i, q in enumerate(placed) if q == room]
+        inside = list(dict.fromkeys(t.cohort_of[i] for i, q in enumerate(placed) if q == room))
+        count = sum(1 for q in placed if q == room)
         place = t.places[room]
         beds = t.conv_beds[r] if converted[r] else t.beds[r]
         rooms.append(
@@ -282,9 +415,10 @@ def _uses(t: _Setting, placed: list[str | None], converted: list[bool]) -> list[
                 place.kind.value,
                 beds + t.held[room],
                 t.held[room],
-                len(inside),
-                inside[0] if inside else None,
+                count,
+                "+".join(inside) if inside else None,
                 converted[r],
+                t.ahead.get(room),
             )
         )
     return rooms
@@ -296,11 +430,13 @@ def plan_housing(
     actor: Actor,
     at: int,
     convert: Mapping[str, int] | bool | None = None,
-    extra: Mapping[str, int] | None = None,
+    extra: Mapping[str, Extra] | None = None,
     include_missing: bool = True,
     bring_back: bool = False,
-    forecast: Sequence[float] | None = None,
+    forecast: Sequence[float] | Literal["auto"] | None = None,
     forecast_cohort: str = "confirmed",
+    mix: Sequence[Sequence[str]] = (),
+    zone: tzinfo = UTC,
     time_limit_s: float = 10.0,
 ) -> HousingPlan:
     """Beds at ``at`` for everyone isolated or quarantined (and, with ``include_missing``, the
@@ -308,11 +444,15 @@ def plan_housing(
 
     ``convert``: None or True lets the plan convert any hall (beds: seats / SEATS_PER_BED);
     False forbids conversions; a mapping names the rooms that may be converted and their beds.
-    ``extra``: more people to house by cohort name (e.g. ``{"scientist": 6}``), after the cases.
-    ``forecast``: beds the ``forecast_cohort`` will need on each day from ``at``.
+    ``extra``: more people to house by cohort name, after the cases: a count (``{"scientist":
+    6}``), person ids, or ``role:ROLE`` / ``affiliation:TEXT`` of the directory.
+    ``mix``: groups of cohorts that may share a room (``[["confirmed", "scientist"]]``).
+    ``forecast``: beds the ``forecast_cohort`` will need on each day from ``at``; ``"auto"``
+    takes them from the no-action forecast (the median of those isolated each day).
+    Rooms with a gathering within 24 hours are converted only when no other room will do.
     """
     require(actor, Permission.PLAN_BEDS, Permission.READ_CLINICAL)
-    t = _setting(session, at, convert, extra, include_missing, bring_back)
+    t = _setting(session, at, convert, extra, include_missing, bring_back, mix, zone)
     solution = solve_housing(t.problem, time_limit_s=time_limit_s)
     placed = [t.room_ids[r] if r >= 0 else None for r in solution.room.tolist()]
     lines = _lines(t, placed)
@@ -320,6 +460,14 @@ def plan_housing(
     names, present, planned, problem = t.names, t.present, t.planned, t.problem
     short = {names[c]: int(n) for c, n in enumerate(solution.unhoused_by_cohort.tolist()) if n > 0}
     notes = _housing_notes(short, rooms, bool(problem.convertible.any()), convert)
+    if t.already:
+        notes.append(f"already in the plan as cases: {', '.join(t.already)}")
+    spared = sorted(r for r in t.ahead if r not in {u.room for u in rooms if u.convert})
+    if spared:
+        notes.append(
+            "rooms with a gathering within 24 h are converted last: "
+            + ", ".join(f"{r} ({t.ahead[r]})" for r in spared)
+        )
     if t.left_behind:
         notes.append(
             f"{len(t.left_behind)} off the station and not planned (bring them back to plan "
@@ -330,7 +478,11 @@ def plan_housing(
         if u.convert and crowd:
             who = "person is" if crowd == 1 else "people are"
             notes.append(f"{crowd} {who} in {u.room} now and must leave before it converts")
-    outlook = None
+    outlook, source = None, None
+    if forecast == "auto":
+        forecast, source = _auto_forecast(session, actor, at, zone)
+    elif forecast is not None:
+        source = "given"
     if forecast is not None:
         outlook = _forecast(problem, names, forecast_cohort, list(forecast), at, time_limit_s)
     plan = HousingPlan(
@@ -347,6 +499,7 @@ def plan_housing(
         wall_s=solution.wall_s,
         forecast=outlook,
         notes=notes,
+        forecast_source=source,
     )
     with unit_of_work(session):
         audit.record(
@@ -384,8 +537,34 @@ def _housing_notes(
         )
     for u in rooms:
         if u.convert:
-            notes.append(f"convert {u.room} ({u.name}) to {u.beds} beds for the {u.cohort} cohort")
+            notes.append(
+                f"convert {u.room} ({u.name}) to {u.beds} beds for the {u.cohort} cohort"
+                + (
+                    f"; it has a gathering within 24 h ({u.gathering}): no other room would do"
+                    if u.gathering
+                    else ""
+                )
+            )
     return notes
+
+
+def _auto_forecast(
+    session: Session, actor: Actor, at: int, zone: tzinfo
+) -> tuple[list[float], str]:
+    """Beds the confirmed need per day from ``at``: the median of those isolated at each day's
+    end in the no-action forecast (isolation of confirmed cases only)."""
+    from cordon.engine.simulate.interventions import Isolation
+    from cordon.services import analytics
+
+    report = analytics.forecast(
+        session, actor=actor, days=AUTO_FORECAST_DAYS, runs=AUTO_FORECAST_RUNS,
+        scenarios={"no action": [Isolation()]}, seed=0, now=at, zone=zone,
+    )  # fmt: skip
+    needed = [float(x) for x in report.scenarios[0].bands["isolated"].median]
+    return needed, (
+        f"the no-action forecast ({report.runs} runs, seed 0): median isolated per day from "
+        f"{report.days[0]}"
+    )
 
 
 def _forecast(

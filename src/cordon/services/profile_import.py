@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from cordon.domain.pathogen import ContainmentRules, PathogenProfile
 from cordon.domain.records import Route
 from cordon.domain.roles import Actor, Permission, require
 from cordon.errors import ImportRefused
+from cordon.formats import jsondoc
 from cordon.services.transaction import unit_of_work
 from cordon.store import profiles
 
@@ -21,7 +21,7 @@ __all__ = ["import_profile", "read_profile"]
 def read_profile(path: Path) -> PathogenProfile:
     """The profile in a JSON file, or ImportRefused saying what is wrong with it."""
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = jsondoc.loads(path.read_bytes())
         return PathogenProfile(
             name=str(data["name"]),
             transmission={Route(r): float(p) for r, p in data["transmission"].items()},

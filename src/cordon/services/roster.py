@@ -12,15 +12,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cordon.domain.cases import Containment
-from cordon.domain.people import Role
+from cordon.domain.people import ROLE_ALIASES, Role, is_supervisor
 from cordon.domain.roles import Actor, Permission, require
+from cordon.domain.vocab import choice
 from cordon.engine.plan import roster_problem, solve_roster
 from cordon.errors import InvalidValue
 from cordon.services.transaction import unit_of_work
 from cordon.store import audit, directory
 from cordon.store import plans as reads
 
-__all__ = ["GuardLoad", "RosterPlan", "Shift", "Uncovered", "plan_roster"]
+__all__ = ["GuardLoad", "OffPost", "RosterPlan", "Shift", "Uncovered", "plan_roster"]
 
 HOUR = 3_600
 
@@ -42,6 +43,15 @@ class Uncovered:
     exit: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class OffPost:
+    """Someone of the guards' roles kept off the posts, and why."""
+
+    id: str
+    name: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,8 @@ class RosterPlan:
     guards: list[GuardLoad]
     unavailable: list[str]
     """Security staff left out because they are under an order (quarantined, isolated, ...)."""
+    off_posts: list[OffPost]
+    """Guards kept off the posts: excluded (``exclude``) or supervisors (by affiliation)."""
     shifts: list[Shift]
     uncovered: list[Uncovered]
     uncovered_post_hours: int
@@ -91,6 +103,43 @@ class RosterPlan:
         return {**asdict(self), "covered": self.covered}
 
 
+def _off_posts(
+    session: Session,
+    staff: list[tuple[str, str, str, str | None, str]],
+    exclude: Sequence[str],
+    include_supervisors: bool,
+) -> dict[str, OffPost]:
+    """Who of ``staff`` is kept off the posts, by id, with the reason."""
+    ids: set[str] = set()
+    roles: set[str] = set()
+    affiliations: set[str] = set()
+    for item in exclude:
+        kind, sep, value = item.partition(":")
+        if sep and kind.strip().lower() == "role":
+            roles.add(choice(Role, value, ROLE_ALIASES).value)
+        elif sep and kind.strip().lower() == "affiliation":
+            affiliations.add(value.strip().casefold())
+        else:
+            ids.add(item.strip())
+    unknown = sorted(ids - set(directory.person_keys(session)))
+    if unknown:
+        raise InvalidValue(
+            f"--exclude: no person with id {', '.join(map(repr, unknown))} "
+            "(give a person id, role:ROLE or affiliation:TEXT)"
+        )
+    off: dict[str, OffPost] = {}
+    for i, n, role, affiliation, _k in staff:
+        if i in ids:
+            off[i] = OffPost(i, n, "excluded")
+        elif role in roles:
+            off[i] = OffPost(i, n, f"excluded (role:{role})")
+        elif affiliation and affiliation.casefold() in affiliations:
+            off[i] = OffPost(i, n, f"excluded (affiliation:{affiliation})")
+        elif not include_supervisors and is_supervisor(affiliation):
+            off[i] = OffPost(i, n, f"supervisor ({affiliation}); --include-supervisors posts them")
+    return off
+
+
 def plan_roster(
     session: Session,
     *,
@@ -101,12 +150,19 @@ def plan_roster(
     min_rest_hours: float = 11,
     max_hours_week: float = 48,
     exits: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    guard_roles: Sequence[str] = (Role.SECURITY.value,),
+    include_supervisors: bool = False,
     time_limit_s: float = 10.0,
 ) -> RosterPlan:
     """A guard at every exit around the clock for ``days`` days from ``start``, shared fairly
     among the security staff not under an order; or the post-hours left uncovered and how many
     guards would cover them. ``exits`` picks exits and their priority (default: every place
     flagged as an exit, by id); when guards are short the last ones are left uncovered first.
+    Guards are the people of ``guard_roles``; ``exclude`` keeps people (by id), roles
+    (``role:ROLE``) or affiliations (``affiliation:TEXT``) off the posts, and supervisors (an
+    affiliation such as "police chief", see ``is_supervisor``) stay off unless
+    ``include_supervisors``.
     """
     require(actor, Permission.PLAN_ROSTER, Permission.READ_PEOPLE)
     places = {p.id: p for p in directory.list_places(session)}
@@ -117,9 +173,11 @@ def plan_roster(
         if unknown:
             raise InvalidValue(f"no place with id {', '.join(map(repr, unknown))}")
         posts = list(dict.fromkeys(exits))
-    staff = reads.people_of_role(session, Role.SECURITY.value)
-    on_hand = [(i, n) for i, n, k in staff if k == Containment.FREE.value]
-    unavailable = [i for i, _, k in staff if k != Containment.FREE.value]
+    roles = [choice(Role, r, ROLE_ALIASES).value for r in guard_roles]
+    staff = reads.people_of_roles(session, roles)
+    off = _off_posts(session, staff, exclude, include_supervisors)
+    on_hand = [(i, n) for i, n, _r, _a, k in staff if k == Containment.FREE.value and i not in off]
+    unavailable = [i for i, _n, _r, _a, k in staff if k != Containment.FREE.value]
     problem = roster_problem(
         posts=len(posts),
         guards=len(on_hand),
@@ -168,6 +226,7 @@ def plan_roster(
         exits=posts,
         guards=loads,
         unavailable=unavailable,
+        off_posts=list(off.values()),
         shifts=shifts,
         uncovered=gaps,
         uncovered_post_hours=int(solution.uncovered.sum()) * shift_hours,
@@ -193,6 +252,7 @@ def plan_roster(
                 "days": days,
                 "exits": len(posts),
                 "guards": len(on_hand),
+                "off_posts": sorted(off),
                 "uncovered_post_hours": plan.uncovered_post_hours,
             },
         )

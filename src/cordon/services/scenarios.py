@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from cordon.engine.simulate.interventions import (
     Quarantine,
 )
 from cordon.errors import InvalidValue
+from cordon.formats import jsondoc
 from cordon.store.arrays import ROUTE_CODES
 from cordon.times import parse_duration, parse_time
 
@@ -92,8 +92,8 @@ def load_scenarios(path: Path, *, zone: Any, today: int) -> dict[str, list[Inter
     """Scenarios from JSON: ``{"name": [{"kind": "moratorium", "routes": ["fluid"],
     "start": "2026-11-25T00:00", "just_for_today": true}, ...], ...}``."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        data = jsondoc.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
         raise InvalidValue(f"cannot read scenarios from {path}: {exc}") from exc
     if not isinstance(data, dict) or not data:
         raise InvalidValue(f"{path}: expected an object of scenario name -> interventions")

@@ -6,7 +6,7 @@ module holds what they share: the edge set, the report types, and running the en
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -156,6 +156,8 @@ class TraceReport:
     forward: list[TracedPerson] = field(default_factory=list)
     backward: list[TracedPerson] = field(default_factory=list)
     quality: dict[str, Any] | None = None
+    latest_infection: dict[str, int] = field(default_factory=dict)
+    """Backward: index cases whose onset or confirmation bounds when they were infected."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -172,6 +174,7 @@ class TraceReport:
             "forward": [p.to_dict() for p in self.forward],
             "backward": [p.to_dict() for p in self.backward],
             "quality": self.quality,
+            "latest_infection": self.latest_infection,
         }
 
 
@@ -237,8 +240,11 @@ def run_trace(
     index_window_s: int | None = None,
     chains: bool = True,
     quality: dict[str, Any] | None = None,
+    latest_infection: Mapping[str, int] | None = None,
 ) -> TraceReport:
-    """Trace ``persons`` over the edges whose route the profile transmits."""
+    """Trace ``persons`` over the edges whose route the profile transmits. Backward, each person
+    was infected at the latest by ``until`` (default: the last contact) or by their own onset or
+    confirmation in ``latest_infection``, whichever is earlier."""
     if not persons:
         raise InvalidValue("name at least one person to trace from")
     transmitting = np.array([profile.transmits(r) for r in ROUTES], dtype=bool)
@@ -259,6 +265,7 @@ def run_trace(
         contacts_used=len(used),
         quality=quality,
     )
+    bounds = {p: int(t) for p, t in (latest_infection or {}).items() if p in persons}
     if direction in (Direction.FORWARD, Direction.BOTH):
         result = trace_graph(
             graph, seeds, since if since is not None else first, direction=Direction.FORWARD,
@@ -267,8 +274,11 @@ def run_trace(
         )  # fmt: skip
         report.forward.extend(_people(used, result, chains=chains))
     if direction in (Direction.BACKWARD, Direction.BOTH):
+        latest = until if until is not None else last
+        at = np.array([min(latest, bounds.get(p, latest)) for p in persons], dtype=np.int64)
+        report.latest_infection.update({p: t for p, t in bounds.items() if t < latest})
         result = trace_graph(
-            graph, seeds, until if until is not None else last, direction=Direction.BACKWARD,
+            graph, seeds, at, direction=Direction.BACKWARD,
             horizon=since, latent=profile.latent_s, infectious=profile.infectious_s,
             seed_window=index_window_s,
         )  # fmt: skip

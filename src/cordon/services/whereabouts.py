@@ -22,7 +22,7 @@ from cordon.domain.roles import Actor, Permission, require
 from cordon.store import cases as case_store
 from cordon.store.whereabouts import last_passages, last_presences
 
-__all__ = ["Whereabouts", "locate", "place_at", "where_is"]
+__all__ = ["Whereabouts", "case_places", "locate", "place_at", "where_is"]
 
 HELD = (Containment.ISOLATED, Containment.QUARANTINED)
 
@@ -44,6 +44,17 @@ class Whereabouts:
     def aboard(self) -> bool:
         """False when the last record is an exit out of the station."""
         return self.source != "left"
+
+    @property
+    def label(self) -> str:
+        """The place as a listing shows it: "ward-1", "hall (last seen)", "off the station"."""
+        if self.source == "left":
+            return "off the station"
+        if self.place is None:
+            return "not known"
+        if self.source in ("present", "entered", "order"):
+            return self.place
+        return f"{self.place} (last seen)"
 
 
 class _Presence(Protocol):
@@ -135,3 +146,14 @@ def locate(
         for person in people:
             out.setdefault(person, Whereabouts(person, at, None, "unknown", None))
     return out
+
+
+def case_places(
+    session: Session, *, actor: Actor, at: int, cases: Collection[Case]
+) -> dict[str, str]:
+    """Where each case is at ``at`` as listings show it (``Whereabouts.label``); for readers who
+    may not see locations, only the assigned place of an order."""
+    if not actor.can(Permission.READ_LOCATIONS):
+        return {c.person: c.assigned_place or "" for c in cases}
+    where = locate(session, at=at, people=[c.person for c in cases], cases=cases)
+    return {c.person: where[c.person].label for c in cases}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cordon.store.models import CaseRow, PersonRow, PlaceRow, PresenceRow
 
-__all__ = ["people_of_role", "present_at"]
+__all__ = ["people_of_role", "people_of_roles", "present_at"]
 
 
 def present_at(session: Session, place_ids: Collection[str], at: int) -> list[tuple[str, str, str]]:
@@ -40,3 +40,20 @@ def people_of_role(session: Session, role: str) -> list[tuple[str, str, str]]:
         .order_by(PersonRow.id)
     )
     return [(i, n, k or "free") for i, n, k in session.execute(query)]
+
+
+def people_of_roles(
+    session: Session, roles: Collection[str]
+) -> list[tuple[str, str, str, str | None, str]]:
+    """(id, name, role, affiliation, containment state: ``free`` without a case) of the people
+    of any of ``roles``, by id."""
+    query = (
+        select(
+            PersonRow.id, PersonRow.name, PersonRow.role, PersonRow.affiliation,
+            CaseRow.containment,
+        )
+        .outerjoin(CaseRow, CaseRow.person_pk == PersonRow.pk)
+        .where(PersonRow.role.in_(list(roles)))
+        .order_by(PersonRow.id)
+    )  # fmt: skip
+    return [(i, n, r, a, k or "free") for i, n, r, a, k in session.execute(query)]

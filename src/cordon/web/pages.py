@@ -28,6 +28,7 @@ from cordon.errors import (
 from cordon.services import accounts, alerts, cases, directory, orders, story
 from cordon.services.audit_log import audit_page
 from cordon.services.situation import situation
+from cordon.services.whereabouts import case_places
 from cordon.times import format_time, parse_time
 from cordon.web.templating import templates
 
@@ -236,6 +237,7 @@ def cases_page(
     actor, csrf = _page_actor(request, session)
     wanted = cases.parse_status(status) if status else None
     items, total = cases.case_page(session, actor=actor, status=wanted, limit=PAGE, offset=offset)
+    places = case_places(session, actor=actor, at=cfg.now(), cases=items)
     if actor.can(Permission.READ_CLINICAL):
         states = [c.value for c in Clinical] + [k.value for k in STORED_CONTAINMENT]
     else:
@@ -247,6 +249,7 @@ def cases_page(
         actor,
         csrf,
         items=items,
+        places=places,
         total=total,
         offset=offset,
         limit=PAGE,

@@ -19,6 +19,7 @@ from cordon.domain.roles import Actor, Permission
 from cordon.services import alerts, cases, orders
 from cordon.services.alerts import AlertView
 from cordon.services.situation import Curve, Situation, note_report, situation
+from cordon.services.whereabouts import case_places
 from cordon.times import format_time
 from cordon.web.templating import templates
 
@@ -39,6 +40,8 @@ class Report:
     situation: Situation
     curve_svg: str
     cases: list[Case] = field(default_factory=list)
+    places: dict[str, str] = field(default_factory=dict)
+    """Where each listed case is now (``services.whereabouts``)."""
     orders: list[Order] = field(default_factory=list)
     alerts: list[AlertView] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
@@ -94,6 +97,7 @@ def build_report(session: Session, *, actor: Actor, settings: Settings) -> Repor
         report.cases, total = cases.case_page(session, actor=actor, limit=LIST_LIMIT)
         if total > LIST_LIMIT:
             report.truncated.append(f"cases: the first {LIST_LIMIT} of {total}")
+        report.places = case_places(session, actor=actor, at=current.at, cases=report.cases)
         report.orders, total = orders.order_page(
             session, actor=actor, status=OrderStatus.ACTIVE, limit=LIST_LIMIT
         )

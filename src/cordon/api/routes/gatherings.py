@@ -28,6 +28,16 @@ class GatheringRead(BaseModel):
     status: str
     participant_count: int
     participants: list[str]
+    crew_planned: int
+    crew_needed: int | None
+    """None: no gathering compares, so no estimate (``crew_basis`` ``none``)."""
+    crew_basis: str
+    """planned, kind, nearest kind or none."""
+    crew_from_kind: str | None
+    """The kind an estimate comes from."""
+    under_orders: list[str]
+    """Planned participants quarantined or isolated now (empty for roles that may not see
+    names)."""
 
 
 class GatheringPage(PageBase):
@@ -63,6 +73,11 @@ def list_gatherings(
                 status=v.gathering.status.value,
                 participant_count=v.participant_count,
                 participants=list(v.gathering.participants),
+                crew_planned=v.crew_planned,
+                crew_needed=v.crew_needed,
+                crew_basis=v.need.basis if v.need else "planned",
+                crew_from_kind=v.need.like if v.need else None,
+                under_orders=list(v.under_orders),
             )
             for v in items
         ],

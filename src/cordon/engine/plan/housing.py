@@ -2,14 +2,16 @@
 
 Each person belongs to one cohort (confirmed, suspected, exposed, ...) and may already occupy a
 room. Rooms have beds; some larger rooms (an auditorium) can be converted to hold beds. A plan puts
-people in rooms within capacity and never mixes two cohorts in one room. Its objective is
-lexicographic: house as many as possible; among those, house the cohorts with the lower index
-first (confirmed before exposed); then convert as few rooms as possible; then move as few current
-occupants as possible (losing one's bed counts as a move); then fill existing beds before the
-beds a conversion adds. Each aim is solved in turn with the ones before held at their optimum,
-starting from a greedy plan. People of one cohort are interchangeable but for where they are now,
-so the model counts, per cohort and room, how many are placed there and how many of its current
-occupants stay, instead of placing individuals.
+people in rooms within capacity and never mixes two cohorts in one room, unless they are of one
+sharing group (``share``: the isolated women and the scientists in one larger room). Its objective
+is lexicographic: house as many as possible; among those, house the cohorts with the lower index
+first (confirmed before exposed); then convert as few rooms marked ``last`` (a gathering tonight)
+as possible; then convert as few rooms as possible; then move as few current occupants as possible
+(losing one's bed counts as a move); then fill existing beds before the beds a conversion adds.
+Each aim is solved in turn with the ones before held at their optimum, starting from a greedy
+plan. People of one cohort are interchangeable but for where they are now, so the model counts,
+per cohort and room, how many are placed there and how many of its current occupants stay,
+instead of placing individuals.
 """
 
 from __future__ import annotations
@@ -49,10 +51,24 @@ class HousingProblem:
     conversion_beds: Ints
     """Per room: beds it would hold if converted (0 or at most ``beds``: not convertible)."""
     allow_conversion: bool = True
+    share: Ints | None = None
+    """Per cohort index: its sharing group; cohorts of one group may share a room (default:
+    every cohort alone)."""
+    last: NDArray[np.bool_] | None = None
+    """Per room: convert it only when no other conversion does (default: none)."""
 
     def __post_init__(self) -> None:
         for name in ("cohort", "current", "beds", "conversion_beds"):
             object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=np.int64))
+        cohorts = int(self.cohort.max()) + 1 if len(self.cohort) else 0
+        share = np.arange(cohorts) if self.share is None else self.share
+        object.__setattr__(self, "share", np.asarray(share, dtype=np.int64))
+        last = np.zeros(len(self.beds), dtype=bool) if self.last is None else self.last
+        object.__setattr__(self, "last", np.asarray(last, dtype=bool))
+        if len(self.groups) < cohorts:
+            raise EngineError("share must give a group for every cohort index")
+        if len(self.last_rooms) != len(self.beds):
+            raise EngineError("last must have one entry per room")
         if len(self.cohort) != len(self.current):
             raise EngineError("cohort and current must have one entry per person")
         if len(self.beds) != len(self.conversion_beds):
@@ -63,6 +79,18 @@ class HousingProblem:
             raise EngineError("current rooms must be -1 or a room index")
         if len(self.beds) and min(self.beds.min(), self.conversion_beds.min()) < 0:
             raise EngineError("beds cannot be negative")
+
+    @property
+    def groups(self) -> Ints:
+        """Per cohort index: its sharing group."""
+        assert self.share is not None
+        return self.share
+
+    @property
+    def last_rooms(self) -> NDArray[np.bool_]:
+        """Per room: whether it is converted only when nothing else does."""
+        assert self.last is not None
+        return self.last
 
     @property
     def cohorts(self) -> int:
@@ -103,8 +131,9 @@ class HousingSolution:
 
 class _Model:
     """Counts per cohort and room: placed ``x``, current occupants who stay ``stay``, unhoused
-    ``u``; a room holds one cohort (``z``) and may be converted (``conv``). Any such counts are
-    realised by placing the stayers, then everyone else of the cohort in the remaining beds."""
+    ``u``; a room holds one sharing group of cohorts (``z``) and may be converted (``conv``).
+    Any such counts are realised by placing the stayers, then everyone else of the cohort in the
+    remaining beds."""
 
     def __init__(self, problem: HousingProblem):
         self.m = cp_model.CpModel()
@@ -117,13 +146,16 @@ class _Model:
         self.usable = [r for r in range(rooms) if self.cap[r] > 0]
         self.conv = {r: self.m.new_bool_var(f"conv{r}") for r in self.usable if convertible[r]}
         self.cohorts = sorted(set(problem.cohort.tolist()))
+        self.group = {c: int(problem.groups[c]) for c in self.cohorts}
+        self.groups = sorted(set(self.group.values()))
+        self.last = {r for r in self.conv if bool(problem.last_rooms[r])}
         self.count = {c: int(np.sum(problem.cohort == c)) for c in self.cohorts}
         self.size: dict[tuple[int, int], int] = {}
         for c, r in zip(problem.cohort.tolist(), problem.current.tolist(), strict=True):
             if r >= 0:
                 self.size[c, r] = self.size.get((c, r), 0) + 1
         self.z = {
-            (c, r): self.m.new_bool_var(f"z{c}_{r}") for c in self.cohorts for r in self.usable
+            (g, r): self.m.new_bool_var(f"z{g}_{r}") for g in self.groups for r in self.usable
         }
         self.x: dict[tuple[int, int], cp_model.IntVar] = {}
         self.u: dict[int, cp_model.IntVar] = {}
@@ -131,7 +163,7 @@ class _Model:
             for r in self.usable:
                 top = min(self.count[c], self.cap[r])
                 self.x[c, r] = self.m.new_int_var(0, top, f"x{c}_{r}")
-                self.m.add(self.x[c, r] <= top * self.z[c, r])
+                self.m.add(self.x[c, r] <= top * self.z[self.group[c], r])
             self.u[c] = self.m.new_int_var(0, self.count[c], f"u{c}")
             self.m.add(sum(self.x[c, r] for r in self.usable) + self.u[c] == self.count[c])
         self.stay = {
@@ -144,7 +176,7 @@ class _Model:
         self.added: dict[int, cp_model.IntVar] = {}
         """People in the beds a conversion adds."""
         for r in self.usable:
-            self.m.add_at_most_one(self.z[c, r] for c in self.cohorts)
+            self.m.add_at_most_one(self.z[g, r] for g in self.groups)
             load = sum(self.x[c, r] for c in self.cohorts)
             if r in self.conv:
                 beds = int(problem.beds[r])
@@ -178,9 +210,9 @@ class _Model:
 
         def put(c: int, r: int, most: int) -> int:
             take = min(most, room_cap[r] - load[r])
-            if take <= 0 or owner.get(r, c) != c:
+            if take <= 0 or owner.get(r, self.group[c]) != self.group[c]:
                 return 0
-            owner[r] = c
+            owner[r] = self.group[c]
             placed[c, r] += take
             load[r] += take
             left[c] -= take
@@ -189,9 +221,9 @@ class _Model:
         for (c, r), n in sorted(self.size.items()):
             if (c, r) in stays:
                 stays[c, r] = put(c, r, n)
-        by_size = sorted(self.usable, key=lambda r: -self.cap[r])
+        by_size = sorted(self.usable, key=lambda r: (r in self.last, -self.cap[r]))
         for c in self.cohorts:
-            for r in [r for r in by_size if owner.get(r) == c] + by_size:
+            for r in [r for r in by_size if owner.get(r) == self.group[c]] + by_size:
                 if left[c] and r in self.conv and r not in converted and r not in owner:
                     converted.add(r)
                     room_cap[r] = self.cap[r]
@@ -199,7 +231,7 @@ class _Model:
         values = {var: placed[key] for key, var in self.x.items()}
         values.update({var: stays[key] for key, var in self.stay.items()})
         values.update({var: left[c] for c, var in self.u.items()})
-        values.update({var: int(owner.get(r) == c) for (c, r), var in self.z.items()})
+        values.update({var: int(owner.get(r) == g) for (g, r), var in self.z.items()})
         values.update({var: int(r in converted and r in owner) for r, var in self.conv.items()})
         values.update(
             {var: max(0, load[r] - int(problem.beds[r])) for r, var in self.added.items()}
@@ -209,13 +241,15 @@ class _Model:
         return values
 
     def aims(self, top: int, val: Callable[[cp_model.IntVar], Any]) -> list[Any]:
-        """The aims in order (unhoused, neglect, conversions, moves, people in added beds),
-        as solver expressions (``val`` the identity) or as numbers (``val`` reads a solution)."""
+        """The aims in order (unhoused, neglect, conversions of rooms to convert last,
+        conversions, moves, people in added beds), as solver expressions (``val`` the identity)
+        or as numbers (``val`` reads a solution)."""
         u = {c: val(x) for c, x in self.u.items()}
         stayed = sum(val(v) for v in self.stay.values())
         return [
             sum(u.values()),
             sum((top - c) * n for c, n in u.items()),
+            sum(val(v) for r, v in self.conv.items() if r in self.last),
             sum(val(v) for v in self.conv.values()),
             sum(self.size.values()) - stayed,
             sum(val(v) for v in self.added.values()),
@@ -249,9 +283,10 @@ def solve_housing(
     top = problem.cohorts - 1
     w_move = n + 1
     w_conv = w_move * (n + 1)
-    w_neglect = w_conv * (len(model.conv) + 1)
+    w_last = w_conv * (len(model.conv) + 1)
+    w_neglect = w_last * (len(model.last) + 1)
     w_unhoused = w_neglect * (top * n + 1)
-    weights = [w_unhoused, w_neglect, w_conv, w_move, 1]
+    weights = [w_unhoused, w_neglect, w_last, w_conv, w_move, 1]
     deadline = started + time_limit_s
     bound = 0.0
     status = "optimal"
@@ -333,17 +368,22 @@ def cohort_capacity(
         beds=problem.beds,
         conversion_beds=problem.conversion_beds,
         allow_conversion=problem.allow_conversion,
+        share=problem.groups,
     )
     model = _Model(others)
+    own = int(problem.groups[cohort]) if cohort < len(problem.groups) else -1
     held = []
     for r in model.usable:
         mine = model.m.new_bool_var(f"mine{r}")
-        model.m.add(sum(model.z[c, r] for c in model.cohorts) + mine <= 1)
+        model.m.add(sum(model.z[g, r] for g in model.groups if g != own) + mine <= 1)
         beds = model.m.new_int_var(0, model.cap[r], f"beds{r}")
         model.m.add(beds <= model.cap[r] * mine)
+        mates = sum(model.x[c, r] for c in model.cohorts if model.group[c] == own)
         if r in model.conv:
             base = int(problem.beds[r])
-            model.m.add(beds <= base + (model.cap[r] - base) * model.conv[r])
+            model.m.add(beds + mates <= base + (model.cap[r] - base) * model.conv[r])
+        else:
+            model.m.add(beds + mates <= model.cap[r])
         held.append(beds)
     total = sum(model.cap) + 1
     model.m.maximize(sum(held) - total * sum(model.u.values()))

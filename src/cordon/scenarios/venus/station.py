@@ -197,7 +197,7 @@ def build_people(rng: np.random.Generator, population: int) -> list[Member]:
         raise ValueError(f"population must be between {MIN_POPULATION} and {beds}")
     people = [
         Member("john", "John Mercer", "staff", "administration", "director", False),
-        Member("dominic", "Dominic Reyes", "security", "police", "security", False),
+        Member("dominic", "Dominic Reyes", "security", "police chief", "security", False),
         Member("stephanie", "Stephanie Laurent", "performer", "troupe", "performer", True),
     ]
     prefixes = {"admin": "adm", "security": "sec", "medical": "med", "scientist": "sci"}
