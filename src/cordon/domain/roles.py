@@ -56,6 +56,10 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     ADMINISTER_STORE = "administer_store"
     """Backups, restores and retention purges."""
+    READ_NOTIFICATIONS = "read_notifications"
+    """One's own notifications (to oneself, one's role, one's team) and their delivery state."""
+    MANAGE_NOTIFICATIONS = "manage_notifications"
+    """Everyone's notifications, contact channels, retrying a failed delivery."""
 
 
 P = Permission
@@ -65,14 +69,14 @@ ROLE_PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
         {
             P.READ_PEOPLE, P.READ_LOCATIONS, P.READ_CONTACTS, P.READ_CLINICAL, P.READ_ORDERS,
             P.READ_AGGREGATES, P.READ_ALERTS, P.IMPORT_CLINICAL, P.ORDER_MEDICAL, P.PLAN_BEDS,
-            P.RUN_ANALYTICS,
+            P.RUN_ANALYTICS, P.READ_NOTIFICATIONS,
         }
     ),
     UserRole.SECURITY: frozenset(
         {
             P.READ_PEOPLE, P.READ_LOCATIONS, P.READ_ORDERS, P.READ_AGGREGATES, P.READ_ALERTS,
             P.IMPORT_LOCATIONS, P.ORDER_HOLD, P.PLAN_ROSTER, P.DECIDE_ACCESS, P.OVERRIDE_ACCESS,
-            P.DECLARE_EMERGENCY,
+            P.DECLARE_EMERGENCY, P.READ_NOTIFICATIONS,
         }
     ),
     UserRole.OBSERVER: frozenset({P.READ_AGGREGATES}),

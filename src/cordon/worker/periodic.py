@@ -1,6 +1,7 @@
-"""The worker's own work: the rules on new evidence, and every minute the rules again (order
-and moratorium expiry, breaches, exit passages of held persons), the missing check and the
-recovery of jobs whose worker died. Each piece is idempotent and raises each alert once."""
+"""The worker's own work: the rules on new evidence, notifications on new outbox rows, and every
+minute the rules again (order and moratorium expiry, breaches, exit passages of held persons),
+the missing check, a notification sweep and the recovery of jobs whose worker died. Each piece is
+idempotent and raises each alert once."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from cordon.domain.roles import Actor, UserRole
 from cordon.errors import CordonError
 from cordon.runtime.jobs import Jobs
 from cordon.services import containment, missing
+from cordon.services import notify as notifications
 from cordon.store.db import Store
 
-__all__ = ["WORKER", "apply_rules", "every_minute"]
+__all__ = ["WORKER", "apply_rules", "every_minute", "notify"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,24 @@ def apply_rules(store: Store, settings: ServiceSettings) -> None:
         report = containment.apply_rules(session, actor=WORKER, now=settings.now())
     if report.orders or report.expired:
         log.info("rules: %d orders issued, %d expired", len(report.orders), len(report.expired))
+
+
+def notify(store: Store, settings: ServiceSettings) -> float | None:
+    """Relay new outbox rows to their recipients, then send what is due; returns when the next
+    retry falls due (wall clock), if any."""
+    with store.session() as session:
+        notifications.relay(
+            session, notifications.wall_clock(), zone=settings.zone, public_url=settings.public_url
+        )
+        report = notifications.deliver_due(
+            session,
+            notifications.wall_clock(),
+            config=notifications.Delivery.from_settings(settings),
+            at=settings.now(),
+        )
+    if report.sent or report.failed:
+        log.info("notifications: %d sent, %d failed for good", report.sent, report.failed)
+    return report.next_due
 
 
 def every_minute(store: Store, settings: ServiceSettings, jobs: Jobs) -> None:
@@ -50,3 +70,7 @@ def every_minute(store: Store, settings: ServiceSettings, jobs: Jobs) -> None:
             )
     except CordonError as exc:
         log.warning("missing check skipped: %s", exc)
+    try:
+        notify(store, settings)
+    except CordonError as exc:
+        log.warning("notifications skipped: %s", exc)
