@@ -103,6 +103,7 @@ COMMAND_MODULES = (
     "contacts",
     "analytics",
     "service",
+    "notifications",
 )
 
 

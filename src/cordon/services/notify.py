@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, tzinfo
+from enum import StrEnum
 from typing import Any
 
 import httpx
@@ -52,6 +53,7 @@ __all__ = [
     "DeliveryReport",
     "NotificationView",
     "Recipient",
+    "Status",
     "add_channel",
     "backoff",
     "deliver_due",
@@ -66,9 +68,19 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PENDING, SENT, FAILED, NO_CHANNEL = "pending", "sent", "failed", "no_channel"
-STATUSES = (PENDING, SENT, FAILED, NO_CHANNEL)
-"""Where a notification is: waiting (or retrying), delivered, given up, or nobody to send to."""
+
+class Status(StrEnum):
+    """Where a notification is: waiting (or retrying), delivered, given up, or nobody to send
+    it to."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    NO_CHANNEL = "no_channel"
+
+
+PENDING, SENT, FAILED, NO_CHANNEL = (s.value for s in Status)
+STATUSES = tuple(s.value for s in Status)
 BATCH = 200
 """Outbox rows relayed, or notifications sent, per transaction."""
 LINK = re.compile(r"/r/[A-Za-z0-9_\-.~]+")

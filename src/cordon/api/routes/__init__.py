@@ -25,6 +25,7 @@ from cordon.api.routes import (
     health,
     imports,
     jobs,
+    notifications,
     orders,
     plans,
     records,
@@ -57,5 +58,6 @@ ROUTERS: list[APIRouter] = [
         tracing,
         analytics,
         plans,
+        notifications,
     )
 ]
