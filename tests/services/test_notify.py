@@ -10,9 +10,9 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from email import message_from_string
 from email.policy import default
-from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -211,7 +211,8 @@ def test_a_guard_on_duty_reads_under_order_and_no_clinical_detail(facility: Stor
     add_channel(store, "person:p3", "email", "dominic@station.example")
     with store.session() as session:
         orders.issue_order(session, actor=ROOT, kind=OrderKind.ISOLATION, person="p1",
-                           start=T0 - 3600, reason=REASON, evidence=("lab:1", "exposure:1"))  # fmt: skip
+                           start=T0 - 3600, reason=REASON,
+                           evidence=("lab:1", "exposure:1"))  # fmt: skip
         index = AccessIndex.from_store(session, actor=ROOT)
         index.decide("p1", "al-1", Direction.OUT, on_duty)
         index.decide("p1", "al-1", Direction.OUT, off_duty)
@@ -223,9 +224,7 @@ def test_a_guard_on_duty_reads_under_order_and_no_clinical_detail(facility: Stor
     relay(store)
     by_time = {on_duty: held[0], off_duty: held[1]} if on_duty < off_duty else {
         on_duty: held[1], off_duty: held[0]}  # fmt: skip
-    assert routed(store, f"alert:{by_time[on_duty]}") == [
-        ("person:p3", "email", "pending")
-    ]
+    assert routed(store, f"alert:{by_time[on_duty]}") == [("person:p3", "email", "pending")]
     assert routed(store, f"alert:{by_time[off_duty]}") == [("role:security", "feed", "sent")]
     for note in rows(store, recipient="person:p3") + rows(store, recipient="role:security"):
         text = f"{note.subject}\n{note.body}"
@@ -233,7 +232,7 @@ def test_a_guard_on_duty_reads_under_order_and_no_clinical_detail(facility: Stor
         for secret in ("isolation", "isolated", REASON, "lab:", "exposure:"):
             assert secret not in text
     # the person concerned is told of their own order (nobody can reach them: no channel)
-    (own,) = [n for n in rows(store, recipient="person:p1")]
+    (own,) = rows(store, recipient="person:p1")
     assert (own.status, own.subject) == ("no_channel", "You are in isolation")
     assert REASON not in own.body and "2026-11-21T07:00:00+00:00" in own.body
 
@@ -291,9 +290,11 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                fields = dict(p.split("=", 1) for p in self.headers["X-Cordon-Signature"].split(","))
+                fields = dict(
+                    p.split("=", 1) for p in self.headers["X-Cordon-Signature"].split(",")
+                )
                 expected = hmac.new(receiver.secret.encode(), fields["t"].encode() + b"." + body,
                                     hashlib.sha256).hexdigest()  # fmt: skip
                 receiver.calls.append({
@@ -435,7 +436,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], str]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((list(envelope.rcpt_tos), envelope.content.decode()))
         return "250 OK"
 
