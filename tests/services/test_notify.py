@@ -488,3 +488,20 @@ def test_the_person_gets_an_email_through_the_worker_when_an_order_is_issued(
     # station time (Paris) in plain words; no reason, no evidence
     assert "2026-11-21T09:00:00+01:00" in content and "2026-12-05T09:00:00+01:00" in content
     assert REASON not in content and "exposure:" not in content
+
+
+def test_the_worker_retries_a_failing_webhook_on_its_own(
+    facility: Store, receiver: Receiver
+) -> None:
+    """The worker's scheduled passes (huey's ``schedule``) retry without anyone calling them."""
+    store = facility
+    add_channel(store, "role:command", "webhook", receiver.url, receiver.secret)
+    settings = ServiceSettings(database_url=store.url, notify_retry_seconds=0.2,
+                               clock=str(T0))  # fmt: skip
+    with running_worker(store, settings, follow=True):
+        _critical(store, "the reactor is venting")
+        wait_for(lambda: rows(store, channel="webhook", status="sent"), "the third attempt", 120)
+    (note,) = rows(store, channel="webhook")
+    assert note.attempts == 3 and len(receiver.calls) == 3
+    assert all(c["valid"] for c in receiver.calls)
+    assert receiver.calls[-1]["body"]["data"]["message"] == "the reactor is venting"
