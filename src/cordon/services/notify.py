@@ -420,12 +420,6 @@ def compose(row: OutboxRow, recipient: Recipient, style: _Style) -> Message | No
     return None
 
 
-def event_name(row: OutboxRow) -> str:
-    """The event as a webhook names it: ``order_issued``, ``alert.held_at_exit``, ..."""
-    kind = (row.payload or {}).get("kind") if row.event == "alert" else None
-    return f"alert.{kind}" if kind else row.event
-
-
 # --- relay -----------------------------------------------------------------------------------
 
 
@@ -458,7 +452,7 @@ def _webhook_body(pk: int, row: OutboxRow, target: _Target, message: Message, no
     return json.dumps(
         {
             "delivery": pk,
-            "event": event_name(row),
+            "event": store.event_name(row.event, row.payload),
             "ref": row.ref,
             "recipient": target.recipient,
             "subject": message.subject,

@@ -33,6 +33,7 @@ __all__ = [
     "channel_rows",
     "claim_due",
     "claim_outbox",
+    "event_name",
     "get_channel",
     "latest_roster",
     "list_channels",
@@ -257,7 +258,7 @@ def notification_page(
 ) -> tuple[list[NotificationView], int]:
     """Notifications, newest first, and how many match; ``recipients`` (and recipients starting
     with one of ``recipient_prefixes``) limit them to those addressed to one of them."""
-    query = select(NotificationRow, OutboxRow.event, OutboxRow.ref).join(
+    query = select(NotificationRow, OutboxRow.event, OutboxRow.ref, OutboxRow.payload).join(
         OutboxRow, OutboxRow.pk == NotificationRow.outbox_pk
     )
     if recipients is not None:
@@ -274,7 +275,13 @@ def notification_page(
     rows = session.execute(
         query.order_by(NotificationRow.pk.desc()).limit(limit).offset(offset)
     ).all()
-    return [_view(r, e, ref) for r, e, ref in rows], total
+    return [_view(r, event_name(e, p), ref) for r, e, ref, p in rows], total
+
+
+def event_name(event: str, payload: dict[str, Any] | None) -> str:
+    """The event as webhooks name it: ``order_issued``, ``alert.held_at_exit``, ..."""
+    kind = (payload or {}).get("kind") if event == "alert" else None
+    return f"alert.{kind}" if kind else event
 
 
 def get_notification(session: Session, pk: int) -> tuple[NotificationRow, str] | None:
@@ -287,8 +294,7 @@ def get_notification(session: Session, pk: int) -> tuple[NotificationRow, str] |
     if found is None:
         return None
     row, event, payload = found
-    kind = (payload or {}).get("kind") if event == "alert" else None
-    return row, f"alert.{kind}" if kind else event
+    return row, event_name(event, payload)
 
 
 def channel_info(row: ContactChannelRow) -> ChannelInfo:
