@@ -23,6 +23,7 @@ def test_public_names_are_exactly_the_curated_list() -> None:
         "errors",
         "formats",
         "logs",
+        "notify",
         "runtime",
         "scenarios",
         "serve",

@@ -7,7 +7,7 @@ import time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cordon.errors import ConfigError
@@ -52,6 +52,40 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         description="Presence and passage logs older than this are purged by `cordon purge`.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The dashboard's address as people reach it (e.g. https://cordon.example), "
+        "put in front of the links that messages carry; default: the links' paths alone.",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for e-mail notifications (none: e-mail waits)."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    smtp_from: str = Field(default="cordon@localhost", description="Sender of notifications.")
+    smtp_user: str | None = Field(default=None, description="SMTP login, if the server asks.")
+    smtp_password: SecretStr | None = Field(
+        default=None, description="SMTP password (never logged, never shown)."
+    )
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP link with STARTTLS.")
+    notify_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="The longest one delivery attempt may take."
+    )
+    notify_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=86_400,
+        description="Wait before the first retry of a failed delivery; each further retry "
+        "waits twice as long (with jitter), up to notify_retry_cap_seconds.",
+    )
+    notify_retry_cap_seconds: float = Field(
+        default=3600.0, gt=0, le=7 * 86_400, description="The longest wait between two retries."
+    )
+    notify_max_attempts: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="Delivery attempts before a notification is marked failed (with an alert).",
     )
 
     @field_validator("timezone")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import warnings
 from collections.abc import Iterator
 from datetime import UTC
@@ -28,10 +29,10 @@ from cordon.domain.followup import CheckStatus
 from cordon.domain.orders import OrderKind
 from cordon.domain.records import Direction
 from cordon.domain.roles import Actor, Permission, UserRole
-from cordon.services import accounts, followup, orders
+from cordon.services import accounts, followup, notify, orders
 from cordon.services.access import AccessIndex
 from cordon.store import containment as records
-from cordon.store import directory
+from cordon.store import directory, outbox
 from cordon.store.db import Store
 from tests.api.conftest import PASSWORD, ROOT, bearer
 from tests.api.test_role_matrix import PATH_VALUES, api_routes, needs_of
@@ -55,7 +56,8 @@ SKIP_PAGES = {"/login", "/static/plotly.min.js"}
 @pytest.fixture
 def canaried(facility: Store) -> Store:
     """The facility with an isolation whose reason and evidence are clinical, a door's deny of
-    that person at an exit (an alert), and an older alert naming the order kind."""
+    that person at an exit (an alert), an older alert naming the order kind, and the notifications
+    of them all (with a clinical one to medical and a sample task to security)."""
     with facility.session() as session:
         orders.issue_order(
             session,
@@ -99,6 +101,23 @@ def canaried(facility: Store) -> Store:
             accounts.add_user(
                 session, f"page-{role.value}", role=role, password=PASSWORD, actor=ROOT
             )
+        # notifications: clinical ones to the medical role, a sample task to security (masked
+        # for it), and those of the events above (the held person to security, masked)
+        symptoms = {"kind": "symptoms", "at": 1795249200, "severity": "warning",
+                    "message": f"p1 reported {REASON}", "person": "p1", "place": None,
+                    "evidence": ["lab:1"]}  # fmt: skip
+        task = {"id": 7, "kind": "sample", "person": "p1", "place": "ward-1",
+                "assignee": "role:security", "due_at": 1795249300, "note": REASON,
+                "evidence": ["lab:1", "CANARY-EVIDENCE"]}  # fmt: skip
+        outbox.add_events(
+            session,
+            [
+                outbox.Event("alert", "alert:999", None, None, symptoms),
+                outbox.Event("task_assigned", "task:7", None, None, task),
+            ],
+        )
+        session.commit()
+        assert notify.relay(session, time.time()) > 0
     return facility
 
 

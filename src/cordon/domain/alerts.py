@@ -25,6 +25,8 @@ class AlertKind(StrEnum):
     SYMPTOMS = "symptoms"
     """A monitored person's check found symptoms: now a suspected case."""
     TASK_OVERDUE = "task_overdue"
+    NOTIFICATION_FAILED = "notification_failed"
+    """A message could not be delivered after every attempt (``cordon notifications``)."""
 
 
 class Severity(StrEnum):

@@ -60,6 +60,10 @@ class Permission(StrEnum):
     """The daily follow-up: checks, report links, follow-up teams."""
     WORK_TASKS = "work_tasks"
     """Read, create and close the teams' tasks (sample tasks need clinical rights too)."""
+    READ_NOTIFICATIONS = "read_notifications"
+    """One's own notifications (to oneself, one's role, one's team) and their delivery state."""
+    MANAGE_NOTIFICATIONS = "manage_notifications"
+    """Everyone's notifications, contact channels, retrying a failed delivery."""
 
 
 P = Permission
@@ -69,14 +73,14 @@ ROLE_PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
         {
             P.READ_PEOPLE, P.READ_LOCATIONS, P.READ_CONTACTS, P.READ_CLINICAL, P.READ_ORDERS,
             P.READ_AGGREGATES, P.READ_ALERTS, P.IMPORT_CLINICAL, P.ORDER_MEDICAL, P.PLAN_BEDS,
-            P.RUN_ANALYTICS, P.FOLLOW_UP, P.WORK_TASKS,
+            P.RUN_ANALYTICS, P.FOLLOW_UP, P.WORK_TASKS, P.READ_NOTIFICATIONS,
         }
     ),
     UserRole.SECURITY: frozenset(
         {
             P.READ_PEOPLE, P.READ_LOCATIONS, P.READ_ORDERS, P.READ_AGGREGATES, P.READ_ALERTS,
             P.IMPORT_LOCATIONS, P.ORDER_HOLD, P.PLAN_ROSTER, P.DECIDE_ACCESS, P.OVERRIDE_ACCESS,
-            P.DECLARE_EMERGENCY, P.WORK_TASKS,
+            P.DECLARE_EMERGENCY, P.WORK_TASKS, P.READ_NOTIFICATIONS,
         }
     ),
     UserRole.OBSERVER: frozenset({P.READ_AGGREGATES}),

@@ -1,7 +1,7 @@
-"""The worker's own work: the rules on new evidence, and every minute the rules again (order
-and moratorium expiry, breaches, exit passages of held persons), the missing check, the
-follow-up's non-reporters and overdue tasks, and the recovery of jobs whose worker died. Each
-piece is idempotent and raises each alert once."""
+"""The worker's own work: the rules on new evidence, notifications on new outbox rows, and every
+minute the rules again (order and moratorium expiry, breaches, exit passages of held persons),
+the missing check, the follow-up's non-reporters and overdue tasks, a notification sweep and the
+recovery of jobs whose worker died. Each piece is idempotent and raises each alert once."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from cordon.domain.roles import Actor, UserRole
 from cordon.errors import CordonError
 from cordon.runtime.jobs import Jobs
 from cordon.services import containment, followup, missing, tasks
+from cordon.services import notify as notifications
 from cordon.services.transaction import unit_of_work
 from cordon.store.db import Store
 
-__all__ = ["WORKER", "apply_rules", "every_minute", "follow_up"]
+__all__ = ["WORKER", "apply_rules", "every_minute", "follow_up", "notify"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,24 @@ def follow_up(store: Store, settings: ServiceSettings) -> None:
         overdue = tasks.check_overdue(session, now=now, actor=WORKER.name)
     if late or overdue:
         log.info("follow-up: %d non-reporters, %d overdue tasks", len(late), len(overdue))
+
+
+def notify(store: Store, settings: ServiceSettings) -> float | None:
+    """Relay new outbox rows to their recipients, then send what is due; returns when the next
+    retry falls due (wall clock), if any."""
+    with store.session() as session:
+        notifications.relay(
+            session, notifications.wall_clock(), zone=settings.zone, public_url=settings.public_url
+        )
+        report = notifications.deliver_due(
+            session,
+            notifications.wall_clock(),
+            config=notifications.Delivery.from_settings(settings),
+            at=settings.now(),
+        )
+    if report.sent or report.failed:
+        log.info("notifications: %d sent, %d failed for good", report.sent, report.failed)
+    return report.next_due
 
 
 def every_minute(store: Store, settings: ServiceSettings, jobs: Jobs) -> None:
@@ -66,3 +85,7 @@ def every_minute(store: Store, settings: ServiceSettings, jobs: Jobs) -> None:
         follow_up(store, settings)
     except CordonError as exc:
         log.warning("follow-up check skipped: %s", exc)
+    try:
+        notify(store, settings)
+    except CordonError as exc:
+        log.warning("notifications skipped: %s", exc)

@@ -4,6 +4,7 @@ CLI queue them, the worker runs them."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 RETRY_DELAY = 2
 """A rules task that finds the rules running waits this long and tries again."""
 RULES_QUEUED = "rules-queued"
+NOTIFY_QUEUED = "notify-queued"
+NOTIFY_AT = "notify-at"
+"""When the scheduled delivery pass for the next retry runs (so one is scheduled, not many)."""
 
 
 @dataclass
@@ -36,6 +40,8 @@ class Runtime:
     jobs: Jobs
     apply_rules: Any
     """Queues the rules unless a run is already waiting: ``runtime.apply_rules()``."""
+    notify: Any
+    """Queues a notification pass (relay, then delivery) unless one is already waiting."""
 
 
 _runtimes: dict[tuple[str, str | None], Runtime] = {}
@@ -51,7 +57,9 @@ def runtime_for(store: Store, settings: ServiceSettings) -> Runtime:
             settings.queue_url,
             lambda h: holder.update(_register(h, store, settings, holder)),
         )
-        _runtimes[key] = Runtime(store, settings, huey, holder["jobs"], holder["apply_rules"])
+        _runtimes[key] = Runtime(
+            store, settings, huey, holder["jobs"], holder["apply_rules"], holder["notify"]
+        )
     return _runtimes[key]
 
 
@@ -93,9 +101,37 @@ def _register(
         if huey.put_if_empty(RULES_QUEUED, "1"):
             apply_rules()
 
+    @huey.task(name="notify")
+    def notify() -> None:
+        huey.delete(NOTIFY_QUEUED)  # outbox rows arriving from now on queue another pass
+        try:
+            due = periodic.notify(store, settings)
+        except Exception as exc:  # never a traceback with values in the worker's log
+            log.warning("notifications not sent (%s); trying again", type(exc).__name__)
+            raise RetryTask(delay=RETRY_DELAY * 5) from None
+        if due is not None:
+            schedule_notify(due)
+
+    def schedule_notify(due: float) -> None:
+        """Run a pass when the next retry falls due, unless one is scheduled by then."""
+        now = time.time()
+        planned = huey.get(NOTIFY_AT, peek=True)
+        if planned is not None and now <= float(planned) <= due + 0.05:
+            return
+        huey.put(NOTIFY_AT, due)
+        notify.schedule(delay=max(0.0, due - now) + 0.05)
+
+    def queue_notify() -> None:
+        """Queue a notification pass unless one is already waiting."""
+        if huey.put_if_empty(NOTIFY_QUEUED, "1"):
+            notify()
+
     @huey.periodic_task(crontab(minute="*"), name="every_minute")
     def every_minute() -> None:
         locked(lambda: periodic.every_minute(store, settings, holder["jobs"]))
 
     jobs = Jobs(store, huey, run_job)
-    return {"jobs": jobs, "apply_rules": queue_rules, "every_minute": every_minute}
+    return {
+        "jobs": jobs, "apply_rules": queue_rules, "notify": queue_notify,
+        "every_minute": every_minute,
+    }  # fmt: skip

@@ -26,6 +26,7 @@ from cordon.api.routes import (
     health,
     imports,
     jobs,
+    notifications,
     orders,
     plans,
     records,
@@ -61,5 +62,6 @@ ROUTERS: list[APIRouter] = [
         tracing,
         analytics,
         plans,
+        notifications,
     )
 ]
