@@ -7,11 +7,14 @@ refused write leaves every table as it was)."""
 from __future__ import annotations
 
 from datetime import UTC, date, timedelta
+from email import message_from_string
+from email.policy import default
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
+from cordon.api.settings import ServiceSettings
 from cordon.domain.alerts import AlertKind
 from cordon.domain.cases import Clinical
 from cordon.domain.followup import CheckSource, CheckStatus, day_of
@@ -23,14 +26,17 @@ from cordon.services import containment, followup, selfreport, tasks
 from cordon.services.followup_import import import_checks
 from cordon.store import cases, directory
 from cordon.store.db import Store
-from cordon.store.models import Base, OutboxRow
+from cordon.store.models import Base, NotificationRow, OutboxRow
 from cordon.times import parse_time
 from tests.services.containment_fixtures import LEAD, load_venus
+from tests.services.test_notify import Receiver, Smtp, add_channel, receiver, smtp, wait_for
+from tests.support.worker import running_worker
 
 NOW = parse_time("2026-11-25T06:00:00Z")
 TODAY = date(2026, 11, 25)
 NURSE = Actor("nurse", UserRole.MEDICAL)
 GUARD = Actor("guard", UserRole.SECURITY)
+__all__ = ["receiver", "smtp"]  # fixtures shared with the notification tests
 
 
 @pytest.fixture
@@ -356,3 +362,48 @@ def test_an_import_of_checks_is_whole_or_nothing(venus: Store, tmp_path: Path) -
         assert checks["w7"][0].checker == "paper round"
         # w2 is an isolated confirmed case: her symptoms are followed, no new order.
         assert followup.monitoring_on(s, TODAY, UTC)["w2"].kind is OrderKind.ISOLATION
+
+
+def test_a_symptomatic_check_reaches_the_person_by_mail_and_medical_by_webhook(
+    venus: Store, smtp: Smtp, receiver: Receiver
+) -> None:
+    """Issue 17's acceptance end to end: the check's outbox rows, relayed by the worker, reach
+    a real SMTP server (to the person) and a webhook that fails twice (to the medical team),
+    every attempt signed."""
+    add_channel(venus, "person:w7", "email", "gina@station.example")
+    add_channel(venus, "role:medical", "webhook", receiver.url, receiver.secret)
+    settings = ServiceSettings(
+        database_url=venus.url, smtp_host="127.0.0.1", smtp_port=smtp.port,
+        smtp_from="cordon@station.example", notify_retry_seconds=0.2, clock=str(NOW),
+    )  # fmt: skip
+    with running_worker(venus, settings, follow=True):
+        with venus.session() as s:
+            done = followup.record_check(
+                s, actor=NURSE, person="w7", at=NOW + 60, status=CheckStatus.SYMPTOMATIC,
+                zone=UTC, temperature=38.9, symptoms=["fever"],
+            )  # fmt: skip
+        mails = wait_for(
+            lambda: [
+                m
+                for to, m in smtp.handler.messages
+                if to == ["gina@station.example"]
+                and "isolation" in str(message_from_string(m, policy=default)["Subject"])
+            ],
+            "the e-mail telling the person of her isolation",
+        )
+        refs = {f"task:{done.task}", f"alert:{done.alert}"}
+
+        def sent() -> bool:
+            with venus.session() as s:
+                found = s.execute(
+                    select(OutboxRow.ref, NotificationRow.status)
+                    .join(NotificationRow, NotificationRow.outbox_pk == OutboxRow.pk)
+                    .where(NotificationRow.channel == "webhook", OutboxRow.ref.in_(refs))
+                ).all()
+            return len(found) == 2 and all(status == "sent" for _, status in found)
+
+        wait_for(sent, "the webhook's deliveries after its two failures", 120)
+    body = message_from_string(mails[0], policy=default).get_body()
+    assert body is not None and "fever" not in body.get_content()  # no clinical detail by mail
+    assert len(receiver.calls) >= 4 and all(c["valid"] for c in receiver.calls)
+    assert {c["event"] for c in receiver.calls} >= {"task_assigned", "alert.symptoms"}
