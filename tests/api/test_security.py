@@ -17,6 +17,7 @@ from cordon.services import accounts
 from cordon.store.db import Store
 from tests.api.conftest import PASSWORD, ROOT, bearer
 from tests.api.test_role_matrix import PATH_VALUES, QUERY, api_routes
+from tests.support.throttle import hold_the_throttle
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "cordon"
 HEADERS = {
@@ -64,7 +65,10 @@ def test_every_api_answer_and_page_carries_the_security_headers(
         assert_hardened(answer, page)
 
 
-def test_sign_in_is_throttled_over_http(client: TestClient, facility: Store) -> None:
+def test_sign_in_is_throttled_over_http(
+    client: TestClient, facility: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hold_the_throttle(client.app, monkeypatch)  # type: ignore[arg-type]
     with facility.session() as session:
         accounts.add_user(session, "target", role=UserRole.MEDICAL, password=PASSWORD, actor=ROOT)
     for _ in range(LADDERS["name+source"].free):

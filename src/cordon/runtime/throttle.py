@@ -102,17 +102,17 @@ class SignInThrottle:
     def check(self, name: str, source: str) -> None:
         """Raise ``TooManyAttempts`` (with the seconds to wait) when ``name`` may not try to
         sign in from ``source`` now."""
-        wait = 0.0
+        waits = []
         try:
             for key, ids in self._keys(name, source).items():
                 for item in self.ladders[key]:
                     if not self.limiter.test(item, key, *ids):
                         reset = self.limiter.get_window_stats(item, key, *ids).reset_time
-                        wait = max(wait, reset - self.clock())
+                        waits.append(reset - self.clock())
         except StorageError as exc:
             raise StoreUnavailable(f"the sign-in throttle's storage failed: {exc}") from exc
-        if wait > 0:
-            raise TooManyAttempts(MESSAGE, retry_after=max(1, math.ceil(wait)))
+        if waits:  # a full window pauses, even should the clocks disagree on how long
+            raise TooManyAttempts(MESSAGE, retry_after=max(1, math.ceil(max(waits))))
 
     def failed(self, name: str, source: str) -> None:
         """Count a failed sign-in of ``name`` from ``source`` under every key."""
