@@ -163,8 +163,9 @@ def _gathering_table(title: str, views: list[GatheringView], rt: Runtime) -> Non
             for v in views
         ],
     )
+    now = rt.now()
     for v in views:
-        if v.under_orders:
+        if v.under_orders and v.gathering.end > now:  # the ones still to come or under way
             console.print(
                 f"{v.gathering.id}: planned participants under an order: {' '.join(v.under_orders)}"
             )
