@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, PlainSerializer
 
-__all__ = ["EpochQuery", "Message", "PageBase", "TextQuery"]
+from cordon.times import format_time, parse_time
+
+__all__ = ["EpochQuery", "Message", "Moment", "PageBase", "TextQuery"]
+
+
+def _epoch(value: Any) -> Any:
+    """An ISO-8601 text or epoch seconds as epoch seconds (anything else left to the int check)."""
+    if isinstance(value, str):
+        return parse_time(value)
+    return value
+
+
+Moment = Annotated[
+    int,
+    BeforeValidator(_epoch),
+    PlainSerializer(lambda at: format_time(at), return_type=str, when_used="json"),
+]
+"""A time in the API's JSON: ISO-8601 with its offset (``2026-11-24T12:00:00+00:00``); read
+from ISO-8601 or epoch seconds."""
 
 EpochQuery = Annotated[int | None, Query(ge=0, le=10**11, description="A time as epoch seconds.")]
 TextQuery = Annotated[

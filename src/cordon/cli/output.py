@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from cordon.times import local_time
 
 __all__ = ["console", "emit_json", "error", "moment", "table"]
 
@@ -29,9 +31,7 @@ def error(message: str) -> None:
 
 def moment(epoch: int | float | None, zone: tzinfo | None = None) -> str:
     """A time as people read it in the station zone: ``2026-11-24 08:00:00``."""
-    if epoch is None:
-        return ""
-    return datetime.fromtimestamp(int(epoch), tz=zone or UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return local_time(epoch, zone)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
