@@ -59,11 +59,9 @@ def main() -> int:
                 only_local(context, blocked)
                 page = context.new_page()
                 sign_in(page, base)
-                # The overview's first forecast runs as a job: wait for it once.
-                try:
-                    page.wait_for_selector("#chart-forecast.js-plotly-plot", timeout=180_000)
-                except Exception:
-                    pass
+                # The overview's first forecast runs as a job; the page reloads itself when it
+                # is ready: wait for its chart once.
+                page.locator("#chart-forecast.js-plotly-plot").wait_for(timeout=300_000)
                 for name, path in PAGES:
                     page.goto(base + path)
                     settle(page)

@@ -89,6 +89,10 @@ class NotAuthenticated(CordonError):
     """No valid login, browser session or API token came with the request."""
 
 
+class PasswordChangeRequired(NotAuthenticated):
+    """The password was right but is a one-time password: a new one must be chosen first."""
+
+
 class EngineError(CordonError):
     """A numeric kernel was given inconsistent input."""
 

@@ -19,7 +19,11 @@ from cordon.store.db import Store
 from cordon.store.models import Base
 from tests.api.conftest import bearer
 
-PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/health")}
+PUBLIC = {
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/password"),
+    ("GET", "/api/v1/health"),
+}
 """Routes anyone may call without signing in."""
 
 PATH_VALUES = {"person_id": "p1", "order_id": "1", "alert_id": "1", "token_id": "999"}

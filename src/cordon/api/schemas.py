@@ -9,7 +9,25 @@ from pydantic import BaseModel, BeforeValidator, PlainSerializer
 
 from cordon.times import format_time, parse_time
 
-__all__ = ["EpochQuery", "Message", "Moment", "PageBase", "TextQuery"]
+__all__ = ["TIME_KEYS", "EpochQuery", "Message", "Moment", "PageBase", "TextQuery", "iso_times"]
+
+TIME_KEYS = frozenset({"at", "start", "end", "since", "expiry", "until", "collected_at"})
+"""Keys whose integer values are times, in the free-form parts of answers (details, records)."""
+
+
+def iso_times(value: Any) -> Any:
+    """``value`` with every integer under a time key (``TIME_KEYS``) as ISO-8601 text, at any
+    depth: the free-form parts of an answer use the one time format too."""
+    if isinstance(value, dict):
+        return {
+            k: format_time(v)
+            if k in TIME_KEYS and isinstance(v, int) and not isinstance(v, bool)
+            else iso_times(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [iso_times(v) for v in value]
+    return value
 
 
 def _epoch(value: Any) -> Any:

@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.orm import Session
 
 from cordon.domain.roles import ROLE_PERMISSIONS, Actor, Permission, UserRole, require
-from cordon.errors import InvalidValue, NotAuthenticated, NotFound
+from cordon.errors import InvalidValue, NotAuthenticated, NotFound, PasswordChangeRequired
 from cordon.services.transaction import unit_of_work
 from cordon.store import accounts, audit
 from cordon.store.account_models import ApiTokenRow, UserRow, WebSessionRow
@@ -28,6 +28,7 @@ from cordon.store.accounts import TokenInfo, UserInfo
 
 __all__ = [
     "MAX_FAILURES",
+    "ONE_TIME",
     "SESSION_SECONDS",
     "SignIn",
     "TokenInfo",
@@ -36,6 +37,7 @@ __all__ = [
     "actor_for_session",
     "actor_for_token",
     "add_user",
+    "change_password",
     "check_password",
     "create_token",
     "csrf_matches",
@@ -44,6 +46,7 @@ __all__ = [
     "list_users",
     "login",
     "logout",
+    "reset_password",
     "revoke_token",
     "set_password",
 ]
@@ -117,10 +120,26 @@ def _check_name(name: str) -> None:
         )
 
 
+ONE_TIME = "once$"
+"""Prefix of a stored hash whose password is single-use: it signs no one in, it only lets its
+holder choose a new password (``change_password``)."""
+
+
+def _stored(password: str, *, one_time: bool) -> str:
+    return (ONE_TIME if one_time else "") + _hash(password)
+
+
 def add_user(
-    session: Session, name: str, *, role: UserRole, password: str | None, actor: Actor
+    session: Session,
+    name: str,
+    *,
+    role: UserRole,
+    password: str | None,
+    actor: Actor,
+    one_time: bool = False,
 ) -> UserInfo:
-    """Create a user; without a password the user can only use API tokens (e.g. a door)."""
+    """Create a user; without a password the user can only use API tokens (e.g. a door). A
+    ``one_time`` password must be changed at the first sign-in."""
     require(actor, Permission.MANAGE_USERS)
     _check_name(name)
     if password is not None:
@@ -131,7 +150,7 @@ def add_user(
         row = UserRow(
             name=name,
             role=role.value,
-            password_hash=_hash(password) if password is not None else None,
+            password_hash=_stored(password, one_time=one_time) if password is not None else None,
             created_at=int(time.time()),
             failed_logins=0,
         )
@@ -143,9 +162,67 @@ def add_user(
             action="create",
             entity="user",
             entity_id=name,
-            after={"role": role.value, "password": password is not None},
+            after={"role": role.value, "password": password is not None, "one_time": one_time},
         )
         return accounts.user_info(row)
+
+
+def reset_password(session: Session, name: str, *, password: str, actor: Actor) -> None:
+    """Give a user a new one-time password (to be changed at the next sign-in); ends their
+    browser sessions."""
+    require(actor, Permission.MANAGE_USERS)
+    check_password(name, password)
+    with unit_of_work(session):
+        row = accounts.get_user(session, name)
+        row.password_hash = _stored(password, one_time=True)
+        row.failed_logins, row.locked_until = 0, None
+        accounts.delete_sessions(session, user_pk=row.pk)
+        audit.record(
+            session, actor=actor.name, action="password", entity="user", entity_id=name,
+            after={"password": "one-time"},
+        )  # fmt: skip
+
+
+def change_password(
+    session: Session, name: str, old: str, new: str, *, now: int | None = None
+) -> None:
+    """The user changes their own password, proving the old one (a one-time password is spent
+    this way); a wrong old password counts as a failed sign-in."""
+    at = _now(now)
+    check_password(name, new)
+    if new == old:
+        raise InvalidValue("choose a password different from the old one")
+    with unit_of_work(session):
+        row = _checked(session, name, old, at)
+        row.password_hash = _hash(new)
+        row.failed_logins, row.locked_until = 0, None
+        accounts.delete_sessions(session, user_pk=row.pk)
+        audit.record(
+            session, actor=name, action="password", entity="user", entity_id=name,
+            after={"password": "changed"},
+        )  # fmt: skip
+
+
+def _checked(session: Session, name: str, password: str, at: int) -> UserRow:
+    """The user whose password this is (one-time or not), or NotAuthenticated (the failure
+    counted, the account locked after too many)."""
+    row = accounts.find_user(session, name)
+    if row is not None and row.locked_until is not None and row.locked_until > at:
+        minutes = (row.locked_until - at + 59) // 60
+        raise NotAuthenticated(
+            f"too many failed sign-ins: the account is locked for {minutes} more minute(s)"
+        )
+    stored = row.password_hash if row is not None and row.disabled_at is None else None
+    plain = stored.removeprefix(ONE_TIME) if stored else None
+    try:
+        ok = _verify(plain or _DUMMY, password) and plain is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok or row is None:
+        _refuse(session, row, name, at)
+        session.commit()
+        raise NotAuthenticated("wrong user name or password")
+    return row
 
 
 def set_password(session: Session, name: str, *, password: str, actor: Actor) -> None:
@@ -217,21 +294,11 @@ def login(
     with unit_of_work(session):
         if previous:
             accounts.delete_sessions(session, digest=_digest(previous))
-        row = accounts.find_user(session, name)
-        if row is not None and row.locked_until is not None and row.locked_until > at:
-            minutes = (row.locked_until - at + 59) // 60
-            raise NotAuthenticated(
-                f"too many failed sign-ins: the account is locked for {minutes} more minute(s)"
+        row = _checked(session, name, password, at)
+        if (row.password_hash or "").startswith(ONE_TIME):
+            raise PasswordChangeRequired(
+                "this is a one-time password: choose a new password to sign in"
             )
-        stored = row.password_hash if row is not None and row.disabled_at is None else None
-        try:
-            ok = _verify(stored or _DUMMY, password) and stored is not None
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        if not ok or row is None:
-            _refuse(session, row, name, at)
-            session.commit()
-            raise NotAuthenticated("wrong user name or password")
         if _HASHER.check_needs_rehash(row.password_hash or ""):
             row.password_hash = _hash(password)
         row.failed_logins, row.locked_until, row.last_login_at = 0, None, at

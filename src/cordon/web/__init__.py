@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,10 +27,18 @@ def plotly_bundle() -> Path:
     return Path(plotly.__file__).with_name("package_data") / "plotly.min.js"
 
 
+def swagger_assets() -> Path:
+    """Swagger UI's files as shipped in the swagger-ui-bundle package."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    return Path(str(swagger_ui_path))
+
+
 def mount(app: FastAPI) -> None:
     """Add the dashboard to the app, and make errors on its pages render as pages."""
     from cordon.web import analyses, containment_pages
     from cordon.web.pages import LoginRequired, optional_actor, render, router
+    from cordon.web.templating import templates
 
     analyses.register()
     app.include_router(router)
@@ -45,6 +53,16 @@ def mount(app: FastAPI) -> None:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        """The API's documentation: Swagger UI served from this host (no CDN, no inline
+        script)."""
+        return HTMLResponse(
+            templates.get_template("docs.html").render(openapi=app.openapi_url),
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    app.mount("/static/swagger", StaticFiles(directory=swagger_assets()), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     async def login_required(request: Request, exc: Exception) -> Response:

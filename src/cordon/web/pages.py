@@ -25,6 +25,7 @@ from cordon.errors import (
     InvalidValue,
     NotAuthenticated,
     NotFound,
+    PasswordChangeRequired,
     PermissionDenied,
     TransitionError,
 )
@@ -159,6 +160,16 @@ def login_submit(
     _check_csrf(request.cookies.get(LOGIN_CSRF, ""), csrf)
     try:
         signed = accounts.login(session, name, password, previous=request.cookies.get(COOKIE))
+    except PasswordChangeRequired as exc:
+        return render(
+            request,
+            "login.html",
+            cfg,
+            login_csrf=request.cookies.get(LOGIN_CSRF, ""),
+            change=True,
+            user_name=name,
+            notice=str(exc),
+        )
     except NotAuthenticated as exc:
         return render(
             request,
@@ -166,6 +177,41 @@ def login_submit(
             cfg,
             status_code=401,
             login_csrf=request.cookies.get(LOGIN_CSRF, ""),
+            error=str(exc),
+        )
+    response = _redirect("/")
+    set_session_cookie(response, signed.session_token, secure=cfg.cookie_secure)
+    response.delete_cookie(LOGIN_CSRF)
+    return response
+
+
+@router.post("/login/password")
+def change_password_submit(
+    request: Request,
+    session: SessionDep,
+    cfg: SettingsDep,
+    name: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=1024)],
+    new_password: Annotated[str, Form(max_length=1024)],
+    again: Annotated[str, Form(max_length=1024)],
+    csrf: Annotated[str, Form(max_length=100)],
+) -> Response:
+    """Choose a new password (the one-time one is spent), then sign in with it."""
+    _check_csrf(request.cookies.get(LOGIN_CSRF, ""), csrf)
+    try:
+        if new_password != again:
+            raise InvalidValue("the two new passwords differ")
+        accounts.change_password(session, name, password, new_password)
+        signed = accounts.login(session, name, new_password, previous=request.cookies.get(COOKIE))
+    except (InvalidValue, NotAuthenticated) as exc:
+        return render(
+            request,
+            "login.html",
+            cfg,
+            status_code=422 if isinstance(exc, InvalidValue) else 401,
+            login_csrf=request.cookies.get(LOGIN_CSRF, ""),
+            change=True,
+            user_name=name,
             error=str(exc),
         )
     response = _redirect("/")

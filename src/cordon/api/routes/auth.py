@@ -56,6 +56,32 @@ def login(
     return me_read(signed.actor, signed.csrf)
 
 
+class PasswordChange(BaseModel):
+    """A user's own new password, proven by the old (or one-time) one."""
+
+    name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+@router.post("/password", response_model=MeRead)
+def change_password(
+    body: PasswordChange,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    cfg: SettingsDep,
+) -> MeRead:
+    """Choose a new password (a one-time password must be changed this way before it signs
+    anyone in), and sign in with it."""
+    accounts.change_password(session, body.name, body.password, body.new_password)
+    signed = accounts.login(
+        session, body.name, body.new_password, previous=request.cookies.get(COOKIE)
+    )
+    set_session_cookie(response, signed.session_token, secure=cfg.cookie_secure)
+    return me_read(signed.actor, signed.csrf)
+
+
 @router.post("/logout", response_model=Message, dependencies=[needs()])
 def logout(request: Request, response: Response, session: SessionDep) -> Message:
     """End the browser session."""
