@@ -85,7 +85,7 @@ def create_app(
         version=__version__,
         description="Outbreak containment for closed facilities: records, cases, orders, alerts.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=None,  # /docs is the dashboard's: Swagger UI from swagger-ui-bundle, no CDN
+        docs_url=None,  # /docs is the dashboard's: Swagger UI from fastapi-offline, no CDN
         redoc_url=None,
         lifespan=lifespan,
     )

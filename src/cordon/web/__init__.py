@@ -28,10 +28,15 @@ def plotly_bundle() -> Path:
 
 
 def swagger_assets() -> Path:
-    """Swagger UI's files as shipped in the swagger-ui-bundle package."""
-    from swagger_ui_bundle import swagger_ui_path
+    """Swagger UI's files (a 5.x build, which reads OpenAPI 3.1) as shipped in the
+    fastapi-offline package; only its files are used, not its app class (whose pages have
+    inline scripts, which the CSP forbids)."""
+    from importlib.util import find_spec
 
-    return Path(str(swagger_ui_path))
+    spec = find_spec("fastapi_offline")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the fastapi-offline package is missing: run make env")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
 def mount(app: FastAPI) -> None:
