@@ -34,6 +34,8 @@ def settle(page: object) -> None:
             ".every(el => el.classList.contains('js-plotly-plot') || !el.offsetParent)",
             timeout=30_000,
         )
+    if page.locator("#swagger-ui").count():
+        page.locator(".swagger-ui .information-container").wait_for(timeout=60_000)
     page.wait_for_timeout(300)
 
 
