@@ -19,7 +19,7 @@ __all__ = ["NO_WRAP", "console", "emit_json", "error", "moment", "shown", "table
 NO_WRAP = frozenset(
     {"id", "#", "person", "a", "b", "at", "when", "start", "end", "expiry", "since", "time",
      "kind", "status", "severity", "day", "gen", "order", "exit", "credential", "role", "where",
-     "place", "door", "via", "guard", "room"}
+     "place", "door", "via", "guard", "room", "scenario"}
 )  # fmt: skip
 """Columns kept on one line (ids, times, states): the other columns wrap to fit the terminal."""
 

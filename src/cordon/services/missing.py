@@ -24,6 +24,7 @@ from cordon.domain.rules import held_by_case
 from cordon.errors import TransitionError
 from cordon.services import orders
 from cordon.services.access import allowed_places
+from cordon.services.evidence import describe
 from cordon.services.transaction import unit_of_work
 from cordon.services.whereabouts import place_at
 from cordon.store import cases, directory, observations
@@ -433,7 +434,7 @@ def _record(
         person,
         at=when,
         actor=actor,
-        reason="; ".join(result.evidence),
+        reason="; ".join(describe(e).text for e in result.evidence),
         containment=result.status,
     )
     kind = (
