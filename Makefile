@@ -7,11 +7,11 @@ UV := .uv/bin/uv
 VENV := .venv
 SHARED ?= ../shared
 PORT ?= 8000
-DOORS_PORT ?= 8001
+DOORS_PORT ?= $$(( $(PORT) + 1 ))
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: env run serve test lint typecheck pytest browser bench audit clean
+.PHONY: env run serve test lint typecheck pytest browser bench audit clean screenshots
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -23,8 +23,9 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 env: $(VENV)/.synced
 
-# The Venus demo on ./cordon.db (station clock at noon of day 6), then the service on it with a
-# one-time demo login printed on first start.
+# The Venus demo on ./cordon.db (station clock at noon of day 6), then the service on it on
+# PORT (the doors on PORT+1): `make run PORT=8080`. The first start prints a one-time password
+# for the user demo (a new one is chosen at the first sign-in); later starts say how to sign in.
 run: export CORDON_CLOCK ?= 2026-11-24T12:00:00Z
 run: env
 	$(VENV)/bin/cordon demo
@@ -35,7 +36,13 @@ run: env
 serve: export CORDON_CLOCK ?= 2026-11-24T12:00:00Z
 serve: env
 	$(VENV)/bin/cordon init
-	@$(VENV)/bin/cordon user list --json | grep -q '"demo"' || $(VENV)/bin/cordon user add demo --role command
+	@if $(VENV)/bin/cordon user list --json | grep -q '"name": "demo"'; then \
+	  echo "Sign in as demo with the password chosen at its first sign-in" \
+	       "(forgotten? '$(VENV)/bin/cordon user reset demo' prints a new one-time password)."; \
+	else \
+	  $(VENV)/bin/cordon user add demo --role command && \
+	  echo "Sign in as demo with this one-time password; you choose your own at the first sign-in."; \
+	fi
 	$(VENV)/bin/cordon serve --host 127.0.0.1 --port $(PORT) --doors-port $(DOORS_PORT)
 
 lint: env
@@ -58,6 +65,11 @@ pytest: env browser
 	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 test: lint typecheck pytest
+
+# Full-page screenshots of every dashboard page on the demo, at 1280 and 768 px wide.
+SHOTS ?= test-artifacts/screenshots
+screenshots: env browser
+	$(VENV)/bin/python scripts/screenshots.py --out $(SHOTS)
 
 bench: env
 	$(VENV)/bin/python -m bench

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cordon.errors import ConfigError
+from cordon.errors import ConfigError, InvalidValue
 from cordon.times import parse_time
 
 __all__ = ["Settings", "default_actor", "get_settings"]
@@ -88,6 +88,15 @@ class Settings(BaseSettings):
         description="Delivery attempts before a notification is marked failed (with an alert).",
     )
 
+    @field_validator("database_url")
+    @classmethod
+    def _plain_path(cls, value: str) -> str:
+        """A plain file path (``cordon.db``, ``/srv/cordon.db``) names a SQLite store."""
+        text = value.strip()
+        if text and "://" not in text:
+            return f"sqlite:///{text}"
+        return text
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -101,7 +110,13 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_clock(cls, value: str | None) -> str | None:
         if value:
-            parse_time(value, ZoneInfo("UTC"))
+            try:
+                parse_time(value, ZoneInfo("UTC"))
+            except InvalidValue:
+                raise ConfigError(
+                    f"CORDON_CLOCK (or --clock) {value!r} is not a time: write ISO-8601 like "
+                    "2026-11-24T12:00:00Z, or epoch seconds, or leave it unset for the wall clock"
+                ) from None
         return value or None
 
     def now(self) -> int:

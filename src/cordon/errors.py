@@ -99,6 +99,10 @@ class TooManyAttempts(CordonError):
         self.retry_after = retry_after
 
 
+class PasswordChangeRequired(NotAuthenticated):
+    """The password was right but is a one-time password: a new one must be chosen first."""
+
+
 class EngineError(CordonError):
     """A numeric kernel was given inconsistent input."""
 

@@ -18,7 +18,9 @@ __all__ = [
     "end_of_day",
     "format_duration",
     "format_time",
+    "local_time",
     "parse_duration",
+    "parse_expiry",
     "parse_time",
 ]
 
@@ -88,12 +90,42 @@ def parse_time(text: str | int | float, zone: tzinfo | None = None) -> int:
     return int(moment.timestamp())
 
 
+def parse_expiry(text: str, start: int, zone: tzinfo | None = None) -> int:
+    """When an order lapses, written as a time (ISO-8601 or epoch seconds) or as a duration
+    from ``start`` (``14d``, ``2h``, ``PT8H``), as the CLI's ``--expiry``/``--for`` take them."""
+    raw = text.strip()
+    if _ISO_DURATION.match(raw) and raw.upper() not in ("P", "PT"):
+        return start + parse_duration(raw)
+    if _DURATION.search(raw) and not _DURATION.sub("", raw).strip():
+        return start + parse_duration(raw)
+    try:
+        return parse_time(raw, zone)
+    except InvalidValue:
+        raise InvalidValue(
+            f"expiry {text!r} is neither a time (2026-12-08T08:00) nor a duration (14d, 2h)"
+        ) from None
+
+
 def format_time(epoch: int | float | None, zone: tzinfo | None = None) -> str:
     """ISO-8601 text of epoch seconds in ``zone`` (UTC by default), to the second."""
     if epoch is None:
         return ""
     moment = datetime.fromtimestamp(int(epoch), tz=zone or UTC)
     return moment.isoformat(timespec="seconds")
+
+
+def local_time(
+    epoch: int | float | None, zone: tzinfo | None = None, *, named: bool = False
+) -> str:
+    """A time as people on the station read it: ``2026-11-24 08:00:00`` in ``zone`` (UTC by
+    default), with the zone's name after it when ``named`` (for text read on its own, such as an
+    alert's message). The one readable form of the CLI, the pages, the report and alert texts;
+    machines get ``format_time`` (ISO-8601 with the offset)."""
+    if epoch is None:
+        return ""
+    moment = datetime.fromtimestamp(int(epoch), tz=zone or UTC)
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    return f"{text} {moment.tzname()}" if named else text
 
 
 def end_of_day(epoch: int, zone: tzinfo | None = None) -> int:

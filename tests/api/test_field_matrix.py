@@ -216,7 +216,7 @@ def test_security_sees_a_confirmed_case_only_as_under_order(
 ) -> None:
     guard = bearer(tokens[UserRole.SECURITY])
     timeline = client.get("/api/v1/people/p1/timeline", headers=guard).json()
-    (order,) = [e["details"] for e in timeline["events"] if e["kind"] == "order"]
+    (order,) = [e["details"] for e in timeline["items"] if e["kind"] == "order"]
     assert (order["kind"], order["reason"]) == ("under_order", "under order")
     assert timeline["case"]["containment"] == "under_order"
     stream = client.get(

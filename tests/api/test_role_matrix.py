@@ -24,6 +24,7 @@ PUBLIC = {
     ("GET", "/api/v1/health"),
     ("GET", "/api/v1/self-report/{token}"),
     ("POST", "/api/v1/self-report/{token}"),
+    ("POST", "/api/v1/auth/first-password"),
 }
 """Routes anyone may call without signing in."""
 

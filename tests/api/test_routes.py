@@ -86,7 +86,7 @@ def test_timeline_as_medical_is_complete_and_audited(
     assert answer.status_code == 200
     body = answer.json()
     assert body["case"]["clinical"] == "confirmed"
-    kinds = {e["kind"] for e in body["events"]}
+    kinds = {e["kind"] for e in body["items"]}
     assert {"presence", "exposure", "lab"} <= kinds
     with facility.session() as session:
         last = session.scalars(select(AuditRow).order_by(AuditRow.pk.desc())).first()
@@ -101,7 +101,7 @@ def test_timeline_as_security_has_no_clinical_detail(
     body = client.get("/api/v1/people/p1/timeline", headers=bearer(tokens[GUARD])).json()
     assert body["case"]["clinical"] is None
     assert body["case"]["containment"] == "under_order"
-    assert {e["kind"] for e in body["events"]} <= {"presence", "passage", "order"}
+    assert {e["kind"] for e in body["items"]} <= {"presence", "passage", "order"}
 
 
 @SQLITE_ONLY

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from cordon.cli import app
 from cordon.domain.roles import UserRole
-from cordon.errors import NotAuthenticated
+from cordon.errors import NotAuthenticated, PasswordChangeRequired
 from cordon.services import accounts
 from cordon.store.db import Store
 
@@ -27,9 +27,20 @@ def test_users_tokens_and_report(sqlite_url: str, tmp_path: Path) -> None:
     assert cordon(db, "init")[0] == 0
     code, out, err = cordon(db, "user", "add", "lead", "--role", "command", "--json")
     assert code == 0, err
-    password = json.loads(out)["password"]
+    made = json.loads(out)
+    once, password = made["password"], "violet harbour lantern 19"
+    assert made["one_time"] is True
     with Store(db).session() as session:
+        with pytest.raises(PasswordChangeRequired):
+            accounts.login(session, "lead", once)  # a generated password is single-use
+        accounts.choose_password(session, "lead", once, password)
         assert accounts.login(session, "lead", password).actor.role is UserRole.COMMAND
+    code, out, err = cordon(db, "user", "reset", "lead", "--json")
+    assert code == 0, err
+    with Store(db).session() as session:
+        with pytest.raises(PasswordChangeRequired):
+            accounts.login(session, "lead", json.loads(out)["password"])
+        accounts.choose_password(session, "lead", json.loads(out)["password"], password)
     code, _out, err = cordon(db, "user", "add", "lead", "--role", "medical")
     assert code == 1
     assert "exists already" in err

@@ -121,7 +121,7 @@ def test_a_forbidden_import_leaves_nothing_in_the_store(facility: Store, tmp_pat
     with facility.session() as session:
         before = len(session.scalars(select(PresenceRow)).all())
         for actor in (MEDIC, WATCHER, DOOR):
-            with pytest.raises(PermissionDenied, match="import_locations"):
+            with pytest.raises(PermissionDenied, match="import badge and door records"):
                 import_file(session, path, kind=Kind.PRESENCE, actor=actor, zone=UTC)
         assert len(session.scalars(select(PresenceRow)).all()) == before
         assert import_file(session, path, kind=Kind.PRESENCE, actor=GUARD, zone=UTC).added == 1

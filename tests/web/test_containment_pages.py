@@ -65,7 +65,7 @@ def test_missing_board_shows_egress_escort_and_last_sighting(web: TestClient, ve
     html = page.text
     assert 'href="/missing"' in html and 'aria-current="page"' in html
     for person, (escort, exit_) in DEPARTED.items():
-        card = html.split(f'id="missing-{person}"')[1].split("</section>")[0]
+        card = html.split(f'id="missing-{person}"')[1].split("</details>")[0]
         assert "departed" in card
         assert exit_ in card and "foreign" in card
         assert f'href="/people/{escort}"' in card
@@ -186,8 +186,11 @@ def test_overview_shows_growth_rt_and_the_forecast_fan(web: TestClient, venus: S
     data = json.loads(html.split('id="chart-data">')[1].split("</script>")[0])
     fan = next(c for c in data["analyses"] if c and "beds needed" in json.dumps(c["layout"]))
     names = {t.get("name", "") for t in fan["data"]}
-    assert any(n.startswith("isolation capacity") for n in names)
-    assert any(n.endswith(" 90%") for n in names) and any(n.endswith(" 50%") for n in names)
+    assert any(n.startswith("isolation beds") for n in names)
+    assert any(n.endswith(" 90%") for n in names)
+    medians = [t for t in fan["data"] if t.get("name", "").endswith("(median)")]
+    assert len({(t["line"]["color"], t["line"]["dash"]) for t in medians}) == len(medians) >= 2
+    assert all("0.07" in t["fillcolor"] for t in fan["data"] if t.get("fill"))  # light bands
     assert sum(1 for t in fan["data"] if t.get("fill") == "tonexty") >= 2
     assert all(len(t["x"]) == analyses.OVERVIEW_DAYS for t in fan["data"] if "fill" in t)
     web.get("/")

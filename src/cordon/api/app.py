@@ -86,7 +86,7 @@ def create_app(
         version=__version__,
         description="Outbreak containment for closed facilities: records, cases, orders, alerts.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=None,  # the Swagger page needs a CDN and inline scripts; the JSON is enough
+        docs_url=None,  # /docs is the dashboard's: Swagger UI from fastapi-offline, no CDN
         redoc_url=None,
         lifespan=lifespan,
     )

@@ -18,7 +18,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from cordon.api.settings import ServiceSettings
-from cordon.domain.roles import Actor, Permission
+from cordon.domain.roles import WORDS, Actor, Permission
 from cordon.errors import NotAuthenticated, PermissionDenied
 from cordon.runtime.jobs import Jobs
 from cordon.runtime.throttle import SignInThrottle
@@ -151,8 +151,10 @@ class Needs:
 
     async def __call__(self, actor: ActorDep) -> Actor:
         if not self.allows(actor):
-            wanted = (" or " if self.any_of else ", ").join(sorted(self.permissions))
-            raise PermissionDenied(f"{actor.name} ({actor.role.value}) may not {wanted}")
+            wanted = (" or " if self.any_of else " and ").join(
+                sorted(WORDS[p] for p in self.permissions)
+            )
+            raise PermissionDenied(f"{actor.name} (role {actor.role.value}) may not {wanted}")
         return actor
 
 

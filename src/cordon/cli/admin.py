@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cordon.cli.context import runtime
-from cordon.cli.output import console, emit_json, moment, table
+from cordon.cli.output import console, emit_json, moment, shown, table
 from cordon.services import admin
 
 __all__ = ["register"]
@@ -27,20 +27,29 @@ def audit(
     ] = None,
     record: Annotated[str | None, typer.Option("--id", help="Only this record id.")] = None,
     actor: Annotated[str | None, typer.Option(help="Only writes by this actor.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="How many entries, newest first.")] = 50,
+    limit: Annotated[
+        int, typer.Option(min=0, help="How many entries, newest first (0: all).")
+    ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The audit log: who wrote what, when, with the record before and after."""
     rt = runtime(ctx)
+    from cordon.services.audit_log import audit_page
+
     with rt.session() as session:
-        entries = admin.read_audit(
-            session, entity=entity, entity_id=record, actor=rt.actor, by=actor, limit=limit
+        entries, total = audit_page(
+            session,
+            entity=entity,
+            entity_id=record,
+            actor=rt.actor,
+            by=actor,
+            limit=limit or 10**9,
         )
     if as_json:
         emit_json([_entry(e) for e in entries])
         return
     table(
-        f"audit ({len(entries)} newest)",
+        f"audit ({len(entries)} newest of {total})",
         ["#", "when", "actor", "action", "record", "change"],
         [
             (
@@ -54,6 +63,7 @@ def audit(
             for e in entries
         ],
     )
+    shown(len(entries), total, "entries")
 
 
 def _entry(e: admin.AuditEntry) -> dict[str, object]:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cordon.cli.context import runtime
-from cordon.cli.output import console, emit_json, moment, table
+from cordon.cli.output import console, emit_json, moment, shown, table
 from cordon.domain.records import ROUTE_ALIASES, Route
 from cordon.domain.vocab import choice
 from cordon.formats.writers import write_table
@@ -45,7 +45,9 @@ def contacts(
     out: Annotated[
         Path | None, typer.Option(help="Write the contacts here (.csv, .parquet or .jsonl).")
     ] = None,
-    limit: Annotated[int, typer.Option(min=0, help="Rows to print (all go to --out).")] = SHOWN,
+    limit: Annotated[
+        int, typer.Option(min=0, help="Rows to print, 0: all (all go to --out).")
+    ] = SHOWN,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Who was with whom: pairs in one place together for at least --min-overlap."""
@@ -90,7 +92,7 @@ def contacts(
             console.print(f"data quality: {count:,} {label} meet nobody")
     zone = rt.settings.zone
     if per_day and result.per_day is not None:
-        days = result.per_day.head(limit)
+        days = result.per_day.head(limit) if limit else result.per_day
         table(
             None,
             ["a", "b", "day", "count", "together"],
@@ -105,8 +107,9 @@ def contacts(
                 for r in days.to_dict("records")
             ],
         )
+        shown(len(days), len(result.per_day))
     else:
-        rows = result.frame.head(limit)
+        rows = result.frame.head(limit) if limit else result.frame
         table(
             None,
             ["a", "b", "place", "start", "end", "together"],
@@ -122,6 +125,7 @@ def contacts(
                 for r in rows.to_dict("records")
             ],
         )
+        shown(len(rows), len(result.frame))
     if written:
         console.print(f"written to {written}")
 
@@ -169,7 +173,9 @@ def trace(
     out: Annotated[
         Path | None, typer.Option(help="Write the reached persons here (.csv, .parquet, .jsonl).")
     ] = None,
-    limit: Annotated[int, typer.Option(min=0, help="Persons to print per direction.")] = 50,
+    limit: Annotated[
+        int, typer.Option(min=0, help="Persons to print per direction (0: all).")
+    ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Time-respecting chains from index persons (forward), to cases (backward), or both."""
@@ -242,22 +248,27 @@ def _print(report: TraceReport, limit: int, zone: object) -> None:
             continue
         if name.startswith("backward") and report.direction.value == "forward":
             continue
+        index = set(report.index)
+        reached = [p for p in people if p.person not in index]
+        ordered = reached + [p for p in people if p.person in index]
+        cut = ordered[:limit] if limit else ordered
         table(
-            f"{name} ({len(people):,}, index persons included)",
-            ["person", "gen", when, "via", "where", "exposure", "chain"],
+            f"{name} ({len(reached):,} reached; the {len(ordered) - len(reached):,} index "
+            "persons last)",
+            ["person", "gen", when, "where", "exposure", "chain"],
             [
                 (
                     p.person,
                     p.generation,
                     moment(p.time, tz),
-                    p.link or "",
                     (p.contact.place or "") if p.contact else "",
                     format_duration(p.exposure_s),
                     " > ".join(p.path),
                 )
-                for p in people[:limit]
+                for p in cut
             ],
         )
+        shown(len(cut), len(ordered))
 
 
 def register(app: typer.Typer) -> None:

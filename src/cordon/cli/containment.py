@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import tzinfo
 from typing import Annotated, Any
 
 import typer
 
 from cordon.cli.context import Runtime, runtime
 from cordon.cli.orders import JSON, order_json, when
-from cordon.cli.output import console, emit_json, moment, table
+from cordon.cli.output import console, emit_json, moment, shown, table
 from cordon.domain.alerts import AlertKind
 from cordon.domain.people import ROLE_ALIASES
 from cordon.domain.vocab import choice, normalise_word
@@ -104,25 +105,33 @@ def find(
         emit_json([_missing_json(m, rt) for m in found])
         return
     table(
-        f"missing cases ({len(found)})",
-        ["person", "name", "order", "status", "last seen", "exit", "when", "credential", "with"],
-        [
-            (
-                m.person,
-                m.name,
-                m.order.kind.value,
-                m.status.value,
-                m.last_presence.place if m.last_presence else "",
-                m.egress.place if m.egress else "",
-                moment(m.egress.at, zone) if m.egress else "",
-                m.egress.credential if m.egress else "",
-                ", ".join(f"{c.person} ({c.role})" for c in m.egress.companions)
-                if m.egress
-                else ", ".join(c.person for c in m.companions),
-            )
-            for m in found
-        ],
+        f"missing cases ({len(found)}, confirmed first)",
+        ["person", "status", "exit or last seen", "when", "with"],
+        [(f"{m.person}\n{m.name}", _status(m), *_seen(m, zone), _near(m)) for m in found],
     )
+
+
+def _status(m: missing.MissingCase) -> str:
+    return f"{m.status.value}\n{m.clinical}" if m.clinical else m.status.value
+
+
+def _seen(m: missing.MissingCase, zone: tzinfo) -> tuple[str, str]:
+    """Where and when the person was last seen: the exit (with its credential) for the
+    departed, else the last passage or presence."""
+    if m.egress is not None:
+        return f"{m.egress.place} ({m.egress.credential})", moment(m.egress.at, zone)
+    p, s = m.last_passage, m.last_presence
+    if p is not None and (s is None or p.at >= s.end):
+        return p.place, moment(p.at, zone)
+    if s is not None:
+        return s.place, moment(s.end, zone)
+    return "never seen", ""
+
+
+def _near(m: missing.MissingCase, most: int = 2) -> str:
+    near = m.near()
+    text = ", ".join(c.person for c in near[:most])
+    return text + (f" +{len(near) - most}" if len(near) > most else "")
 
 
 def _missing_json(m: missing.MissingCase, rt: Runtime) -> dict[str, Any]:
@@ -154,58 +163,70 @@ def alerts(
     kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
     since: Annotated[str | None, typer.Option(help="Only alerts from then on.")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only unacknowledged.")] = False,
-    ack: Annotated[int | None, typer.Option(help="Acknowledge this alert id.")] = None,
-    limit: Annotated[int, typer.Option(min=1)] = 100,
+    ack: Annotated[
+        list[int] | None, typer.Option(help="Acknowledge this alert id (repeat for more).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="At most this many (0: all).")] = 50,
     as_json: JSON = False,
 ) -> None:
-    """Alerts, the last raised first: held persons at exits, foreign credentials, missing and
-    departed cases, moratorium breaches, orders issued, overrides, emergencies."""
+    """Alerts, the latest event first: held persons at exits, foreign credentials, missing and
+    departed cases, moratorium breaches, orders issued, overrides, emergencies. With --ack,
+    acknowledge those alerts and say so."""
     rt = runtime(ctx)
+    zone = rt.settings.zone
     with rt.session() as session:
-        if ack is not None:
-            alert_service.acknowledge(session, ack, actor=rt.actor, at=when(rt, None))
-        found, _total = alert_service.list_alerts(
+        if ack:
+            done = alert_service.acknowledge_many(session, ack, actor=rt.actor, at=when(rt, None))
+            if as_json:
+                emit_json([_alert_json(v, zone) for v in done])
+                return
+            for v in done:
+                console.print(
+                    f"alert {v.id} acknowledged by {v.acknowledged_by} at "
+                    f"{moment(v.acknowledged_at, zone)}: {v.alert.message}"
+                )
+            return
+        found, total = alert_service.list_alerts(
             session,
             actor=rt.actor,
             kind=choice(AlertKind, kind) if kind else None,
             since=when(rt, since) if since else None,
             open_only=open_only,
-            limit=limit,
+            limit=limit or None,
         )
-    zone = rt.settings.zone
     if as_json:
-        emit_json(
-            [
-                {
-                    "id": v.id,
-                    "kind": v.alert.kind.value,
-                    "at": format_time(v.alert.at, zone),
-                    "severity": v.alert.severity.value,
-                    "person": v.alert.person,
-                    "place": v.alert.place,
-                    "message": v.alert.message,
-                    "evidence": list(v.alert.evidence),
-                    "acknowledged_by": v.acknowledged_by,
-                }
-                for v in found
-            ]
-        )
+        emit_json([_alert_json(v, zone) for v in found])
         return
     table(
-        f"alerts ({len(found)})",
-        ["id", "at", "kind", "severity", "person", "message"],
+        f"{'open ' if open_only else ''}alerts ({len(found)} of {total})",
+        ["id", "at", "kind", "message"],
         [
             (
                 v.id,
                 moment(v.alert.at, zone),
-                v.alert.kind.value,
-                v.alert.severity.value,
-                v.alert.person or "",
+                v.alert.kind.value.replace("_", " ")
+                + ("" if v.acknowledged_at is None else " (seen)"),
                 v.alert.message,
             )
             for v in found
         ],
     )
+    shown(len(found), total, "alerts")
+
+
+def _alert_json(v: alert_service.AlertView, zone: tzinfo) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "kind": v.alert.kind.value,
+        "at": format_time(v.alert.at, zone),
+        "severity": v.alert.severity.value,
+        "person": v.alert.person,
+        "place": v.alert.place,
+        "message": v.alert.message,
+        "evidence": list(v.alert.evidence),
+        "acknowledged_at": format_time(v.acknowledged_at, zone) or None,
+        "acknowledged_by": v.acknowledged_by,
+    }
 
 
 def register(app: typer.Typer) -> None:

@@ -191,8 +191,8 @@ def _describe(kind: str, d: dict[str, Any], zone: Any) -> str:
     if kind == "lab":
         quantity = f", {d['quantity']:g}/µL" if d["quantity"] is not None else ""
         return f"{d['assay']}: {d['result']}{quantity}"
-    expiry = moment(d["expiry"], zone) if d["expiry"] else "until lifted"
-    return f"{d['kind']} ({d['status']}) until {expiry}: {d['reason']}"
+    expiry = f"until {moment(d['expiry'], zone)}" if d["expiry"] else "until lifted"
+    return f"{d['kind']} ({d['status']}) {expiry}: {d['reason']}"
 
 
 def register(app: typer.Typer) -> None:

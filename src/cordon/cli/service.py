@@ -52,13 +52,44 @@ def user_add(
     if password_stdin and no_password:
         raise InvalidValue("give either --password-stdin or --no-password")
     with rt.session() as session:
-        info = accounts.add_user(session, name, role=role, password=password, actor=rt.actor)
+        info = accounts.add_user(
+            session, name, role=role, password=password, actor=rt.actor, one_time=generated
+        )
     if as_json:
-        emit_json({"name": info.name, "role": info.role.value, "password": password})
+        emit_json(
+            {"name": info.name, "role": info.role.value, "password": password,
+             "one_time": generated}
+        )  # fmt: skip
         return
     console.print(f"user {info.name} ({info.role.value}) created")
     if generated:
-        console.print(f"one-time password (shown only now): {password}", markup=False)
+        console.print(
+            f"one-time password (shown only now; a new one is chosen at the first sign-in): "
+            f"{password}",
+            markup=False,
+        )
+
+
+@users.command("reset")
+def user_reset(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Give a user a new one-time password, shown once; they choose their own at the next
+    sign-in. Ends their browser sessions."""
+    rt = runtime(ctx)
+    password = secrets.token_urlsafe(18)
+    with rt.session() as session:
+        accounts.reset_password(session, name, password=password, actor=rt.actor)
+    if as_json:
+        emit_json({"name": name, "password": password, "one_time": True})
+        return
+    console.print(
+        f"one-time password for {name} (shown only now; a new one is chosen at the first "
+        f"sign-in): {password}",
+        markup=False,
+    )
 
 
 @users.command("password")
@@ -206,6 +237,8 @@ def serve(
         web_port = port or 8000
         if doors_port == web_port:
             raise InvalidValue("--port and --doors-port must differ")
+        for wanted, option in ((web_port, "--port"), (doors_port, "--doors-port")):
+            _check_free(host, wanted, option)
         code = supervise(
             rt.settings, host=host, port=web_port, doors_port=doors_port, workers=workers,
             say=lambda line: console.print(line, markup=False),
@@ -215,6 +248,22 @@ def serve(
     settings = service_settings(rt.settings)
     default = 8001 if role is Role.DOORS else 8000
     run_role(role, settings, host=host, port=port or default, workers=workers)
+
+
+def _check_free(host: str, port: int, option: str) -> None:
+    """Refuse at once, naming the option, when something already listens on the port (rather
+    than printing a URL that another program answers)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise InvalidValue(
+                f"port {port} on {host} is in use (another cordon serve?): choose another with "
+                f"{option} (make run PORT=...)"
+            ) from None
 
 
 def report(

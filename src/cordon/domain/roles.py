@@ -104,8 +104,38 @@ class Actor:
         return permission in ROLE_PERMISSIONS[self.role]
 
 
+WORDS: dict[Permission, str] = {
+    P.READ_PEOPLE: "see who is aboard",
+    P.READ_LOCATIONS: "see where people are",
+    P.READ_CONTACTS: "see who met whom",
+    P.READ_CLINICAL: "see clinical records",
+    P.READ_ORDERS: "see orders and cases",
+    P.READ_AGGREGATES: "see the situation",
+    P.READ_ALERTS: "see alerts",
+    P.READ_AUDIT: "see the audit log",
+    P.IMPORT_DIRECTORY: "import people and places",
+    P.IMPORT_LOCATIONS: "import badge and door records",
+    P.IMPORT_CLINICAL: "import clinical records",
+    P.ORDER_MEDICAL: "issue quarantine or isolation orders",
+    P.ORDER_HOLD: "issue egress holds",
+    P.ORDER_MORATORIUM: "issue moratoria",
+    P.PLAN_BEDS: "plan beds",
+    P.PLAN_ROSTER: "plan the guard roster",
+    P.DECIDE_ACCESS: "decide door access",
+    P.OVERRIDE_ACCESS: "override a door decision",
+    P.DECLARE_EMERGENCY: "declare an emergency",
+    P.RUN_ANALYTICS: "run forecasts and estimates",
+    P.MANAGE_USERS: "manage users",
+    P.ADMINISTER_STORE: "administer the store",
+}
+"""What each permission lets a person do, in the words a refusal uses."""
+
+
 def require(actor: Actor, *permissions: Permission) -> None:
-    """Raise PermissionDenied unless the actor holds every one of ``permissions``."""
-    missing = [p.value for p in permissions if not actor.can(p)]
+    """Raise PermissionDenied unless the actor holds every one of ``permissions`` (the message
+    says what in words, not the permission's internal name)."""
+    missing = [WORDS[p] for p in permissions if not actor.can(p)]
     if missing:
-        raise PermissionDenied(f"{actor.name} ({actor.role.value}) may not {', '.join(missing)}")
+        raise PermissionDenied(
+            f"{actor.name} (role {actor.role.value}) may not {' or '.join(missing)}"
+        )

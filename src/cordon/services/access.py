@@ -37,7 +37,7 @@ from cordon.store import directory, gatherings
 from cordon.store.changes import Versions, newer, read_versions
 from cordon.store.containment import Emergency
 from cordon.store.models import CaseRow, PersonRow, PlaceRow
-from cordon.times import format_time
+from cordon.times import local_time
 
 __all__ = [
     "AccessIndex",
@@ -227,7 +227,7 @@ class AccessIndex:
                 allowed = allowed_places(
                     o.kind, assigned.get(o.person), self.homes.get(o.person), beds
                 )
-                until = f" until {format_time(o.expiry)}" if o.expiry is not None else ""
+                until = f" until {local_time(o.expiry, named=True)}" if o.expiry is not None else ""
                 label = f"{_kind_label(o.kind)} (order {o.id}{until})"
                 holds.setdefault(o.person, []).append(
                     Hold(o.id, o.kind, o.start, o.expiry, allowed, label)
@@ -242,7 +242,9 @@ class AccessIndex:
             if kind is None or any(h.kind in _CONFINING for h in mine):
                 continue
             allowed = allowed_places(kind, assigned.get(person), self.homes.get(person), beds)
-            label = f"{_kind_label(kind)} (case held since {format_time(since)}, no order)"
+            label = (
+                f"{_kind_label(kind)} (case held since {local_time(since, named=True)}, no order)"
+            )
             holds.setdefault(person, []).append(Hold(None, kind, since, None, allowed, label))
         all_gatherings = gatherings.list_gatherings(session) if morats else []
         emergencies = tuple(e for e in records.list_emergencies(session))

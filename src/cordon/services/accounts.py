@@ -23,7 +23,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.orm import Session
 
 from cordon.domain.roles import ROLE_PERMISSIONS, Actor, Permission, UserRole, require
-from cordon.errors import InvalidValue, NotAuthenticated, NotFound, PermissionDenied
+from cordon.errors import (
+    InvalidValue,
+    NotAuthenticated,
+    NotFound,
+    PasswordChangeRequired,
+    PermissionDenied,
+)
 from cordon.services.transaction import unit_of_work
 from cordon.store import accounts, audit
 from cordon.store.account_models import ApiTokenRow, UserRow, WebSessionRow
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_GUESSES_LOG10",
+    "ONE_TIME",
     "SESSION_SECONDS",
     "SignIn",
     "TokenCheck",
@@ -53,6 +60,7 @@ __all__ = [
     "list_users",
     "login",
     "logout",
+    "reset_password",
     "revoke_token",
     "session_expires_at",
     "set_password",
@@ -153,10 +161,26 @@ def _check_name(name: str) -> None:
         )
 
 
+ONE_TIME = "once$"
+"""Prefix of a stored hash whose password is single-use: it signs no one in, it only lets its
+holder choose a new password (``change_password``)."""
+
+
+def _stored(password: str, *, one_time: bool) -> str:
+    return (ONE_TIME if one_time else "") + _hash(password)
+
+
 def add_user(
-    session: Session, name: str, *, role: UserRole, password: str | None, actor: Actor
+    session: Session,
+    name: str,
+    *,
+    role: UserRole,
+    password: str | None,
+    actor: Actor,
+    one_time: bool = False,
 ) -> UserInfo:
-    """Create a user; without a password the user can only use API tokens (e.g. a door)."""
+    """Create a user; without a password the user can only use API tokens (e.g. a door). A
+    ``one_time`` password must be changed at the first sign-in."""
     require(actor, Permission.MANAGE_USERS)
     _check_name(name)
     if password is not None:
@@ -167,7 +191,7 @@ def add_user(
         row = UserRow(
             name=name,
             role=role.value,
-            password_hash=_hash(password) if password is not None else None,
+            password_hash=_stored(password, one_time=one_time) if password is not None else None,
             created_at=int(time.time()),
             failed_logins=0,  # unused: failures are counted by the sign-in throttle
         )
@@ -179,9 +203,80 @@ def add_user(
             action="create",
             entity="user",
             entity_id=name,
-            after={"role": role.value, "password": password is not None},
+            after={"role": role.value, "password": password is not None, "one_time": one_time},
         )
         return accounts.user_info(row)
+
+
+def reset_password(session: Session, name: str, *, password: str, actor: Actor) -> None:
+    """Give a user a new one-time password (to be changed at the next sign-in); ends their
+    browser sessions."""
+    require(actor, Permission.MANAGE_USERS)
+    check_password(name, password)
+    with unit_of_work(session):
+        row = accounts.get_user(session, name)
+        row.password_hash = _stored(password, one_time=True)
+        accounts.delete_sessions(session, user_pk=row.pk)
+        audit.record(
+            session, actor=actor.name, action="password", entity="user", entity_id=name,
+            after={"password": "one-time"},
+        )  # fmt: skip
+
+
+def choose_password(
+    session: Session,
+    name: str,
+    old: str,
+    new: str,
+    *,
+    source: str = "unknown",
+    throttle: SignInThrottle | None = None,
+) -> None:
+    """The user chooses a new password without a session, proving the old one (a one-time
+    password is spent this way); checked and throttled exactly as a sign-in."""
+    check_password(name, new)
+    if new == old:
+        raise InvalidValue("choose a password different from the old one")
+    if throttle is not None:
+        throttle.check(name, source)
+    with unit_of_work(session):
+        row = _verified(session, name, old, source=source, throttle=throttle)
+        row.password_hash = _hash(new)
+        accounts.delete_sessions(session, user_pk=row.pk)
+        audit.record(
+            session, actor=name, action="password", entity="user", entity_id=name,
+            after={"password": "changed"},
+        )  # fmt: skip
+
+
+def _matches(stored: str | None, password: str) -> bool:
+    """Whether ``password`` is the one of ``stored`` (one-time or not); a missing hash costs
+    the same as a wrong password (the dummy hash is checked)."""
+    plain = stored.removeprefix(ONE_TIME) if stored else None
+    try:
+        return _verify(plain or DUMMY_HASH, password) and plain is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _verified(
+    session: Session, name: str, password: str, *, source: str, throttle: SignInThrottle | None
+) -> UserRow:
+    """The user whose password this is, or NotAuthenticated with the one answer for every
+    refusal (the failure audited and counted by the throttle)."""
+    row = accounts.find_user(session, name)
+    stored = row.password_hash if row is not None and row.disabled_at is None else None
+    if not _matches(stored, password) or row is None:
+        audit.record(
+            session, actor=name[:100], action="login_failed", entity="user", entity_id=name
+        )
+        session.commit()
+        if throttle is not None:
+            throttle.failed(name, source)
+        raise NotAuthenticated(WRONG)
+    if throttle is not None:
+        throttle.succeeded(name, source)
+    return row
 
 
 def set_password(session: Session, name: str, *, password: str, actor: Actor) -> None:
@@ -213,11 +308,7 @@ def change_password(
     with unit_of_work(session):
         row = accounts.get_user(session, actor.name)
         stored = row.password_hash if row.disabled_at is None else None
-        try:
-            ok = _verify(stored or DUMMY_HASH, current) and stored is not None
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        if not ok:
+        if not _matches(stored, current):
             audit.record(
                 session, actor=actor.name, action="password_failed", entity="user",
                 entity_id=actor.name,
@@ -293,22 +384,11 @@ def login(
     with unit_of_work(session):
         if previous:
             accounts.delete_sessions(session, digest=_digest(previous))
-        row = accounts.find_user(session, name)
-        stored = row.password_hash if row is not None and row.disabled_at is None else None
-        try:
-            ok = _verify(stored or DUMMY_HASH, password) and stored is not None
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        if not ok or row is None:
-            audit.record(
-                session, actor=name[:100], action="login_failed", entity="user", entity_id=name
+        row = _verified(session, name, password, source=source, throttle=throttle)
+        if (row.password_hash or "").startswith(ONE_TIME):
+            raise PasswordChangeRequired(
+                "this is a one-time password: choose a new password to sign in"
             )
-            session.commit()
-            if throttle is not None:
-                throttle.failed(name, source)
-            raise NotAuthenticated(WRONG)
-        if throttle is not None:
-            throttle.succeeded(name, source)
         if _HASHER.check_needs_rehash(row.password_hash or ""):
             row.password_hash = _hash(password)
         row.last_login_at = at

@@ -5,6 +5,7 @@ lab evidence and no order kind that tells a confirmed case from an exposed one."
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from sqlalchemy.orm import Session
@@ -15,7 +16,15 @@ from cordon.services.transaction import unit_of_work
 from cordon.store import containment, listings
 from cordon.store.listings import AlertView
 
-__all__ = ["PLAIN_EVIDENCE", "AlertView", "acknowledge", "list_alerts", "visible"]
+__all__ = [
+    "PLAIN_EVIDENCE",
+    "AlertView",
+    "acknowledge",
+    "acknowledge_many",
+    "list_alerts",
+    "open_count",
+    "visible",
+]
 
 PLAIN_EVIDENCE = ("order:", "door:", "at:", "credential:", "emergency:", "passage:")
 """Evidence links that say nothing clinical; any other (an exposure, a result, whatever a
@@ -55,9 +64,12 @@ def list_alerts(
     limit: int | None = 100,
     offset: int = 0,
     newest_first: bool = True,
+    by_time: bool = True,
+    person: str | None = None,
 ) -> tuple[list[AlertView], int]:
-    """Alerts, newest raised first unless asked, and how many match in all; ``since`` keeps
-    those from that time on, ``after_id`` those raised after that one."""
+    """Alerts, by the time of what they report (newest first unless asked; ``by_time`` False:
+    in the order they were raised, as the live stream follows them), and how many match in all;
+    ``since`` keeps those from that time on, ``after_id`` those raised after that one."""
     require(actor, Permission.READ_ALERTS)
     found, total = listings.list_alerts(
         session,
@@ -69,13 +81,32 @@ def list_alerts(
         limit=limit,
         offset=offset,
         newest_first=newest_first,
+        by_time=by_time,
+        person_id=person,
     )
     return [visible(v, actor) for v in found], total
 
 
-def acknowledge(session: Session, alert_id: int, *, actor: Actor, at: int) -> None:
+def open_count(session: Session, *, actor: Actor) -> int:
+    """How many alerts nobody has acknowledged yet (the dashboard's badge)."""
+    require(actor, Permission.READ_ALERTS)
+    return listings.list_alerts(session, open_only=True, limit=0)[1]
+
+
+def acknowledge(session: Session, alert_id: int, *, actor: Actor, at: int) -> AlertView:
     """Mark an alert as seen and acted on, with who and when (the first acknowledgement
-    stands), recorded in the audit log."""
+    stands), recorded in the audit log; the alert as it now stands."""
+    return acknowledge_many(session, [alert_id], actor=actor, at=at)[0]
+
+
+def acknowledge_many(
+    session: Session, alert_ids: Sequence[int], *, actor: Actor, at: int
+) -> list[AlertView]:
+    """Acknowledge several alerts at once, all or none (an unknown id refuses the lot); the
+    alerts as they now stand, in the order given."""
     require(actor, Permission.READ_ALERTS)
     with unit_of_work(session):
-        containment.acknowledge_alert(session, alert_id, at=at, actor=actor.name)
+        for alert_id in alert_ids:
+            containment.acknowledge_alert(session, alert_id, at=at, actor=actor.name)
+    found = {v.id: v for v in listings.alerts_by_id(session, list(alert_ids))}
+    return [visible(found[i], actor) for i in alert_ids if i in found]

@@ -25,19 +25,29 @@ from cordon.domain.tasks import Task, TaskKind, TaskStatus
 from cordon.errors import TransitionError
 from cordon.services import orders
 from cordon.services.access import allowed_places
+from cordon.services.evidence import describe
 from cordon.services.transaction import unit_of_work
 from cordon.services.whereabouts import place_at
 from cordon.store import cases, directory, observations, tasks
 from cordon.store import containment as records
 from cordon.store.models import PassageRow, PersonRow, PlaceRow, PresenceRow, RuleFiringRow
 from cordon.store.observations import PassageView, PresenceView
+from cordon.times import format_duration, local_time
 
 __all__ = ["Companion", "Egress", "MissingCase", "check_exit_passages", "find_missing"]
 
 _PLACE = aliased(PlaceRow)
 
 TOGETHER_S = 120
+"""An escort's exit passage this close to one of the person's own is the same crossing."""
+NEAR_S = 30
 """Passages of the same door this close in time count as passing together."""
+CONTACT_WINDOW_S = 1800
+"""Co-location counts over the last this-many seconds of the last sighting..."""
+CONTACT_MIN_S = 300
+"""...when the other person was in the same place with them for at least this long."""
+NEAR_MAX = 12
+"""The most co-located companions kept per case (the longest together first)."""
 GRACE_S = 600
 """A presence that ended this little before the feed's latest record still counts as open."""
 BRING_BACK_WITHIN_S = 3_600
@@ -46,13 +56,16 @@ BRING_BACK_WITHIN_S = 3_600
 
 @dataclass(frozen=True, slots=True)
 class Companion:
-    """Someone who was with the missing person, and how we know."""
+    """Someone who was with the missing person, and how we know; ``apart`` the seconds between
+    their passages (a door) or ``overlap`` the seconds they shared a place (co-location)."""
 
     person: str
     name: str
     role: str
     how: str
     credential: str | None = None
+    apart: int | None = None
+    overlap: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +99,25 @@ class MissingCase:
     co_located: tuple[Companion, ...] = ()
     egress: Egress | None = None
     evidence: tuple[str, ...] = field(default_factory=tuple)
+    clinical: str | None = None
+    """The case's clinical state (None without clinical rights or without one)."""
+
+    def near(self) -> list[Companion]:
+        """Everyone truly near, once each, ranked: the egress escort, then those named in or
+        passing the same door with the last passage (closest in time first), then those in the
+        same place at the last sighting (longest together first)."""
+        out: dict[str, Companion] = {}
+        door = sorted(self.companions, key=lambda c: (c.apart is not None, c.apart or 0))
+        place = sorted(self.co_located, key=lambda c: -(c.overlap or 0))
+        escort = self.egress.companions if self.egress else ()
+        for c in (*escort, *door, *place):
+            if c.person in out:
+                kept = out[c.person]
+                if c.how not in kept.how:
+                    out[c.person] = replace(kept, how=f"{kept.how}; {c.how}")
+            else:
+                out[c.person] = c
+        return list(out.values())
 
 
 def _people(session: Session) -> dict[str, tuple[str, str]]:
@@ -103,8 +135,8 @@ def _companion(
 def _together(
     session: Session, person: str, p: PassageView, people: dict[str, tuple[str, str]]
 ) -> list[Companion]:
-    """Companions named in the passage, and others who passed the same door within TOGETHER_S
-    (or named this person as their companion)."""
+    """Companions named in the passage, and others who passed the same door within NEAR_S
+    (or named this person as their companion), the closest in time first."""
     out = {c: _companion(people, c, f"companion at {p.place}") for c in p.companions}
     query = (
         select(PersonRow.id, PassageRow.credential, PassageRow.companions, PassageRow.at)
@@ -114,35 +146,47 @@ def _together(
         .where(PassageRow.at >= p.at - TOGETHER_S, PassageRow.at <= p.at + TOGETHER_S)
     )
     for other, cred, comps, at in session.execute(query):
-        how = (
-            f"named {person} as companion at {p.place}"
-            if person in (comps or [])
-            else f"passed {p.place} {abs(at - p.at)} s apart"
-        )
+        apart = abs(at - p.at)
+        named = person in (comps or [])
         if other in out:
             out[other] = replace(out[other], credential=cred)
-        else:
-            out[other] = _companion(people, other, how, cred)
-    return sorted(out.values(), key=lambda c: c.person)
+        elif named:
+            how = f"named {person} as companion at {p.place}"
+            out[other] = replace(_companion(people, other, how, cred), apart=apart)
+        elif apart <= NEAR_S:
+            how = f"passed {p.place} {apart} s apart"
+            out[other] = replace(_companion(people, other, how, cred), apart=apart)
+    return sorted(out.values(), key=lambda c: (c.apart is not None, c.apart or 0, c.person))
 
 
 def _co_located(
     session: Session, person_pk: int, seen: PresenceView, people: dict[str, tuple[str, str]]
 ) -> list[Companion]:
+    """Co-location contacts at the last sighting: those in the same place with the person for
+    at least CONTACT_MIN_S of its last CONTACT_WINDOW_S, the longest together first (at most
+    NEAR_MAX); corridors count no one."""
+    begin = max(seen.start, seen.end - CONTACT_WINDOW_S)
     place = _PLACE
     query = (
-        select(PersonRow.id)
+        select(PersonRow.id, PresenceRow.start_time, PresenceRow.end_time)
         .join(PresenceRow, PresenceRow.person_pk == PersonRow.pk)
         .join(place, and_(PresenceRow.place_pk == place.pk, place.id == seen.place))
-        .where(PresenceRow.person_pk != person_pk)
-        .where(PresenceRow.start_time < seen.end, PresenceRow.end_time > seen.start)
-        .distinct()
-        .order_by(PersonRow.id)
-        .limit(50)
+        .where(place.kind != PlaceKind.CORRIDOR.value, PresenceRow.person_pk != person_pk)
+        .where(PresenceRow.start_time < seen.end, PresenceRow.end_time > begin)
+    )
+    shared: dict[str, int] = {}
+    for pid, start, end in session.execute(query):
+        overlap = min(int(end), seen.end) - max(int(start), begin)
+        shared[pid] = shared.get(pid, 0) + max(0, overlap)
+    kept = sorted(
+        ((p, s) for p, s in shared.items() if s >= CONTACT_MIN_S), key=lambda x: (-x[1], x[0])
     )
     return [
-        _companion(people, pid, f"in {seen.place} at the last sighting")
-        for pid in session.scalars(query)
+        replace(
+            _companion(people, pid, f"with them in {seen.place} for {format_duration(s)}"),
+            overlap=s,
+        )
+        for pid, s in kept[:NEAR_MAX]
     ]
 
 
@@ -164,7 +208,7 @@ def _binding(session: Session, at: int) -> dict[str, Order]:
         kind = held_by_case(c.clinical, c.containment)
         if kind is None or c.person in ordered or c.since > at:
             continue
-        reason = f"case {c.containment.value} since {c.since}, no order on record"
+        reason = f"case {c.containment.value} since {local_time(c.since, named=True)}, no order"
         out[c.person] = Order(None, kind, c.person, c.since, None, "case state", reason)
     return out
 
@@ -237,6 +281,7 @@ def _examine(
         co_located,
         egress,
         evidence,
+        case.clinical.value if case.clinical is not None else None,
     )
 
 
@@ -295,8 +340,24 @@ def find_missing(
             if record:
                 _record(session, person, order, result, at=at, actor=actor.name)
             if result is not None:
-                found.append(_shown(result, actor))
-    return found
+                found.append(result)
+    found.sort(key=lambda m: _urgency(m, clinical=actor.can(Permission.READ_CLINICAL)))
+    return [_shown(m, actor) for m in found]
+
+
+_CLINICAL_RANK = {"confirmed": 0, "suspected": 1, "exposed": 2}
+
+
+def _urgency(case: MissingCase, *, clinical: bool) -> tuple[int, int, int, str]:
+    """Confirmed cases first (for those who may know it), then whoever left through an exit on
+    a foreign credential, then the other departed, then the missing; the latest seen first."""
+    rank = _CLINICAL_RANK.get(case.clinical or "", 3) if clinical else 0
+    if case.egress is not None and case.egress.credential == Credential.FOREIGN.value:
+        how = 0
+    else:
+        how = 1 if case.status is Containment.DEPARTED else 2
+    seen = case.egress.at if case.egress else (case.last_passage.at if case.last_passage else 0)
+    return rank, how, -seen, case.person
 
 
 def _shown(case: MissingCase, actor: Actor) -> MissingCase:
@@ -306,6 +367,7 @@ def _shown(case: MissingCase, actor: Actor) -> MissingCase:
         return case
     return replace(
         case,
+        clinical=None,
         order=orders.visible(case.order, actor),
         evidence=tuple(e for e in case.evidence if not e.startswith(CLINICAL_EVIDENCE)),
     )
@@ -375,7 +437,7 @@ def _record(
         person,
         at=when,
         actor=actor,
-        reason="; ".join(result.evidence),
+        reason="; ".join(describe(e).text for e in result.evidence),
         containment=result.status,
     )
     kind = (
@@ -385,7 +447,8 @@ def _record(
         escorts = ", ".join(c.person for c in result.egress.companions) or "no one on record"
         message = (
             f"{person} ({order.kind.value}) left through {result.egress.place} at "
-            f"{result.egress.at} with {escorts}, credential {result.egress.credential}"
+            f"{local_time(result.egress.at, named=True)} with {escorts}, "
+            f"credential {result.egress.credential}"
         )
     else:
         message = f"{person} ({order.kind.value}) is not in {', '.join(result.allowed_places)}"

@@ -24,6 +24,7 @@ from cordon.services.transaction import unit_of_work
 from cordon.store import containment as records
 from cordon.store import directory, gatherings
 from cordon.store.models import CaseRow, PersonRow
+from cordon.times import local_time
 
 __all__ = [
     "GatheringView",
@@ -247,7 +248,7 @@ def release_gatherings(session: Session, order: Order, *, actor: str, at: int) -
             g.id,
             GatheringStatus.SCHEDULED.value,
             actor=actor,
-            reason=f"moratorium {order.id} {order.status.value} at {at}",
+            reason=f"moratorium {order.id} {order.status.value} at {local_time(at, named=True)}",
         )
 
 

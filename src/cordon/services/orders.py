@@ -26,6 +26,7 @@ from cordon.store import cases, directory, listings
 from cordon.store import containment as records
 from cordon.store import orders as order_store
 from cordon.store.containment import OrderView
+from cordon.times import local_time
 
 __all__ = [
     "ORDER_PERMISSION",
@@ -319,7 +320,7 @@ def expire_orders(session: Session, *, now: int, actor: Actor) -> list[Order]:
                     OrderStatus.EXPIRED,
                     at=order.expiry,
                     actor=f"expiry ({actor.name})",
-                    reason=f"expired at {order.expiry}",
+                    reason=f"expired at {local_time(order.expiry, named=True)}",
                 )
             )
     return expired

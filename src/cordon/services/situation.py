@@ -21,13 +21,16 @@ from cordon.domain.roles import Actor, Permission, require
 from cordon.errors import EngineError
 from cordon.services.series import event_times, midnight, station_series
 from cordon.services.transaction import unit_of_work
-from cordon.store import audit, cases, listings
+from cordon.store import audit, cases, epidemic, listings
 from cordon.store.models import AlertRow, OrderRow, PersonRow, PlaceRow
 
 __all__ = [
     "ANALYSES",
     "Analysis",
+    "Beds",
     "Curve",
+    "Figure",
+    "RunOut",
     "Situation",
     "note_report",
     "register_analysis",
@@ -46,17 +49,83 @@ class Curve:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A labelled number with its interval, as typed values (the API) and as text (the pages):
+    ``value`` None when it could not be estimated, ``note`` then saying why."""
+
+    key: str
+    label: str
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    unit: str = ""
+    interval: str = ""
+    """What ``low``/``high`` are, e.g. "95%"."""
+    note: str = ""
+
+    def text(self) -> str:
+        """The figure as a person reads it: ``1.1 days (95% 0.7 to 3.8)``."""
+        if self.value is None:
+            return f"not estimated: {self.note}" if self.note else "not estimated"
+        unit = f" {self.unit}" if self.unit else ""
+        out = f"{_num(self.value)}{unit}"
+        if self.low is not None and self.high is not None:
+            label = f"{self.interval} " if self.interval else ""
+            out += f" ({label}{_num(self.low)} to {_num(self.high)})"
+        if self.note:
+            out += f"; {self.note}"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (kept in a job's result)."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _num(x: float) -> str:
+    if x == int(x):
+        return f"{int(x):,}"
+    return f"{x:.2f}" if abs(x) < 10 else f"{x:,.0f}"
+
+
+@dataclass(frozen=True)
+class RunOut:
+    """When the beds run out under one scenario: the first station day (ISO date) on which the
+    median of the runs needs more beds than there are, and the 90% band of that day (the first
+    day the 95th percentile exceeds them, the first day the 5th does); None: not within the
+    forecast's days."""
+
+    scenario: str
+    capacity: int
+    median: str | None
+    earliest: str | None
+    latest: str | None
+    horizon: str
+    """The forecast's last day."""
+    probability: float
+    """Share of runs that exceed the beds on some day of the forecast."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (kept in a job's result)."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
 class Analysis:
     """One registered analysis result for the overview and the report.
 
-    ``figures`` are labelled numbers (e.g. "doubling time (days)": 2.4); ``chart`` is an optional
-    Plotly figure dict ({"data": [...], "layout": {...}}) drawn by the dashboard as it is.
+    ``figures`` are labelled numbers with their intervals; ``chart`` is an optional Plotly figure
+    dict ({"data": [...], "layout": {...}}) drawn by the dashboard as it is; ``status`` is
+    ``ready``, ``computing`` (nothing to show yet: the page refreshes itself when it is ready),
+    ``updating`` (an older result while a new one runs) or ``refused`` (``note`` says why).
     """
 
     title: str
-    figures: dict[str, str] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)
     chart: dict[str, Any] | None = None
     note: str = ""
+    key: str = ""
+    status: str = "ready"
+    run_out: RunOut | None = None
 
 
 AnalysisHook = Callable[[Session, Actor, int], Analysis | None]
@@ -75,6 +144,17 @@ def register_analysis(hook: AnalysisHook) -> AnalysisHook:
 
 
 @dataclass(frozen=True)
+class Beds:
+    """Isolation beds now: how many there are, how many the isolated cases hold, how many are
+    left, and (from the forecast, when one is ready) when they run out."""
+
+    capacity: int
+    isolated: int
+    left: int
+    run_out: RunOut | None = None
+
+
+@dataclass(frozen=True)
 class Situation:
     """What the overview page and the report show."""
 
@@ -87,6 +167,7 @@ class Situation:
     open_alerts: int
     curve: Curve
     analyses: list[Analysis]
+    beds: Beds
 
 
 def _curve(session: Session, at: int, zone: tzinfo) -> Curve:
@@ -151,6 +232,14 @@ def situation(
         ).all()
     )
     analyses = [a for hook in ANALYSES if (a := hook(session, actor, at)) is not None]
+    capacity = epidemic.bed_capacity(session)
+    isolated = containment[Containment.ISOLATED.value]
+    beds = Beds(
+        capacity=capacity,
+        isolated=isolated,
+        left=capacity - isolated,
+        run_out=next((a.run_out for a in analyses if a.run_out is not None), None),
+    )
     return Situation(
         at=at,
         people=people,
@@ -166,6 +255,7 @@ def situation(
         ),
         curve=_curve(session, at, zone),
         analyses=analyses,
+        beds=beds,
     )
 
 

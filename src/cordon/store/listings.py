@@ -29,6 +29,7 @@ __all__ = [
     "AlertView",
     "ExposureRecord",
     "LabRecord",
+    "alerts_by_id",
     "audit_count",
     "case_count",
     "daily_counts",
@@ -65,9 +66,13 @@ def list_alerts(
     limit: int | None = None,
     offset: int = 0,
     newest_first: bool = True,
+    by_time: bool = True,
+    person_id: str | None = None,
+    ids: Sequence[int] | None = None,
 ) -> tuple[list[AlertView], int]:
-    """Alerts in the order they were raised (newest first unless asked), filtered by kind,
-    severity, time, id or whether still open, and how many match in all."""
+    """Alerts by the time of what they report (``by_time``; else in the order they were raised),
+    newest first unless asked, filtered by kind, severity, time, id, person or whether still
+    open, and how many match in all."""
     person, place = aliased(PersonRow), aliased(PlaceRow)
     query = (
         select(AlertRow, person.id, place.id)
@@ -84,9 +89,14 @@ def list_alerts(
         query = query.where(AlertRow.pk > after_id)
     if open_only:
         query = query.where(AlertRow.acknowledged_at.is_(None))
+    if person_id is not None:
+        query = query.where(person.id == person_id)
+    if ids is not None:
+        query = query.where(AlertRow.pk.in_(list(ids)))
     total = _count(session, query)
-    order = AlertRow.pk.desc() if newest_first else AlertRow.pk
-    rows = session.execute(query.order_by(order).offset(offset).limit(limit))
+    keys = [AlertRow.at, AlertRow.pk] if by_time else [AlertRow.pk]
+    order = [k.desc() for k in keys] if newest_first else keys
+    rows = session.execute(query.order_by(*order).offset(offset).limit(limit))
     views = [
         AlertView(
             row.pk,
@@ -301,3 +311,8 @@ def lab_daily(session: Session, *, result: str = "positive", day: int = 86400) -
         key = int(at) // day * day
         out[key] = out.get(key, 0) + 1
     return dict(sorted(out.items()))
+
+
+def alerts_by_id(session: Session, ids: Sequence[int]) -> list[AlertView]:
+    """The alerts with these ids (unknown ids left out)."""
+    return list_alerts(session, ids=ids)[0] if ids else []

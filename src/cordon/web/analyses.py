@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,8 @@ from cordon.errors import EngineError, InvalidValue
 from cordon.services import analytics
 from cordon.services.analytics import EstimateReport, ForecastReport
 from cordon.services.progress import NO_PROGRESS, Progress
-from cordon.services.situation import Analysis, register_analysis
+from cordon.services.situation import Analysis, Figure, RunOut, register_analysis
+from cordon.times import format_time
 
 if TYPE_CHECKING:
     from cordon.runtime.jobs import Jobs
@@ -58,11 +60,16 @@ NOT_WRITES = ("read", "plan", "report", "login", "login_failed", "logout", "back
 """Audited actions that change nothing the forecast reads."""
 NOT_READ = ("alert", "access_decision", "user", "token", "session")
 """Audited entities the forecast does not read (an alert at a door changes no case)."""
-FIRST_RUNNING = "Computing the first forecast in the background; reload the page in a few seconds."
+FIRST_RUNNING = (
+    "Computing the first forecast in the background: this page shows it as soon as it is ready."
+)
 UTC = ZoneInfo("UTC")
 RETRY_FAILED = 300
 """Seconds before a failed overview forecast is tried again for the same store state."""
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
+PALETTE = ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf"]
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+DAY_MS = 86_400_000
+"""One day in Plotly's date-axis units (one tick a day, none repeated)."""
 
 Key = tuple[str, int, int]
 """A store (its URL), its state (``_state``) and the station hour."""
@@ -95,59 +102,122 @@ _forecasts: _Recent[dict[str, Any]] = _Recent()
 _growth: _Recent[Analysis | None] = _Recent()
 
 
-def _days(value: float) -> str:
-    if not math.isfinite(value):
-        return "not growing"
-    if value < 0:
-        return f"halving in {-value:.1f}"
-    return f"{value:.1f}"
-
-
-def growth_figures(report: EstimateReport) -> dict[str, str]:
-    """Doubling time with its interval, growth rate and the latest Rt, as labelled text."""
-    out: dict[str, str] = {}
+def growth_figures(report: EstimateReport) -> list[Figure]:
+    """Doubling time and growth rate with their 95% intervals, and the latest Rt, as numbers."""
+    out: list[Figure] = []
     g = report.growth
     if g is not None:
-        out["doubling time (days)"] = _days(g.doubling)
-        out["doubling time 95% interval (days)"] = (
-            f"{_days(g.doubling_low)} to {_days(g.doubling_high)}"
+        growing = math.isfinite(g.doubling) and g.doubling > 0
+        out.append(
+            Figure(
+                "doubling_time",
+                "doubling time",
+                g.doubling if growing else None,
+                g.doubling_low if growing and math.isfinite(g.doubling_low) else None,
+                g.doubling_high if growing and math.isfinite(g.doubling_high) else None,
+                unit="days",
+                interval="95%",
+                note="" if growing else "not growing",
+            )
         )
-        out["growth rate per day"] = f"{g.rate:+.3f} ({g.rate_low:+.3f} to {g.rate_high:+.3f})"
+        out.append(
+            Figure("growth_rate", "growth rate", g.rate, g.rate_low, g.rate_high, "per day", "95%")
+        )
     else:
-        out["doubling time"] = f"not estimated: {report.growth_refused}"
+        out.append(Figure("doubling_time", "doubling time", None, note=report.growth_refused))
     known = [r for r in report.rt if r.mean is not None]
     if known:
         last = known[-1]
         day = report.days[last.day - 1] if last.day - 1 < len(report.days) else f"day {last.day}"
-        out[f"Rt ({report.window}-day window to {day})"] = (
-            f"{last.mean:.2f} (95% {last.low:.2f} to {last.high:.2f})"
+        out.append(
+            Figure(
+                "rt",
+                "Rt",
+                last.mean,
+                last.low,
+                last.high,
+                interval="95%",
+                note=f"{report.window}-day window to {day}",
+            )
         )
-    elif report.rt:
-        out["Rt"] = f"not estimated: {report.rt[-1].reason}"
     else:
-        out["Rt"] = f"not estimated: {report.rt_refused or 'too few days'}"
+        reason = report.rt[-1].reason if report.rt else report.rt_refused or "too few days"
+        out.append(Figure("rt", "Rt", None, note=reason))
     return out
 
 
-def _rt_chart(report: EstimateReport) -> dict[str, Any] | None:
-    known = [r for r in report.rt if r.mean is not None]
-    if not known:
+def rt_points(report: EstimateReport, least: int = 3) -> tuple[int, list[dict[str, Any]]]:
+    """Rt per day for the chart: the report's window, shortened until it gives at least
+    ``least`` days (not under one day); each day with its 95% interval and whether its window
+    holds enough cases for a posterior CV under 0.3 (``firm``), the others drawn as tentative."""
+    from cordon.engine.rt import Refusal, estimate_rt
+
+    cases = np.asarray(report.cases[: report.complete_days], dtype=np.float64)
+    si = np.asarray(report.serial_interval)
+    window = report.window
+    while window > 1 and len(cases) - window < least:
+        window -= 1
+    if len(cases) <= window:
+        return window, []
+    loose = estimate_rt(cases, si, window=window, cv_posterior=None)
+    strict = estimate_rt(cases, si, window=window)
+    out = []
+    for k, end in enumerate(loose.end_day):
+        if not math.isfinite(float(loose.mean[k])):
+            continue
+        day = report.days[int(end)] if int(end) < len(report.days) else None
+        out.append(
+            {
+                "day": day,
+                "mean": float(loose.mean[k]),
+                "low": float(loose.low[k]),
+                "high": float(loose.high[k]),
+                "firm": int(strict.refusal[k]) == Refusal.NONE,
+            }
+        )
+    return window, out
+
+
+def rt_chart(report: EstimateReport) -> dict[str, Any] | None:
+    """Rt per day with its 95% band, firm days as filled dots and tentative ones hollow, and
+    the R = 1 threshold across the whole chart."""
+    window, points = rt_points(report)
+    points = [p for p in points if p["day"] is not None]
+    if not points:
         return None
-    x = [report.days[r.day - 1] if r.day - 1 < len(report.days) else r.day for r in known]
+    x = [p["day"] for p in points]
+    firm = [p for p in points if p["firm"]]
+    loose = [p for p in points if not p["firm"]]
+    data: list[dict[str, Any]] = [
+        {"x": x, "y": [p["high"] for p in points], "type": "scatter", "mode": "lines",
+         "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip"},
+        {"x": x, "y": [p["low"] for p in points], "type": "scatter", "mode": "lines",
+         "line": {"width": 0}, "fill": "tonexty", "fillcolor": "rgba(192,57,43,0.15)",
+         "name": "95% interval"},
+        {"x": x, "y": [p["mean"] for p in points], "type": "scatter", "mode": "lines",
+         "line": {"color": "#c0392b", "width": 2}, "name": f"Rt ({window}-day window)"},
+    ]  # fmt: skip
+    if firm:
+        data.append({"x": [p["day"] for p in firm], "y": [p["mean"] for p in firm],
+                     "type": "scatter", "mode": "markers", "name": "enough cases",
+                     "marker": {"color": "#c0392b", "size": 9}})  # fmt: skip
+    if loose:
+        data.append({"x": [p["day"] for p in loose], "y": [p["mean"] for p in loose],
+                     "type": "scatter", "mode": "markers", "name": "under 11 cases: tentative",
+                     "marker": {"color": "#fff", "size": 9,
+                                "line": {"color": "#c0392b", "width": 2}}})  # fmt: skip
+    top = max(2.0, *(p["high"] for p in points))
     return {
-        "data": [
-            {"x": x, "y": [r.high for r in known], "type": "scatter", "mode": "lines",
-             "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip"},
-            {"x": x, "y": [r.low for r in known], "type": "scatter", "mode": "lines",
-             "line": {"width": 0}, "fill": "tonexty", "fillcolor": "rgba(192,57,43,0.2)",
-             "name": "95% interval"},
-            {"x": x, "y": [r.mean for r in known], "type": "scatter", "mode": "lines+markers",
-             "line": {"color": "#c0392b"}, "name": "Rt"},
-            {"x": [x[0], x[-1]], "y": [1, 1], "type": "scatter", "mode": "lines",
-             "line": {"dash": "dot", "color": "#555"}, "name": "R = 1"},
-        ],
-        "layout": {"xaxis": {"type": "date", "tickformat": "%d %b"},
-                   "yaxis": {"rangemode": "tozero", "title": {"text": "Rt"}}},
+        "data": data,
+        "layout": {
+            "xaxis": {"type": "date", "tickformat": "%d %b", "dtick": DAY_MS},
+            "yaxis": {"range": [0, min(top, 12) * 1.08], "title": {"text": "Rt"}},
+            "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 1, "y1": 1,
+                        "line": {"color": "#222", "width": 2, "dash": "dash"}}],
+            "annotations": [{"xref": "paper", "x": 1, "y": 1, "xanchor": "right",
+                             "yanchor": "bottom", "text": "R = 1", "showarrow": False,
+                             "font": {"color": "#222"}}],
+        },
     }  # fmt: skip
 
 
@@ -172,11 +242,13 @@ def _estimate(session: Session, actor: Actor, at: int) -> Analysis | None:
         report = analytics.estimate(session, actor=actor, now=at, window=shorter)
     return Analysis(
         title="Growth, doubling time and Rt",
+        key="growth",
         figures=growth_figures(report),
-        chart=_rt_chart(report),
+        chart=rt_chart(report),
         note=(
-            f"From confirmations per day over {report.complete_days} complete days; "
-            f"Rt over a {report.window}-day window (Cori)."
+            f"From confirmations per day over {report.complete_days} complete days (today left "
+            f"out); Rt over a {report.window}-day window (Cori et al.); hollow dots have under "
+            "11 cases in their window and a wide interval."
         ),
     )
 
@@ -187,40 +259,61 @@ def _rgba(color: str, alpha: float) -> str:
 
 
 def forecast_chart(report: ForecastReport) -> dict[str, Any]:
-    """A fan chart: per scenario the median beds needed and its 50% and 90% bands, with the
-    isolation capacity as a line."""
+    """Beds needed per scenario: each median a distinct line (colour and dash), its 90% band a
+    light fill, on a log axis so the isolation capacity stays visible beside the no-action
+    growth."""
     data: list[dict[str, Any]] = []
     x = report.days
     for k, s in enumerate(report.scenarios):
         color = PALETTE[k % len(PALETTE)]
         b = s.bands["beds"].to_dict()
         group = f"s{k}"
-        for low, high, alpha, label in (
-            ("low90", "high90", 0.12, "90%"),
-            ("low50", "high50", 0.25, "50%"),
-        ):
-            data.append({"x": x, "y": b[high], "type": "scatter", "mode": "lines",
-                         "line": {"width": 0}, "legendgroup": group, "showlegend": False,
-                         "hoverinfo": "skip"})  # fmt: skip
-            data.append({"x": x, "y": b[low], "type": "scatter", "mode": "lines",
-                         "line": {"width": 0}, "fill": "tonexty",
-                         "fillcolor": _rgba(color, alpha), "legendgroup": group,
-                         "showlegend": False, "name": f"{s.name} {label}"})  # fmt: skip
-        data.append({"x": x, "y": b["median"], "type": "scatter", "mode": "lines",
-                     "line": {"color": color}, "legendgroup": group,
-                     "name": s.name})  # fmt: skip
+        data.append({"x": x, "y": b["high90"], "type": "scatter", "mode": "lines",
+                     "line": {"width": 0}, "legendgroup": group, "showlegend": False,
+                     "hoverinfo": "skip"})  # fmt: skip
+        data.append({"x": x, "y": b["low90"], "type": "scatter", "mode": "lines",
+                     "line": {"width": 0}, "fill": "tonexty", "fillcolor": _rgba(color, 0.07),
+                     "legendgroup": group, "showlegend": False,
+                     "name": f"{s.name} 90%"})  # fmt: skip
+        data.append({"x": x, "y": b["median"], "type": "scatter", "mode": "lines+markers",
+                     "line": {"color": color, "width": 2.5, "dash": DASHES[k % len(DASHES)]},
+                     "marker": {"size": 5}, "legendgroup": group,
+                     "name": f"{s.name} (median)"})  # fmt: skip
     if report.capacity is not None:
         data.append({"x": [x[0], x[-1]], "y": [report.capacity] * 2, "type": "scatter",
-                     "mode": "lines", "line": {"dash": "dash", "color": "#000"},
-                     "name": f"isolation capacity ({report.capacity})"})  # fmt: skip
+                     "mode": "lines", "line": {"dash": "dash", "color": "#000", "width": 2},
+                     "name": f"isolation beds ({report.capacity})"})  # fmt: skip
     return {
         "data": data,
         "layout": {
-            "height": 340,
-            "xaxis": {"type": "date", "tickformat": "%d %b"},
-            "yaxis": {"rangemode": "tozero", "title": {"text": "beds needed"}},
+            "height": 380,
+            "xaxis": {"type": "date", "tickformat": "%d %b", "dtick": DAY_MS},
+            "yaxis": {"type": "log", "title": {"text": "beds needed (log scale)"}},
         },
     }
+
+
+def run_out(report: ForecastReport, scenario: int = 0) -> RunOut | None:
+    """When the beds run out under one scenario (the first: no action), from its bands."""
+    if report.capacity is None or not report.scenarios or not report.days:
+        return None
+    s = report.scenarios[scenario]
+    b = s.bands["beds"].to_dict()
+
+    def first(values: list[float]) -> str | None:
+        return next((d for d, v in zip(report.days, values, strict=True)
+                     if v > report.capacity), None)  # type: ignore[operator]  # fmt: skip
+
+    cap = s.row.capacity
+    return RunOut(
+        scenario=s.name,
+        capacity=report.capacity,
+        median=first(b["median"]),
+        earliest=first(b["high90"]),
+        latest=first(b["low90"]),
+        horizon=report.days[-1],
+        probability=cap.ever if cap is not None else 0.0,
+    )
 
 
 def _url(session: Session) -> str:
@@ -300,27 +393,72 @@ def overview_forecast(
 def _forecast_figures(report: ForecastReport) -> dict[str, Any]:
     if not report.scenarios:
         return {"empty": True}
-    figures = {}
+    figures = []
     for s in report.scenarios:
         row = s.row
-        figures[s.name] = (
-            f"peak beds {row.peak_beds_median:.0f}; new infections {row.infections_median:.0f} "
-            f"(90% {row.infections_low90:.0f} to {row.infections_high90:.0f})"
-        )
+        figures.append(
+            Figure(f"{s.name}:infections", f"{s.name}: new infections", row.infections_median,
+                   row.infections_low90, row.infections_high90, interval="90%").to_dict()
+        )  # fmt: skip
+        figures.append(
+            Figure(f"{s.name}:peak_beds", f"{s.name}: peak beds needed",
+                   row.peak_beds_median).to_dict()
+        )  # fmt: skip
     capacity = f"{report.capacity} beds" if report.capacity is not None else "no isolation beds"
+    found = run_out(report)
     return {
         "title": f"Forecast: beds needed over {len(report.days)} days",
         "figures": figures,
         "chart": forecast_chart(report),
+        "run_out": found.to_dict() if found is not None else None,
         "note": (
             f"{report.runs} runs per scenario ({report.model} model, {report.known_cases} known "
-            f"cases), median with 50% and 90% bands; isolation capacity: {capacity}. "
+            f"cases), medians with 90% bands; isolation capacity: {capacity}. "
         ),
     }
 
 
+def observed_beds(session: Session, at: int, days: int = OVERVIEW_DAYS) -> dict[str, Any] | None:
+    """Beds needed as recorded (everyone under a quarantine or isolation order at each station
+    day's end, today at ``at``) over the last ``days`` days: a trace to lay over the forecast."""
+    from cordon.domain.cases import Containment
+    from cordon.domain.orders import OrderKind
+    from cordon.services.series import midnight
+    from cordon.store import cases as case_store
+    from cordon.store import containment as records
+
+    views = records.order_views(session, kinds=(OrderKind.QUARANTINE, OrderKind.ISOLATION))
+    gone = {
+        c.person: c.since
+        for c in case_store.list_cases(session)
+        if c.containment in (Containment.MISSING, Containment.DEPARTED)
+    }
+    today = midnight(at, UTC)
+    ends = [today - k * 86400 for k in range(days - 1, 0, -1)] + [at]
+
+    def held(t: int) -> int:
+        return len({v.order.person for v in views if v.order.start <= t
+                    and (v.effective_end is None or t < v.effective_end)
+                    and not (v.order.person in gone and gone[v.order.person] <= t)})  # fmt: skip
+
+    counts = [held(t) for t in ends]
+    if not any(counts):
+        return None
+    x = [format_time(t, UTC)[:10] for t in ends]
+    return {"x": x, "y": counts, "type": "scatter", "mode": "lines+markers",
+            "name": "recorded (under order, aboard)", "line": {"color": "#111", "width": 3},
+            "marker": {"size": 8, "color": "#111"}}  # fmt: skip
+
+
+def _figures(raw: Any) -> list[Figure]:
+    if not isinstance(raw, list):
+        return []  # a result kept by an older version: text only
+    return [Figure(**f) for f in raw]
+
+
 def forecast_analysis(session: Session, actor: Actor, at: int) -> Analysis | None:
-    """Beds needed per scenario over the next days, against the isolation capacity."""
+    """Beds needed per scenario over the next days, against the isolation capacity, with the
+    recorded beds of the last days over it and the day they run out."""
     if not actor.can(Permission.RUN_ANALYTICS):
         return None
     served = _boards.get(_url(session))
@@ -330,23 +468,35 @@ def forecast_analysis(session: Session, actor: Actor, at: int) -> Analysis | Non
         shown = _forecasts.get(_key(session, at), lambda: overview_forecast(session, actor, at))
     else:
         shown, current = served.latest(session, actor, at)
+    title = "Forecast: beds needed"
     if isinstance(shown, str):
-        note = shown if shown == FIRST_RUNNING else f"No forecast: {shown}"
-        return Analysis(title="Forecast: beds needed", note=note)
+        if shown == FIRST_RUNNING:
+            return Analysis(title=title, key="forecast", note=shown, status="computing")
+        return Analysis(title=title, key="forecast", note=f"No forecast: {shown}", status="refused")
     if "refused" in shown:
-        return Analysis(title="Forecast: beds needed", note=f"No forecast: {shown['refused']}")
+        return Analysis(
+            title=title, key="forecast", note=f"No forecast: {shown['refused']}", status="refused"
+        )
     if shown.get("empty"):
         return None
+    chart = shown["chart"]
+    observed = observed_beds(session, at)
+    if observed is not None and chart is not None:
+        chart = {**chart, "data": [*chart["data"], observed]}
+    found = shown.get("run_out")
     return Analysis(
         title=shown["title"],
-        figures=shown["figures"],
-        chart=shown["chart"],
+        key="forecast",
+        figures=_figures(shown["figures"]),
+        chart=chart,
+        status="ready" if current else "updating",
+        run_out=RunOut(**found) if isinstance(found, dict) else None,
         note=(
             shown["note"]
             + (
                 "Kept until the store changes or the hour turns"
                 if current
-                else "Updating: this is the forecast before the latest changes; reload shortly"
+                else "Updating: this is the forecast before the latest changes"
             )
             + "; the API and the CLI run the full forecast."
         ),

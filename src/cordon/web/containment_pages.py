@@ -7,18 +7,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cordon.api.deps import SessionDep, SettingsDep
+from cordon.domain.orders import OrderKind, OrderStatus
 from cordon.domain.people import Role
+from cordon.domain.records import Route
 from cordon.domain.roles import Permission, require
 from cordon.engine.trace import Direction
-from cordon.errors import InvalidValue
-from cordon.services import contacts, missing, plans
+from cordon.errors import InvalidForm, InvalidValue, NotFound, TransitionError
+from cordon.services import contacts, missing, moratoria, orders, plans
 from cordon.services.tracing import TracedPerson, TraceReport
 from cordon.store import plans as plan_reads
-from cordon.web.pages import _page_actor, render
+from cordon.times import format_duration, parse_expiry
+from cordon.web.pages import PAGE, _check_csrf, _page_actor, form_choice, render
 
 __all__ = ["chains_tree", "router", "trace_figure"]
 
@@ -35,7 +38,17 @@ def missing_page(request: Request, session: SessionDep, cfg: SettingsDep) -> HTM
     found = missing.find_missing(
         session, actor=actor, at=at, record=False, grace=cfg.missing_grace_seconds
     )
-    return render(request, "missing.html", cfg, actor, csrf, items=found, at=at)
+    return render(
+        request,
+        "missing.html",
+        cfg,
+        actor,
+        csrf,
+        items=found,
+        at=at,
+        near_s=missing.NEAR_S,
+        contact_min=format_duration(missing.CONTACT_MIN_S),
+    )
 
 
 @router.get("/plans/beds")
@@ -184,3 +197,123 @@ def trace_page(
         charts={"analyses": [figure] if figure else []},
         group_name=GROUP,
     )
+
+
+@router.get("/gatherings")
+def gatherings_page(
+    request: Request,
+    session: SessionDep,
+    cfg: SettingsDep,
+    show: Annotated[str, Query(max_length=20)] = "upcoming",
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> HTMLResponse:
+    """Gatherings with the visiting crew each needs and the moratoria suspending them:
+    upcoming ones (not yet ended) by default, or all, or only the suspended."""
+    actor, csrf = _page_actor(request, session)
+    require(actor, Permission.READ_ORDERS)
+    at = cfg.now()
+    found = moratoria.list_gatherings(
+        session,
+        actor=actor,
+        start=at if show == "upcoming" else None,
+        suspended_only=show == "suspended",
+    )
+    return render(
+        request,
+        "gatherings.html",
+        cfg,
+        actor,
+        csrf,
+        items=found[offset : offset + PAGE],
+        total=len(found),
+        offset=offset,
+        limit=PAGE,
+        show=show,
+        suspended=sum(1 for v in found if v.suspended),
+        at=at,
+    )
+
+
+@router.get("/moratoria")
+def moratoria_page(
+    request: Request,
+    session: SessionDep,
+    cfg: SettingsDep,
+    form: dict[str, str] | None = None,
+    form_error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Moratoria (active first), what each suspends, a form to issue one "just for today" or
+    until a time, and lift buttons."""
+    actor, csrf = _page_actor(request, session)
+    views = orders.list_orders(session, actor=actor, kinds=(OrderKind.MORATORIUM,))
+    views.sort(key=lambda v: (v.order.status is not OrderStatus.ACTIVE, -(v.order.start or 0)))
+    suspended = moratoria.list_gatherings(session, actor=actor, suspended_only=True)
+    by_order: dict[int, list[Any]] = {}
+    for g in suspended:
+        for oid in g.suspended_by:
+            by_order.setdefault(oid, []).append(g)
+    return render(
+        request,
+        "moratoria.html",
+        cfg,
+        actor,
+        csrf,
+        status_code=status_code,
+        items=views,
+        suspends=by_order,
+        form=form or {},
+        form_error=form_error,
+        routes=[r.value for r in Route],
+    )
+
+
+@router.post("/moratoria")
+def issue_moratorium(
+    request: Request,
+    session: SessionDep,
+    cfg: SettingsDep,
+    csrf: Annotated[str, Form(max_length=100)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    until: Annotated[str, Form(max_length=40)] = "today",
+    route: Annotated[str, Form(max_length=40)] = "fluid",
+) -> Response:
+    """Issue a moratorium on a route between the visiting crew and everyone else, just for
+    today or until a time or for a duration; a refusal shows in the form, input kept."""
+    actor, expected = _page_actor(request, session)
+    _check_csrf(expected, csrf)
+    start = cfg.now()
+    try:
+        today = until.strip() in ("", "today")
+        moratoria.issue_moratorium(
+            session,
+            actor=actor,
+            start=start,
+            reason=reason,
+            today=today,
+            expiry=None if today else parse_expiry(until, start, cfg.zone),
+            zone=cfg.zone,
+            routes=[form_choice(Route, route, "route") or Route.FLUID],
+        )
+    except (InvalidValue, InvalidForm, TransitionError, NotFound) as exc:
+        typed = {"reason": reason, "until": until, "route": route}
+        return moratoria_page(
+            request, session, cfg, form=typed, form_error=str(exc), status_code=422
+        )
+    return RedirectResponse("/moratoria", status_code=303)
+
+
+@router.post("/moratoria/{order_id}/lift")
+def lift_moratorium(
+    request: Request,
+    order_id: int,
+    session: SessionDep,
+    cfg: SettingsDep,
+    csrf: Annotated[str, Form(max_length=100)],
+    reason: Annotated[str, Form(min_length=1, max_length=2000)],
+) -> Response:
+    """Lift a moratorium early: its gatherings go back on schedule."""
+    actor, expected = _page_actor(request, session)
+    _check_csrf(expected, csrf)
+    orders.lift_order(session, order_id, actor=actor, at=cfg.now(), reason=reason)
+    return RedirectResponse("/moratoria", status_code=303)

@@ -10,11 +10,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from cordon.api.deps import COOKIE, SessionDep, SettingsDep, ThrottleDep, source_of
 from cordon.api.routes.auth import set_session_cookie
 from cordon.api.settings import ServiceSettings
+from cordon.domain.alerts import AlertKind, Severity
 from cordon.domain.cases import HELD, STORED_CONTAINMENT, Clinical, Containment
 from cordon.domain.orders import MEDICAL_KINDS, OrderKind, OrderStatus, Scope
 from cordon.domain.roles import Actor, Permission
@@ -22,14 +24,19 @@ from cordon.errors import (
     InvalidForm,
     InvalidValue,
     NotAuthenticated,
+    NotFound,
+    PasswordChangeRequired,
     PermissionDenied,
     TooManyAttempts,
+    TransitionError,
 )
-from cordon.services import accounts, alerts, cases, directory, orders, story
+from cordon.services import accounts, alerts, cases, directory, missing, orders, story
 from cordon.services.audit_log import audit_page
+from cordon.services.evidence import describe
 from cordon.services.situation import situation
 from cordon.services.whereabouts import case_places
-from cordon.times import format_time, parse_time
+from cordon.times import format_time, local_time, parse_expiry
+from cordon.web import nav
 from cordon.web.templating import templates
 
 __all__ = ["LoginRequired", "router"]
@@ -49,7 +56,18 @@ def _page_actor(request: Request, session: Session) -> tuple[Actor, str]:
     found = accounts.actor_for_session(session, cookie) if cookie else None
     if found is None:
         raise LoginRequired
+    request.state.actor = found[0]
+    if found[0].can(Permission.READ_ALERTS):
+        request.state.open_alerts = alerts.open_count(session, actor=found[0])
     return found
+
+
+def optional_actor(request: Request, session: Session) -> tuple[Actor | None, str | None]:
+    """The signed-in user, if any (for pages anyone may reach, such as the error pages)."""
+    try:
+        return _page_actor(request, session)
+    except LoginRequired:
+        return None, None
 
 
 def form_choice(enum: type[E], text: str, field: str) -> E | None:
@@ -77,12 +95,20 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """A page from its template, with what every page needs."""
+    """A page from its template, with what every page needs: the navigation the actor may
+    use (with the open alerts on its badge), station times in the one readable form, evidence
+    in words."""
     zone = cfg.zone
 
     def page_url(offset: int) -> str:
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
         return "?" + urlencode([*query, ("offset", str(offset))])
+
+    def with_query(**changes: str) -> str:
+        query = dict(request.query_params)
+        query.pop("offset", None)
+        query.update(changes)
+        return "?" + urlencode({k: v for k, v in query.items() if v != ""})
 
     html = templates.get_template(name).render(
         request=request,
@@ -90,9 +116,19 @@ def render(
         csrf=csrf,
         P=Permission,
         can=(lambda p: actor is not None and actor.can(p)),
-        when=lambda at: format_time(at, zone) if at is not None else "",
+        when=lambda at: (
+            Markup('<span class="t">{}</span>').format(local_time(at, zone))
+            if at is not None
+            else ""
+        ),
+        zone_id=str(zone),
+        zone_name=local_time(cfg.now(), zone, named=True).rsplit(" ", 1)[-1],
+        evidence=lambda item, person=None: describe(item, person=person, zone=zone),
         path=request.url.path,
         page_url=page_url,
+        with_query=with_query,
+        nav=nav.entries(actor),
+        badges={"open_alerts": getattr(request.state, "open_alerts", None)},
         **context,
     )
     return HTMLResponse(html, status_code=status_code)
@@ -134,6 +170,16 @@ def login_submit(
             previous=request.cookies.get(COOKIE),
             source=source_of(request),
             throttle=throttle,
+        )
+    except PasswordChangeRequired as exc:
+        return render(
+            request,
+            "login.html",
+            cfg,
+            login_csrf=request.cookies.get(LOGIN_CSRF, ""),
+            change=True,
+            user_name=name,
+            notice=str(exc),
         )
     except (NotAuthenticated, TooManyAttempts) as exc:
         paused = isinstance(exc, TooManyAttempts)
@@ -195,6 +241,53 @@ def account_password(
     return response
 
 
+@router.post("/login/password")
+def change_password_submit(
+    request: Request,
+    session: SessionDep,
+    cfg: SettingsDep,
+    throttle: ThrottleDep,
+    name: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=1024)],
+    new_password: Annotated[str, Form(max_length=1024)],
+    again: Annotated[str, Form(max_length=1024)],
+    csrf: Annotated[str, Form(max_length=100)],
+) -> Response:
+    """Choose a new password (the one-time one is spent), then sign in with it."""
+    _check_csrf(request.cookies.get(LOGIN_CSRF, ""), csrf)
+    try:
+        if new_password != again:
+            raise InvalidValue("the two new passwords differ")
+        source = source_of(request)
+        accounts.choose_password(
+            session, name, password, new_password, source=source, throttle=throttle
+        )
+        signed = accounts.login(
+            session,
+            name,
+            new_password,
+            previous=request.cookies.get(COOKIE),
+            source=source,
+            throttle=throttle,
+        )
+    except (InvalidValue, NotAuthenticated, TooManyAttempts) as exc:
+        status = 422 if isinstance(exc, InvalidValue) else 401
+        return render(
+            request,
+            "login.html",
+            cfg,
+            status_code=429 if isinstance(exc, TooManyAttempts) else status,
+            login_csrf=request.cookies.get(LOGIN_CSRF, ""),
+            change=True,
+            user_name=name,
+            error=str(exc),
+        )
+    response = _redirect("/")
+    set_session_cookie(response, signed.session_token, secure=cfg.cookie_secure)
+    response.delete_cookie(LOGIN_CSRF)
+    return response
+
+
 @router.post("/logout")
 def logout_submit(
     request: Request, session: SessionDep, csrf: Annotated[str, Form(max_length=100)]
@@ -208,21 +301,54 @@ def logout_submit(
     return response
 
 
+OVERVIEW_MISSING = 10
+"""Missing cases listed on the overview (the missing page has them all)."""
+OVERVIEW_ALERTS = 5
+
+
 @router.get("/")
 def overview(request: Request, session: SessionDep, cfg: SettingsDep) -> HTMLResponse:
-    """Counts by state, the epidemic curve and the registered analyses."""
+    """The eight questions on one screen: counts (each a link to its list), beds left and when
+    they run out, the missing (confirmed first), growth and Rt, the forecast, open alerts."""
     actor, csrf = _page_actor(request, session)
-    now = situation(session, actor=actor, at=cfg.now(), zone=cfg.zone)
+    at = cfg.now()
+    now = situation(session, actor=actor, at=at, zone=cfg.zone)
+    gone: list[missing.MissingCase] | None = None
+    if actor.can(Permission.READ_LOCATIONS) and actor.can(Permission.READ_ORDERS):
+        gone = missing.find_missing(
+            session, actor=actor, at=at, record=False, grace=cfg.missing_grace_seconds
+        )
+    recent: list[alerts.AlertView] = []
+    if actor.can(Permission.READ_ALERTS):
+        recent, _ = alerts.list_alerts(session, actor=actor, open_only=True, limit=OVERVIEW_ALERTS)
+    by_key = {a.key: a for a in now.analyses}
     charts = {
         "clinical": now.clinical,
         "containment": now.containment,
         "curve": {
-            "days": [format_time(d)[:10] for d in now.curve.days],
+            "days": [format_time(d, cfg.zone)[:10] for d in now.curve.days],
             "series": now.curve.series,
+            "complete": now.curve.complete,
         },
         "analyses": [a.chart for a in now.analyses],
     }
-    return render(request, "overview.html", cfg, actor, csrf, s=now, charts=charts)
+    return render(
+        request,
+        "overview.html",
+        cfg,
+        actor,
+        csrf,
+        s=now,
+        charts=charts,
+        growth=by_key.get("growth"),
+        forecast=by_key.get("forecast"),
+        others=[a for a in now.analyses if a.key not in ("growth", "forecast")],
+        chart_index={a.key: k for k, a in enumerate(now.analyses)},
+        missing=gone,
+        missing_shown=OVERVIEW_MISSING,
+        recent=recent,
+        waiting=any(a.status in ("computing", "updating") for a in now.analyses),
+    )
 
 
 @router.get("/cases")
@@ -341,8 +467,12 @@ def orders_page(
     kind: Annotated[str, Query(max_length=20)] = "",
     status: Annotated[str, Query(max_length=20)] = OrderStatus.ACTIVE.value,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    form: dict[str, str] | None = None,
+    form_error: str = "",
+    status_code: int = 200,
 ) -> HTMLResponse:
-    """Orders with filters ("any" sends an empty value), the form to issue one, lift buttons."""
+    """Orders with filters ("any" sends an empty value), the form to issue one (with the
+    refusal and the typed values when an issue failed), lift buttons."""
     actor, csrf = _page_actor(request, session)
     wanted_kind = form_choice(OrderKind, kind, "kind")
     wanted_status = form_choice(OrderStatus, status, "status")
@@ -371,6 +501,9 @@ def orders_page(
         statuses=[s.value for s in OrderStatus],
         issuable=issuable,
         permission_of={k.value: p for k, p in orders.ORDER_PERMISSION.items()},
+        form=form or {},
+        form_error=form_error,
+        status_code=status_code,
     )
 
 
@@ -387,19 +520,26 @@ def issue_order(
     expiry: Annotated[str, Form(max_length=40)] = "",
     back: Annotated[str, Form(max_length=200)] = "/orders",
 ) -> Response:
-    """Issue an order from the orders page or a person's page."""
+    """Issue an order from the orders page or a person's page; when it is refused, the orders
+    page again with the reason above the form and what was typed kept in it."""
     actor, expected = _page_actor(request, session)
     _check_csrf(expected, csrf)
-    orders.issue_order(
-        session,
-        actor=actor,
-        kind=kind,
-        reason=reason,
-        start=cfg.now(),
-        person=person.strip() or None,
-        expiry=parse_time(expiry, cfg.zone) if expiry.strip() else None,
-        scope=Scope(places=frozenset(p.strip() for p in places.split(",") if p.strip())),
-    )
+    start = cfg.now()
+    try:
+        orders.issue_order(
+            session,
+            actor=actor,
+            kind=kind,
+            reason=reason,
+            start=start,
+            person=person.strip() or None,
+            expiry=parse_expiry(expiry, start, cfg.zone) if expiry.strip() else None,
+            scope=Scope(places=frozenset(p.strip() for p in places.split(",") if p.strip())),
+        )
+    except (InvalidValue, TransitionError, NotFound) as exc:
+        typed = {"kind": kind.value, "person": person, "places": places, "expiry": expiry,
+                 "reason": reason}  # fmt: skip
+        return orders_page(request, session, cfg, form=typed, form_error=str(exc), status_code=422)
     return _redirect(back if back.startswith("/") and not back.startswith("//") else "/orders")
 
 
@@ -420,11 +560,72 @@ def lift_order(
 
 
 @router.get("/alerts")
-def alerts_page(request: Request, session: SessionDep, cfg: SettingsDep) -> HTMLResponse:
-    """The alert feed; new alerts arrive live over Server-Sent Events."""
+def alerts_page(
+    request: Request,
+    session: SessionDep,
+    cfg: SettingsDep,
+    kind: Annotated[str, Query(max_length=40)] = "",
+    severity: Annotated[str, Query(max_length=20)] = "",
+    state: Annotated[str, Query(max_length=10)] = "open",
+    person: Annotated[str, Query(max_length=64)] = "",
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    done: Annotated[int, Query(ge=0, le=10**6)] = 0,
+) -> HTMLResponse:
+    """The alerts, the latest event first, filtered and paged, each with an acknowledge button
+    (and one for every open alert shown); new alerts arrive live over Server-Sent Events."""
     actor, csrf = _page_actor(request, session)
-    items, total = alerts.list_alerts(session, actor=actor, limit=100)
-    return render(request, "alerts.html", cfg, actor, csrf, items=items, total=total)
+    items, total = alerts.list_alerts(
+        session,
+        actor=actor,
+        kind=form_choice(AlertKind, kind, "kind"),
+        severity=form_choice(Severity, severity, "severity"),
+        open_only=state == "open",
+        person=person.strip() or None,
+        limit=PAGE,
+        offset=offset,
+    )
+    return render(
+        request,
+        "alerts.html",
+        cfg,
+        actor,
+        csrf,
+        items=items,
+        total=total,
+        offset=offset,
+        limit=PAGE,
+        kind=kind,
+        severity=severity,
+        state=state,
+        person=person,
+        kinds=[k.value for k in AlertKind],
+        severities=[s.value for s in Severity],
+        done=done,
+        all_alerts=alerts.list_alerts(session, actor=actor, limit=0)[1],
+    )
+
+
+@router.post("/alerts/acknowledge")
+def acknowledge_alerts(
+    request: Request,
+    session: SessionDep,
+    cfg: SettingsDep,
+    csrf: Annotated[str, Form(max_length=100)],
+    ids: Annotated[list[int] | None, Form(max_length=1000)] = None,
+    one: Annotated[int | None, Form(ge=1, le=2**31)] = None,
+    back: Annotated[str, Form(max_length=500)] = "/alerts",
+) -> Response:
+    """Acknowledge the alert whose button was pressed, or else the ticked ones, then back to
+    the list as it was filtered."""
+    actor, expected = _page_actor(request, session)
+    _check_csrf(expected, csrf)
+    chosen = [one] if one is not None else list(ids or [])
+    if not chosen:
+        raise InvalidForm("tick the alerts to acknowledge first")
+    done = alerts.acknowledge_many(session, chosen, actor=actor, at=cfg.now())
+    target = back if back.startswith("/alerts") else "/alerts"
+    joiner = "&" if "?" in target else "?"
+    return _redirect(f"{target}{joiner}done={len(done)}")
 
 
 @router.get("/audit")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, Field
 
 from cordon.api.deps import ActorDep, PageDep, SessionDep, needs
-from cordon.api.schemas import PageBase
+from cordon.api.schemas import Moment, PageBase
 from cordon.domain.roles import Permission, UserRole
 from cordon.services import accounts
 
@@ -23,9 +23,9 @@ class UserRead(BaseModel):
     id: int
     name: str
     role: str
-    created_at: int
+    created_at: Moment
     disabled: bool
-    last_login_at: int | None
+    last_login_at: Moment | None
 
 
 class UserPage(PageBase):
@@ -49,10 +49,10 @@ class TokenRead(BaseModel):
     user: str
     name: str
     scopes: list[str]
-    created_at: int
-    expires_at: int | None
-    revoked_at: int | None
-    last_used_at: int | None
+    created_at: Moment
+    expires_at: Moment | None
+    revoked_at: Moment | None
+    last_used_at: Moment | None
 
 
 class TokenPage(PageBase):

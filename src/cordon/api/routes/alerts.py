@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cordon.api.deps import (
     ActorDep,
@@ -23,7 +23,7 @@ from cordon.api.deps import (
     credential_expiry,
     needs,
 )
-from cordon.api.schemas import Message, PageBase
+from cordon.api.schemas import Moment, PageBase, TextQuery
 from cordon.domain.alerts import AlertKind, Severity
 from cordon.domain.roles import Actor, Permission
 from cordon.errors import NotAuthenticated
@@ -46,12 +46,12 @@ class AlertRead(BaseModel):
     id: int
     kind: str
     severity: str
-    at: int
+    at: Moment
     message: str
     person: str | None
     place: str | None
     evidence: list[str]
-    acknowledged_at: int | None
+    acknowledged_at: Moment | None
     acknowledged_by: str | None
 
 
@@ -59,6 +59,19 @@ class AlertPage(PageBase):
     """A page of alerts."""
 
     items: list[AlertRead]
+
+
+class AcknowledgeMany(BaseModel):
+    """Alerts to acknowledge at once (all or none)."""
+
+    ids: list[Annotated[int, Field(ge=1, le=2**31)]] = Field(min_length=1, max_length=1000)
+
+
+class Acknowledged(BaseModel):
+    """The alerts acknowledged, as they now stand."""
+
+    items: list[AlertRead]
+    total: int
 
 
 def alert_read(v: AlertView) -> AlertRead:
@@ -87,8 +100,10 @@ def list_alerts(
     severity: Severity | None = None,
     after: Annotated[int | None, Query(ge=0, le=2**62, description="Only newer ids.")] = None,
     open_only: bool = False,
+    person: TextQuery = None,
 ) -> AlertPage:
-    """Alerts, newest first, filtered by kind, severity, id or whether still open."""
+    """Alerts, the latest event first, filtered by kind, severity, id, person or whether still
+    open."""
     items, total = alerts.list_alerts(
         session,
         actor=actor,
@@ -96,6 +111,7 @@ def list_alerts(
         severity=severity,
         after_id=after,
         open_only=open_only,
+        person=person,
         limit=page.limit,
         offset=page.offset,
     )
@@ -105,8 +121,21 @@ def list_alerts(
 
 
 @router.post(
+    "/acknowledge",
+    response_model=Acknowledged,
+    dependencies=[needs(Permission.READ_ALERTS)],
+)
+def acknowledge_many(
+    body: AcknowledgeMany, session: SessionDep, actor: ActorDep, cfg: SettingsDep
+) -> Acknowledged:
+    """Mark several alerts as handled at once, all or none (an unknown id: 404, none marked)."""
+    done = alerts.acknowledge_many(session, body.ids, actor=actor, at=cfg.now())
+    return Acknowledged(items=[alert_read(v) for v in done], total=len(done))
+
+
+@router.post(
     "/{alert_id}/acknowledge",
-    response_model=Message,
+    response_model=AlertRead,
     dependencies=[needs(Permission.READ_ALERTS)],
 )
 def acknowledge(
@@ -114,10 +143,10 @@ def acknowledge(
     session: SessionDep,
     actor: ActorDep,
     cfg: SettingsDep,
-) -> Message:
-    """Mark an alert as handled by the signed-in user (the first acknowledgement stands)."""
-    alerts.acknowledge(session, alert_id, actor=actor, at=cfg.now())
-    return Message(detail=f"alert {alert_id} acknowledged")
+) -> AlertRead:
+    """Mark an alert as handled by the signed-in user (the first acknowledgement stands); the
+    alert as it now stands."""
+    return alert_read(alerts.acknowledge(session, alert_id, actor=actor, at=cfg.now()))
 
 
 def _still_allowed(store: Store, request: Request) -> bool:
@@ -133,10 +162,10 @@ def _still_allowed(store: Store, request: Request) -> bool:
 def _newer(store: Store, actor: Actor, after: int | None) -> list[AlertView]:
     with store.session() as session:
         if after is None:
-            latest, _ = alerts.list_alerts(session, actor=actor, limit=1)
+            latest, _ = alerts.list_alerts(session, actor=actor, limit=1, by_time=False)
             return latest
         items, _ = alerts.list_alerts(
-            session, actor=actor, after_id=after, limit=100, newest_first=False
+            session, actor=actor, after_id=after, limit=100, newest_first=False, by_time=False
         )
         return items
 

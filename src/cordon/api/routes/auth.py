@@ -116,6 +116,45 @@ def change_password(
     return Message(detail="password changed: sign in again")
 
 
+class FirstPassword(BaseModel):
+    """A user's own new password, proven by the one-time (or current) one."""
+
+    name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+@router.post(
+    "/first-password",
+    response_model=MeRead,
+    responses={429: {"model": Message, "description": "Sign-in paused (see Retry-After)."}},
+)
+def choose_password(
+    body: FirstPassword,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    cfg: SettingsDep,
+    throttle: ThrottleDep,
+) -> MeRead:
+    """Choose a new password without a session (a one-time password signs no one in until it
+    is changed this way), throttled as a sign-in, and sign in with it."""
+    source = source_of(request)
+    accounts.choose_password(
+        session, body.name, body.password, body.new_password, source=source, throttle=throttle
+    )
+    signed = accounts.login(
+        session,
+        body.name,
+        body.new_password,
+        previous=request.cookies.get(COOKIE),
+        source=source,
+        throttle=throttle,
+    )
+    set_session_cookie(response, signed.session_token, secure=cfg.cookie_secure)
+    return me_read(signed.actor, signed.csrf)
+
+
 @router.post("/logout", response_model=Message, dependencies=[needs()])
 def logout(request: Request, response: Response, session: SessionDep) -> Message:
     """End the browser session."""

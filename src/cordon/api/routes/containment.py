@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query, status
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
-from cordon.api.deps import ActorDep, SessionDep, SettingsDep, needs
-from cordon.api.schemas import EpochQuery
+from cordon.api.deps import ActorDep, PageDep, SessionDep, SettingsDep, needs
+from cordon.api.schemas import EpochQuery, PageBase, iso_times
 from cordon.api.settings import ServiceSettings
 from cordon.domain.records import Route
 from cordon.domain.roles import Permission
@@ -27,24 +27,37 @@ def _now(at: int | None, cfg: ServiceSettings) -> int:
 
 
 def _masked(case: missing.MissingCase) -> dict[str, Any]:
-    found: dict[str, Any] = jsonable_encoder(case)  # as the service shows it to the actor
+    found: dict[str, Any] = iso_times(jsonable_encoder(case))  # as the service shows it
     return found
+
+
+class MissingPage(PageBase):
+    """A page of missing and departed cases, confirmed first."""
+
+    items: list[dict[str, Any]]
 
 
 @router.get(
     "/missing",
-    response_model=list[dict[str, Any]],
+    response_model=MissingPage,
     dependencies=[needs(Permission.READ_LOCATIONS, Permission.READ_ORDERS)],
 )
 def list_missing(
-    session: SessionDep, actor: ActorDep, cfg: SettingsDep, at: EpochQuery = None
-) -> list[Any]:
-    """Everyone under quarantine or isolation who is not in their place at ``at`` (default now):
-    last presence and passage, companions, co-located persons, and any exit egress."""
+    session: SessionDep, actor: ActorDep, cfg: SettingsDep, page: PageDep, at: EpochQuery = None
+) -> MissingPage:
+    """Everyone under quarantine or isolation who is not in their place at ``at`` (default now),
+    confirmed cases first: last presence and passage, companions, co-located persons, those
+    truly near (``near``, ranked) and any exit egress."""
     found = missing.find_missing(
         session, actor=actor, at=_now(at, cfg), record=False, grace=cfg.missing_grace_seconds
     )
-    return [_masked(m) for m in found]
+    shown = found[page.offset : page.offset + page.limit]
+    return MissingPage(
+        items=[{**_masked(m), "near": iso_times(jsonable_encoder(m.near()))} for m in shown],
+        total=len(found),
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.post(

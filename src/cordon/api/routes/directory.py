@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from cordon.api.deps import ActorDep, PageDep, SessionDep, needs
-from cordon.api.schemas import PageBase, TextQuery
+from cordon.api.schemas import Moment, PageBase, TextQuery, iso_times
 from cordon.domain.people import Person, Role
 from cordon.domain.places import PlaceKind
 from cordon.domain.roles import Permission
@@ -60,23 +60,24 @@ class CaseRead(BaseModel):
     clinical: str | None
     containment: str
     assigned_place: str | None
-    since: int
+    since: Moment
 
 
 class EventRead(BaseModel):
     """One event of a timeline."""
 
-    at: int
+    at: Moment
     kind: str
     details: dict[str, Any]
 
 
-class TimelineRead(BaseModel):
-    """Everything the actor may see of one person, in time order."""
+class TimelineRead(PageBase):
+    """Everything the actor may see of one person: their case and a page of their events in
+    time order (``items``, of ``total``)."""
 
     person: PersonRead
     case: CaseRead
-    events: list[EventRead]
+    items: list[EventRead]
 
 
 def person_read(p: Person) -> PersonRead:
@@ -122,14 +123,21 @@ def list_people(
     response_model=TimelineRead,
     dependencies=[needs(Permission.READ_PEOPLE)],
 )
-def person_timeline(person_id: PersonId, session: SessionDep, actor: ActorDep) -> TimelineRead:
+def person_timeline(
+    person_id: PersonId, session: SessionDep, actor: ActorDep, page: PageDep
+) -> TimelineRead:
     """One person's presence, passages, exposures, results and orders, as the role may see them
-    (a read that includes clinical detail is audited)."""
+    (a read that includes clinical detail is audited), a page at a time."""
     timeline = directory.person_timeline(session, person_id, actor=actor)
+    events = timeline.events()
+    shown = events[page.offset : page.offset + page.limit]
     return TimelineRead(
         person=person_read(timeline.person),
         case=case_read(timeline.case),
-        events=[EventRead(at=at, kind=kind, details=d) for at, kind, d in timeline.events()],
+        items=[EventRead(at=at, kind=kind, details=iso_times(d)) for at, kind, d in shown],
+        total=len(events),
+        limit=page.limit,
+        offset=page.offset,
     )
 
 

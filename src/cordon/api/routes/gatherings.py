@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from cordon.api.deps import ActorDep, PageDep, SessionDep, needs
-from cordon.api.schemas import EpochQuery, PageBase, TextQuery
+from cordon.api.schemas import EpochQuery, Moment, PageBase, TextQuery
 from cordon.domain.gatherings import GatheringStatus
 from cordon.domain.roles import Permission
 from cordon.services import moratoria
@@ -23,8 +23,8 @@ class GatheringRead(BaseModel):
     name: str
     kind: str
     place: str
-    start: int
-    end: int
+    start: Moment
+    end: Moment
     status: str
     participant_count: int
     participants: list[str]

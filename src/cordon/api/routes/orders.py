@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, Field
 
 from cordon.api.deps import ActorDep, PageDep, SessionDep, SettingsDep, needs
-from cordon.api.schemas import PageBase, TextQuery
+from cordon.api.schemas import Moment, PageBase, TextQuery
 from cordon.domain.orders import Order, OrderKind, OrderStatus, Scope
 from cordon.domain.records import Route
 from cordon.domain.roles import Permission
@@ -40,8 +40,8 @@ class OrderRead(BaseModel):
     id: int
     kind: str
     person: str | None
-    start: int
-    expiry: int | None
+    start: Moment
+    expiry: Moment | None
     issuer: str
     reason: str
     status: str

@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from cordon.api.deps import ActorDep, PageDep, SessionDep, needs
-from cordon.api.schemas import EpochQuery, PageBase, TextQuery
+from cordon.api.schemas import EpochQuery, Moment, PageBase, TextQuery
 from cordon.domain.records import Exposure, ExposureSource, LabOutcome, LabResult, Route
 from cordon.domain.roles import Permission
 from cordon.services import records
@@ -27,8 +27,8 @@ class ExposureRead(BaseModel):
     a: str
     b: str
     place: str | None
-    start: int
-    end: int
+    start: Moment
+    end: Moment
     duration_s: int
     route: str
     source: str
@@ -58,7 +58,7 @@ class LabRead(BaseModel):
 
     id: int
     person: str
-    collected_at: int
+    collected_at: Moment
     assay: str
     result: str
     quantity: float | None

@@ -42,14 +42,26 @@
     }
     const curve = document.getElementById("chart-curve");
     if (curve && data.curve.days.length) {
+      // Today is still under way: its bars are hatched and pale, and labelled so.
+      const complete = data.curve.complete || [];
+      const open = data.curve.days.map((_, k) => complete[k] === false);
       const traces = Object.entries(data.curve.series).map(([name, ys]) => ({
         type: "bar", name: name, x: data.curve.days, y: ys,
-        marker: { color: COLORS[name] || undefined },
+        marker: {
+          color: COLORS[name] || undefined,
+          opacity: open.map((o) => (o ? 0.45 : 1)),
+          pattern: { shape: open.map((o) => (o ? "/" : "")), fgcolor: "#333", size: 6 },
+        },
       }));
       const top = Math.max(1, ...traces.flatMap((t) => t.y));
+      const annotations = data.curve.days.filter((_, k) => open[k]).map((day) => ({
+        x: day, y: top, yanchor: "bottom", text: "today (incomplete)", showarrow: false,
+        font: { size: 11, color: "#555" },
+      }));
       Plotly.newPlot(curve, traces, Object.assign({}, BASE_LAYOUT, {
-        xaxis: { type: "date", tickformat: "%d %b" },
-        yaxis: countAxis(top),
+        xaxis: { type: "date", tickformat: "%d %b", dtick: 86400000 },
+        yaxis: Object.assign(countAxis(top), { range: [0, top * 1.15] }),
+        annotations: annotations,
       }), CONFIG);
     }
     document.querySelectorAll('[data-chart="analysis"]').forEach((el) => {
@@ -66,29 +78,58 @@
     });
   }
 
-  function alertItem(alert) {
+  function stationTime(iso, zone) {
+    // The one readable form of the pages: 2026-11-24 08:00:00 in the station's zone.
+    try {
+      return new Intl.DateTimeFormat("sv-SE", {
+        timeZone: zone || "UTC", year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+      }).format(new Date(iso));
+    } catch (e) {
+      return String(iso).slice(0, 19).replace("T", " ");
+    }
+  }
+
+  function alertItem(alert, zone) {
     const li = document.createElement("li");
     li.className = "alert new " + alert.severity;
     li.dataset.id = String(alert.id);
+    const pick = document.createElement("span");
+    pick.className = "pick";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = "ids";
+    box.value = String(alert.id);
+    box.setAttribute("aria-label", "select alert " + alert.id);
+    pick.append(box);
     const time = document.createElement("time");
-    time.textContent = new Date(alert.at * 1000).toISOString().replace(".000Z", "Z");
+    time.textContent = stationTime(alert.at, zone);
     const kind = document.createElement("span");
     kind.className = "kind";
     kind.textContent = alert.kind.replace(/_/g, " ");
     const message = document.createElement("span");
     message.className = "message";
     message.textContent = alert.message;
-    li.append(time, kind, message);
+    const ack = document.createElement("span");
+    ack.className = "ack";
+    const button = document.createElement("button");
+    button.type = "submit";
+    button.name = "one";
+    button.value = String(alert.id);
+    button.className = "ack-one";
+    button.textContent = "Acknowledge";
+    ack.append(button);
+    li.append(pick, time, kind, message, ack);
     return li;
   }
 
   function followAlerts() {
     const live = document.getElementById("live-alerts");
     if (!live || typeof EventSource === "undefined") return;
-    const feed = document.getElementById("alert-feed");
+    const found = document.getElementById("alert-feed");
+    const feed = found && found.dataset.live === "yes" ? found : null;
     const badge = document.getElementById("alert-badge");
     const state = document.getElementById("stream-state");
-    let unseen = 0;
     const source = new EventSource(live.dataset.stream);
     source.onopen = () => { if (state) state.textContent = "live"; };
     source.onerror = () => { if (state) state.textContent = "reconnecting…"; };
@@ -98,18 +139,49 @@
         if (feed.querySelector(`[data-id="${alert.id}"]`)) return;
         const empty = feed.querySelector(".empty");
         if (empty) empty.remove();
-        feed.prepend(alertItem(alert));
-      } else if (badge) {
-        unseen += 1;
-        badge.textContent = String(unseen);
+        feed.prepend(alertItem(alert, live.dataset.zone));
+      }
+      if (badge && !alert.acknowledged_at) {
+        badge.textContent = String(Number(badge.textContent || "0") + 1);
         badge.hidden = false;
       }
     });
     window.addEventListener("pagehide", () => source.close());
   }
 
+  function refreshWhenReady() {
+    // The overview's forecast runs as a job: ask the API until it is ready, then reload once.
+    const marker = document.getElementById("refresh-when-ready");
+    if (!marker) return;
+    let tries = 0;
+    const check = () => {
+      tries += 1;
+      fetch(marker.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((body) => {
+          const busy = !body || body.analyses.some((a) => a.status === "computing" || a.status === "updating");
+          if (!busy) window.location.reload();
+          else if (tries < 120) window.setTimeout(check, 3000);
+        })
+        .catch(() => { if (tries < 120) window.setTimeout(check, 5000); });
+    };
+    window.setTimeout(check, 2000);
+  }
+
+  function selectAll() {
+    const all = document.getElementById("check-all");
+    if (!all) return;
+    all.addEventListener("change", () => {
+      document.querySelectorAll('#alert-feed input[name="ids"]').forEach((box) => {
+        box.checked = all.checked;
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     drawCharts();
     followAlerts();
+    refreshWhenReady();
+    selectAll();
   });
 })();
