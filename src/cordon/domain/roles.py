@@ -127,6 +127,10 @@ WORDS: dict[Permission, str] = {
     P.RUN_ANALYTICS: "run forecasts and estimates",
     P.MANAGE_USERS: "manage users",
     P.ADMINISTER_STORE: "administer the store",
+    P.FOLLOW_UP: "run the daily follow-up",
+    P.WORK_TASKS: "work the teams' tasks",
+    P.READ_NOTIFICATIONS: "see notifications",
+    P.MANAGE_NOTIFICATIONS: "manage notifications and contact channels",
 }
 """What each permission lets a person do, in the words a refusal uses."""
 
