@@ -18,6 +18,8 @@ BENCHMARKS = [
     "http_load",
     "colocation",
     "trace",
+    "startup",
+    "contacts_cli",
 ]
 
 

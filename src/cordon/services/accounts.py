@@ -7,6 +7,7 @@ account change is written to the audit log. Secrets leave this module once, when
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
@@ -66,7 +67,12 @@ HASHING_NICENESS = 10
 """The hashing thread runs below the service's priority, so sign-ins use the CPU the doors leave
 (on Linux a thread's nice value is its own)."""
 _HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
-_DUMMY = _HASHER.hash("not a real password, only for timing")
+
+
+@functools.cache
+def _dummy() -> str:
+    """A hash to verify against for unknown users (same cost), computed on first use, not import."""
+    return _HASHER.hash("not a real password, only for timing")
 
 
 def _lower_priority() -> None:
@@ -225,7 +231,7 @@ def login(
             )
         stored = row.password_hash if row is not None and row.disabled_at is None else None
         try:
-            ok = _verify(stored or _DUMMY, password) and stored is not None
+            ok = _verify(stored or _dummy(), password) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok or row is None:
