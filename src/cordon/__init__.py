@@ -101,9 +101,20 @@ _HOMES = {
     "get_settings": "cordon.config",
     "Store": "cordon.store.db",
     **dict.fromkeys(
-        ("ConfigError CordonError EngineError ImportRefused InvalidValue NotFound "
-         "PermissionDenied RowError StoreError StoreNotReady StoreUnavailable "
-         "TransitionError").split(),
+        [
+            "ConfigError",
+            "CordonError",
+            "EngineError",
+            "ImportRefused",
+            "InvalidValue",
+            "NotFound",
+            "PermissionDenied",
+            "RowError",
+            "StoreError",
+            "StoreNotReady",
+            "StoreUnavailable",
+            "TransitionError",
+        ],
         "cordon.errors",
     ),
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +15,11 @@ from cordon.formats.writers import write_table
 from cordon.services import contacts as service
 from cordon.services.tracing import TracedPerson, TraceReport
 from cordon.times import format_duration, format_time, parse_duration, parse_time
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from cordon.engine.colocation import DataQuality
 
 __all__ = ["register"]
 
@@ -51,6 +56,9 @@ def contacts(
     """Who was with whom: pairs in one place together for at least --min-overlap."""
     rt = runtime(ctx)
     overlap = parse_duration(min_overlap)
+    if out is not None and not per_day:
+        _contacts_to_file(ctx, presence, out, overlap, since, until, exclude, limit, as_json)
+        return
     if presence is not None:
         result = service.contacts_from_file(
             presence, min_overlap=overlap, zone=rt.settings.zone, exclude_places=exclude or (),
@@ -71,23 +79,7 @@ def contacts(
         data["written"] = str(written) if written else None
         emit_json(data)
         return
-    quality = result.quality
-    console.print(
-        f"{len(result):,} contacts of at least {format_duration(overlap)} "
-        f"from {quality.intervals:,} presence intervals"
-    )
-    if quality.merged:
-        console.print(
-            f"data quality: {quality.merged:,} overlapping intervals of the same person were "
-            f"merged into {quality.merged_into:,} ({len(quality.persons):,} persons)"
-        )
-    for label, count in (
-        ("zero-length intervals", quality.zero_length),
-        ("intervals shorter than the minimum overlap", quality.too_short),
-        ("intervals in excluded places", quality.excluded),
-    ):
-        if count:
-            console.print(f"data quality: {count:,} {label} meet nobody")
+    _summary(len(result), overlap, result.quality)
     zone = rt.settings.zone
     if per_day and result.per_day is not None:
         days = result.per_day.head(limit)
@@ -106,24 +98,81 @@ def contacts(
             ],
         )
     else:
-        rows = result.frame.head(limit)
-        table(
-            None,
-            ["a", "b", "place", "start", "end", "together"],
-            [
-                (
-                    r["a"],
-                    r["b"],
-                    r["place"],
-                    moment(int(r["start"]), zone),
-                    moment(int(r["end"]), zone),
-                    format_duration(int(r["duration_s"])),
-                )
-                for r in rows.to_dict("records")
-            ],
-        )
+        _rows(result.frame.head(limit).to_dict("records"), zone)
     if written:
         console.print(f"written to {written}")
+
+
+def _contacts_to_file(
+    ctx: typer.Context,
+    presence: Path | None,
+    out: Path,
+    overlap: int,
+    since: str | None,
+    until: str | None,
+    exclude: list[str] | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Contacts written to a file in chunks, columnar from end to end; the first rows shown."""
+    rt = runtime(ctx)
+    if presence is not None:
+        done = service.contacts_file_to_file(
+            presence, out, min_overlap=overlap, zone=rt.settings.zone,
+            exclude_places=exclude or (), limit=limit,
+        )  # fmt: skip
+    else:
+        with rt.session() as session:
+            done = service.contacts_to_file(
+                session, out, actor=rt.actor, min_overlap=overlap, since=_time(since, ctx),
+                until=_time(until, ctx), exclude_places=exclude or (), limit=limit,
+            )  # fmt: skip
+    if as_json:
+        emit_json(done.to_dict())
+        return
+    _summary(done.count, overlap, done.quality)
+    _rows(done.head, rt.settings.zone)
+    console.print(f"written to {done.path}")
+
+
+def _summary(count: int, overlap: int, quality: DataQuality | None) -> None:
+    if quality is None:
+        console.print(f"{count:,} contacts of at least {format_duration(overlap)}")
+        return
+    console.print(
+        f"{count:,} contacts of at least {format_duration(overlap)} "
+        f"from {quality.intervals:,} presence intervals"
+    )
+    if quality.merged:
+        console.print(
+            f"data quality: {quality.merged:,} overlapping intervals of the same person were "
+            f"merged into {quality.merged_into:,} ({len(quality.persons):,} persons)"
+        )
+    for label, count_ in (
+        ("zero-length intervals", quality.zero_length),
+        ("intervals shorter than the minimum overlap", quality.too_short),
+        ("intervals in excluded places", quality.excluded),
+    ):
+        if count_:
+            console.print(f"data quality: {count_:,} {label} meet nobody")
+
+
+def _rows(records: list[dict[str, Any]], zone: ZoneInfo) -> None:
+    table(
+        None,
+        ["a", "b", "place", "start", "end", "together"],
+        [
+            (
+                r["a"],
+                r["b"],
+                r["place"],
+                moment(int(r["start"]), zone),
+                moment(int(r["end"]), zone),
+                format_duration(int(r["duration_s"])),
+            )
+            for r in records
+        ],
+    )
 
 
 def _routes(text: str | None) -> list[Route] | None:

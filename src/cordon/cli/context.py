@@ -11,9 +11,9 @@ from cordon.domain.roles import Actor, UserRole
 from cordon.times import parse_time
 
 if TYPE_CHECKING:  # settings (pydantic) and the store (SQLAlchemy, Alembic): imported on use
-    from cordon.config import Settings
     from sqlalchemy.orm import Session
 
+    from cordon.config import Settings
     from cordon.store.db import Store
 
 __all__ = ["Runtime", "runtime"]

@@ -43,8 +43,11 @@ __all__ = [
     "CONTACT_COLUMNS",
     "DEFAULT_EXCLUDED_KINDS",
     "ContactsResult",
+    "ContactsWritten",
     "contacts",
+    "contacts_file_to_file",
     "contacts_from_file",
+    "contacts_to_file",
     "trace",
     "trace_from_files",
 ]
@@ -403,6 +406,156 @@ def _file_presence_edges(
     return _derive(
         people, places, (p, q, s, e), min_overlap=min_overlap, exclude=exclude, route=route
     )
+
+
+# --- file (or store) to file, in chunks ---------------------------------------------------
+
+OUT_CHUNK = 1_000_000
+"""Contacts computed and written at a time by the file outputs: memory is bounded by a chunk."""
+
+
+@dataclass(frozen=True)
+class ContactsWritten:
+    """What a file output wrote: how many contacts, the data-quality report, the first rows."""
+
+    path: Path
+    count: int
+    quality: DataQuality | None
+    min_overlap: int
+    head: list[dict[str, Any]]
+
+    def __len__(self) -> int:
+        return self.count
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the first rows only: the rest are in the file)."""
+        return {
+            "count": self.count,
+            "min_overlap_s": self.min_overlap,
+            "quality": self.quality.to_dict() if self.quality else None,
+            "contacts": self.head,
+            "written": str(self.path),
+        }
+
+
+def _head_rows(
+    people: np.ndarray, places: np.ndarray, columns: Sequence[np.ndarray], limit: int
+) -> list[dict[str, Any]]:
+    a, b, place, start, end, duration, route, source = (c[:limit].tolist() for c in columns)
+    return [
+        {
+            "a": str(people[a[k]]),
+            "b": str(people[b[k]]),
+            "place": str(places[place[k]]) if place[k] >= 0 else None,
+            "start": start[k],
+            "end": end[k],
+            "duration_s": duration[k],
+            "route": ROUTES[route[k]].value,
+            "source": SOURCES[source[k]].value,
+        }
+        for k in range(len(a))
+    ]
+
+
+def _write_edges(edges: EdgeSet, out: Path, out_fmt: str | None, limit: int) -> tuple[int, list]:
+    """Write an edge set to ``out`` in slices; the count and the first ``limit`` rows."""
+    from cordon.formats.columnar import ContactWriter
+
+    fmt = detect_format(out, out_fmt)
+    with ContactWriter(
+        out, fmt, people=edges.people, places=edges.places,
+        routes=[r.value for r in ROUTES], sources=[x.value for x in SOURCES],
+    ) as writer:  # fmt: skip
+        for lo in range(0, max(len(edges), 1), OUT_CHUNK):
+            writer.write(*(getattr(edges, n)[lo : lo + OUT_CHUNK] for n in _FIELDS))
+    head = _head_rows(edges.people, edges.places, [getattr(edges, n) for n in _FIELDS], limit)
+    return writer.rows, head
+
+
+def contacts_file_to_file(
+    presence: Path,
+    out: Path,
+    *,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    zone: ZoneInfo | None = None,
+    fmt: str | None = None,
+    out_fmt: str | None = None,
+    exclude_places: Sequence[str] = (),
+    route: Route = Route.SHARED_AIR,
+    limit: int = 20,
+    chunk: int = OUT_CHUNK,
+) -> ContactsWritten:
+    """Contacts from a presence file written to ``out``, columnar from end to end.
+
+    The same rows in the same order as :func:`contacts_from_file` then ``write_table``; ids are
+    read into integer codes with pyarrow and written dictionary-encoded, chunk by chunk. A file
+    that needs row-by-row validation takes the validating reader (which names the bad rows).
+    """
+    from cordon.engine.colocation import iter_colocation_contacts
+    from cordon.formats.columnar import ContactWriter, read_presence
+
+    zone = zone or ZoneInfo("UTC")
+    in_fmt = detect_format(presence, fmt)
+    out_format = detect_format(out, out_fmt)
+    if not presence.exists() or presence.is_dir():
+        read_table(presence, in_fmt)  # refuses with the reason
+    codes = read_presence(presence, in_fmt, zone)
+    if codes is None:
+        edges, quality = _file_presence_edges(
+            presence, min_overlap=min_overlap, zone=zone, fmt=fmt,
+            exclude_places=exclude_places, route=route,
+        )  # fmt: skip
+        count, head = _write_edges(edges, out, out_fmt, limit)
+        return ContactsWritten(out, count, quality, min_overlap, head)
+    places = np.asarray(codes.places.to_numpy(zero_copy_only=False), dtype=object)
+    people = np.asarray(codes.people.to_numpy(zero_copy_only=False), dtype=object)
+    exclude = np.flatnonzero(np.isin(places, list(exclude_places)))
+    quality, _total, chunks = iter_colocation_contacts(
+        codes.person, codes.place, codes.start, codes.end, min_overlap=min_overlap,
+        exclude_places=exclude if len(exclude) else None, chunk=chunk,
+    )  # fmt: skip
+    route_code, source_code = ROUTES.index(route), SOURCES.index(ExposureSource.DERIVED)
+    head: list[dict[str, Any]] = []
+    with ContactWriter(
+        out, out_format, people=codes.people, places=codes.places,
+        routes=[r.value for r in ROUTES], sources=[x.value for x in SOURCES],
+    ) as writer:  # fmt: skip
+        for found in chunks:
+            n = len(found)
+            columns = (
+                found.a, found.b, found.place, found.start, found.end, found.duration,
+                np.full(n, route_code, dtype=np.int64), np.full(n, source_code, dtype=np.int64),
+            )  # fmt: skip
+            if len(head) < limit:
+                head += _head_rows(people, places, columns, limit - len(head))
+            writer.write(*columns)
+    return ContactsWritten(out, writer.rows, quality, min_overlap, head)
+
+
+def contacts_to_file(
+    session: Session,
+    out: Path,
+    *,
+    actor: Actor,
+    out_fmt: str | None = None,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    since: int | None = None,
+    until: int | None = None,
+    exclude_places: Sequence[str] = (),
+    exclude_kinds: Sequence[PlaceKind] = DEFAULT_EXCLUDED_KINDS,
+    route: Route = Route.SHARED_AIR,
+    limit: int = 20,
+) -> ContactsWritten:
+    """The store's derived contacts (as :func:`contacts`) written to ``out`` in chunks."""
+    require(actor, Permission.READ_CONTACTS)
+    edges, quality = _store_edges(
+        session, min_overlap=min_overlap, since=since, until=until,
+        exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route,
+    )  # fmt: skip
+    count, head = _write_edges(edges, out, out_fmt, limit)
+    _audit_read(session, actor, "contacts", None, {"since": since, "until": until,
+                                                   "pairs": count})  # fmt: skip
+    return ContactsWritten(out, count, quality, min_overlap, head)
 
 
 def trace_from_files(
