@@ -285,7 +285,9 @@ class ContactWriter:
         self.rows += batch.num_rows
         if self.fmt is Format.PARQUET:
             if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self.path, batch.schema)
+                self._parquet = pq.ParquetWriter(
+                    self.path, batch.schema, use_dictionary=["a", "b", "place", "route", "source"]
+                )
             self._parquet.write_batch(batch)
         elif self.fmt is Format.CSV:
             if self._csv is None:

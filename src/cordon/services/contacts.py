@@ -8,7 +8,7 @@ and :func:`trace_from_files` (no store).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,11 +22,12 @@ from cordon.domain.places import PlaceKind
 from cordon.domain.records import ExposureSource, Route
 from cordon.domain.roles import Actor, Permission, require
 from cordon.engine.colocation import DataQuality, colocation_contacts, pair_days
-from cordon.engine.trace import Direction
+from cordon.engine.trace import ContactGraph, Direction
 from cordon.errors import ImportRefused, InvalidValue
 from cordon.formats import fields as f
 from cordon.formats.schemas import Kind, Refs, validate
 from cordon.formats.tables import detect_format, read_table
+from cordon.services import index_cache
 from cordon.services.tracing import (
     ROUTES,
     SOURCES,
@@ -34,7 +35,9 @@ from cordon.services.tracing import (
     TraceReport,
     adjust_profile,
     parse_direction,
+    prepare_trace,
     run_trace,
+    transmitting_routes,
 )
 from cordon.services.transaction import unit_of_work
 from cordon.store import arrays, audit, directory, profiles
@@ -47,6 +50,7 @@ __all__ = [
     "contacts",
     "contacts_file_to_file",
     "contacts_from_file",
+    "contacts_page",
     "contacts_to_file",
     "trace",
     "trace_from_files",
@@ -180,6 +184,75 @@ def _dense(keys: Mapping[int, str]) -> tuple[np.ndarray, np.ndarray]:
     return pks, np.array([keys[int(k)] for k in pks], dtype=object)
 
 
+def _params(
+    *,
+    min_overlap: int,
+    since: int | None,
+    until: int | None,
+    exclude_places: Sequence[str],
+    exclude_kinds: Sequence[PlaceKind],
+    route: Route,
+    derived: bool = True,
+    recorded: bool = False,
+) -> dict[str, Any]:
+    """The question that derives an edge set, in plain values (a cache key's half)."""
+    return {
+        "min_overlap": int(min_overlap),
+        "since": since,
+        "until": until,
+        "exclude_places": sorted(exclude_places),
+        "exclude_kinds": sorted(k.value for k in exclude_kinds),
+        "route": route.value,
+        "derived": derived,
+        "recorded": recorded,
+    }
+
+
+def _edges_arrays(edges: EdgeSet) -> index_cache.Arrays:
+    return {
+        "people": np.asarray(edges.people.tolist(), dtype=str),
+        "places": np.asarray(edges.places.tolist(), dtype=str),
+        **{f"e_{n}": getattr(edges, n) for n in _FIELDS},
+    }
+
+
+def _edges_from(arrays: Mapping[str, np.ndarray]) -> EdgeSet:
+    people = np.asarray(arrays["people"].tolist(), dtype=object)
+    places = np.asarray(arrays["places"].tolist(), dtype=object)
+    return EdgeSet(people, places, *(arrays[f"e_{n}"] for n in _FIELDS))
+
+
+def _quality_meta(quality: DataQuality | None) -> dict[str, Any] | None:
+    if quality is None:
+        return None
+    return {**asdict(quality), "persons": quality.persons.tolist()}
+
+
+def _cached_store_edges(
+    session: Session, params: dict[str, Any]
+) -> tuple[EdgeSet, DataQuality | None]:
+    """:func:`_store_edges`, answered from the cache while the store is unchanged."""
+    key = {"what": "edges", "state": index_cache.store_state(session), **params}
+    found = index_cache.get(session, key)
+    if found is not None:
+        arrays, meta = found
+        q = meta["quality"]
+        quality = (
+            None
+            if q is None
+            else DataQuality(**{**q, "persons": np.array(q["persons"], dtype=np.int64)})
+        )
+        return _edges_from(arrays), quality
+    edges, quality = _store_edges(
+        session, min_overlap=params["min_overlap"], since=params["since"], until=params["until"],
+        exclude_places=params["exclude_places"],
+        exclude_kinds=[PlaceKind(k) for k in params["exclude_kinds"]], route=Route(params["route"]),
+        derived=params["derived"], recorded=params["recorded"],
+    )  # fmt: skip
+    index_cache.put(session, key, _edges_arrays(edges), {"quality": _quality_meta(quality)})
+    return edges, quality
+
+
 def _store_edges(
     session: Session,
     *,
@@ -267,9 +340,9 @@ def contacts(
     """Contacts derived from the store's presence log: every pair of persons together in one
     place for at least ``min_overlap`` seconds within [since, until), marked with ``route``."""
     require(actor, Permission.READ_CONTACTS)
-    edges, quality = _store_edges(
-        session, min_overlap=min_overlap, since=since, until=until,
-        exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route,
+    edges, quality = _cached_store_edges(
+        session, _params(min_overlap=min_overlap, since=since, until=until,
+                         exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route),
     )  # fmt: skip
     assert quality is not None
     found = _result(
@@ -279,6 +352,39 @@ def contacts(
     _audit_read(session, actor, "contacts", None, {"since": since, "until": until,
                                                    "pairs": len(found)})  # fmt: skip
     return found
+
+
+def contacts_page(
+    session: Session,
+    *,
+    actor: Actor,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    since: int | None = None,
+    until: int | None = None,
+    exclude_places: Sequence[str] = (),
+    exclude_kinds: Sequence[PlaceKind] = DEFAULT_EXCLUDED_KINDS,
+    route: Route = Route.SHARED_AIR,
+    offset: int = 0,
+    limit: int = 500,
+) -> dict[str, Any]:
+    """One page of :func:`contacts` (rows ``offset`` to ``offset + limit``) in its JSON form,
+    read from the cached contacts while the store is unchanged: only the page is built."""
+    require(actor, Permission.READ_CONTACTS)
+    edges, quality = _cached_store_edges(
+        session, _params(min_overlap=min_overlap, since=since, until=until,
+                         exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route),
+    )  # fmt: skip
+    assert quality is not None
+    page = [getattr(edges, n)[offset : offset + limit] for n in _FIELDS]
+    _audit_read(session, actor, "contacts", None, {"since": since, "until": until,
+                                                   "pairs": len(edges)})  # fmt: skip
+    return {
+        "count": len(edges),
+        "min_overlap_s": min_overlap,
+        "quality": quality.to_dict(),
+        "offset": offset,
+        "contacts": _head_rows(edges.people, edges.places, page, limit),
+    }
 
 
 def _audit_read(
@@ -324,15 +430,34 @@ def trace(
         latent_s=latent_s, infectious_s=infectious_s, routes=routes,
     )  # fmt: skip
     derived = profile.transmits(derived_route)
-    edges, quality = _store_edges(
-        session, min_overlap=min_overlap, since=since, until=until, exclude_places=(),
+    params = _params(
+        min_overlap=min_overlap, since=since, until=until, exclude_places=(),
         exclude_kinds=exclude_kinds, route=derived_route, derived=derived, recorded=True,
     )  # fmt: skip
+    key = {"what": "trace", "state": index_cache.store_state(session), **params,
+           "transmitting": transmitting_routes(profile).tolist()}  # fmt: skip
+    found = index_cache.get(session, key)
+    if found is not None:
+        arrays, meta = found
+        used = _edges_from(arrays)
+        graph = ContactGraph.from_arrays({k[2:]: v for k, v in arrays.items() if k[:2] == "g_"})
+        quality_dict = meta["quality"]
+    else:
+        edges, quality = _cached_store_edges(session, params)
+        used, graph = prepare_trace(edges, profile)
+        quality_dict = quality.to_dict() if quality else None
+    had_backward = found is not None and "g_bwd_indptr" in found[0]
     report = run_trace(
-        edges, list(persons), profile=profile, direction=parse_direction(direction),
+        used, list(persons), profile=profile, direction=parse_direction(direction),
         since=since, until=until, index_window_s=index_window_s, chains=chains,
-        quality=quality.to_dict() if quality else None,
+        quality=quality_dict, prepared=(used, graph),
     )  # fmt: skip
+    stored = graph.arrays()
+    if found is None or ("bwd_indptr" in stored and not had_backward):
+        index_cache.put(
+            session, key, {**_edges_arrays(used), **{f"g_{k}": v for k, v in stored.items()}},
+            {"quality": quality_dict},
+        )  # fmt: skip
     _audit_read(session, actor, "trace", ",".join(persons)[:200],
                 {"persons": list(persons)[:100], "direction": str(direction)})  # fmt: skip
     return report
@@ -548,9 +673,9 @@ def contacts_to_file(
 ) -> ContactsWritten:
     """The store's derived contacts (as :func:`contacts`) written to ``out`` in chunks."""
     require(actor, Permission.READ_CONTACTS)
-    edges, quality = _store_edges(
-        session, min_overlap=min_overlap, since=since, until=until,
-        exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route,
+    edges, quality = _cached_store_edges(
+        session, _params(min_overlap=min_overlap, since=since, until=until,
+                         exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route),
     )  # fmt: skip
     count, head = _write_edges(edges, out, out_fmt, limit)
     _audit_read(session, actor, "contacts", None, {"since": since, "until": until,
