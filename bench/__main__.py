@@ -20,6 +20,7 @@ BENCHMARKS = [
     "trace",
     "startup",
     "contacts_cli",
+    "trace_cli",
 ]
 
 

@@ -11,7 +11,6 @@ from cordon.cli.context import runtime
 from cordon.cli.output import console, emit_json, moment, table
 from cordon.domain.records import ROUTE_ALIASES, Route
 from cordon.domain.vocab import choice
-from cordon.formats.writers import write_table
 from cordon.services import contacts as service
 from cordon.services.tracing import TracedPerson, TraceReport
 from cordon.times import format_duration, format_time, parse_duration, parse_time
@@ -72,6 +71,8 @@ def contacts(
             )  # fmt: skip
     written = None
     if out is not None:
+        from cordon.formats.writers import write_table
+
         frame = result.per_day if per_day and result.per_day is not None else result.frame
         written = write_table(frame, out)
     if as_json:
@@ -243,6 +244,8 @@ def trace(
             )  # fmt: skip
     if out is not None:
         import pandas as pd
+
+        from cordon.formats.writers import write_table
 
         rows = [
             {"direction": d, **_flat(p)}

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 from sqlalchemy.orm import Session
 
 from cordon.domain.pathogen import PathogenProfile
@@ -24,8 +23,6 @@ from cordon.domain.roles import Actor, Permission, require
 from cordon.engine.colocation import DataQuality, colocation_contacts, pair_days
 from cordon.engine.trace import ContactGraph, Direction
 from cordon.errors import ImportRefused, InvalidValue
-from cordon.formats import fields as f
-from cordon.formats.schemas import Kind, Refs, validate
 from cordon.formats.tables import detect_format, read_table
 from cordon.services import index_cache
 from cordon.services.tracing import (
@@ -41,6 +38,11 @@ from cordon.services.tracing import (
 )
 from cordon.services.transaction import unit_of_work
 from cordon.store import arrays, audit, directory, profiles
+
+if TYPE_CHECKING:  # pandas and the validating readers: imported by the paths that use them
+    import pandas as pd
+
+    from cordon.formats.schemas import Kind
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -122,6 +124,8 @@ def _derive(
 
 def _frame(edges: EdgeSet) -> pd.DataFrame:
     """Edges as a canonical contacts table (person and place ids, not indices)."""
+    import pandas as pd
+
     place = np.where(edges.place >= 0, edges.place, 0)
     place_names = edges.places[place] if len(edges.places) else np.full(len(edges), None)
     return pd.DataFrame(
@@ -148,6 +152,8 @@ def _result(
     place_weights: Mapping[str, float] | None,
     day_start: int,
 ) -> ContactsResult:
+    import pandas as pd
+
     frame = _frame(edges)
     days = None
     if per_day:
@@ -470,6 +476,9 @@ def _read(
     path: Path, kind: Kind, person_columns: Sequence[str], zone: ZoneInfo, fmt: str | None
 ) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
     """Validate a canonical file against the ids it names itself; a bad row refuses it."""
+    from cordon.formats import fields as f
+    from cordon.formats.schemas import Refs, validate
+
     raw = read_table(path, detect_format(path, fmt))
     frame = raw.frame
 
@@ -522,6 +531,8 @@ def _file_presence_edges(
     exclude_places: Sequence[str],
     route: Route,
 ) -> tuple[EdgeSet, DataQuality]:
+    from cordon.formats.schemas import Kind
+
     columns, people, places = _read(path, Kind.PRESENCE, ["person"], zone, fmt)
     exclude = np.flatnonzero(np.isin(places, list(exclude_places)))
     p, q, s, e = (
@@ -713,6 +724,8 @@ def trace_from_files(
     parts: list[EdgeSet] = []
     quality = None
     if contacts is not None:
+        from cordon.formats.schemas import Kind
+
         cols, people, places = _read(contacts, Kind.EXPOSURES, ["a", "b"], zone, None)
         parts.append(
             EdgeSet(

@@ -103,7 +103,8 @@ def get(session: Session, key: Mapping[str, Any]) -> tuple[Arrays, dict[str, Any
         if meta.get("key") != json.loads(json.dumps(key, default=str)):
             return None
         arrays = {
-            f.stem: np.load(f, mmap_mode="r", allow_pickle=False)
+            # a plain read-only view of the mapping: Numba caches code for it, not for memmaps
+            f.stem: np.asarray(np.load(f, mmap_mode="r", allow_pickle=False))
             for f in entry.iterdir()
             if f.suffix == ".npy"
         }
