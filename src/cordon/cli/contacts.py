@@ -51,10 +51,20 @@ def contacts(
     ] = None,
     limit: Annotated[int, typer.Option(min=0, help="Rows to print (all go to --out).")] = SHOWN,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Run on Dask: 'local' (a cluster on this machine) or tcp://host:8786; "
+            "--presence is a Parquet file or dataset, --out a folder of parts.",
+        ),
+    ] = None,
 ) -> None:
     """Who was with whom: pairs in one place together for at least --min-overlap."""
     rt = runtime(ctx)
     overlap = parse_duration(min_overlap)
+    if scheduler is not None:
+        _contacts_on_dask(presence, out, scheduler, overlap, exclude, as_json)
+        return
     if out is not None and not per_day:
         _contacts_to_file(ctx, presence, out, overlap, since, until, exclude, limit, as_json)
         return
@@ -102,6 +112,44 @@ def contacts(
         _rows(result.frame.head(limit).to_dict("records"), zone)
     if written:
         console.print(f"written to {written}")
+
+
+def _contacts_on_dask(
+    presence: Path | None,
+    out: Path | None,
+    scheduler: str,
+    overlap: int,
+    exclude: list[str] | None,
+    as_json: bool,
+) -> None:
+    """Contacts of a presence dataset computed on a Dask cluster, written as a folder of parts."""
+    from cordon.errors import InvalidValue
+    from cordon.services.contacts_dask import contacts_on_dask
+
+    if presence is None or out is None:
+        raise InvalidValue("--scheduler needs --presence (a Parquet file or dataset) and --out")
+    suffix = out.suffix.lstrip(".") or "parquet"
+    folder = out.with_suffix("") if out.suffix else out
+    done = contacts_on_dask(
+        presence, folder, scheduler=scheduler, min_overlap=overlap, exclude_places=exclude or (),
+        suffix=suffix,
+    )  # fmt: skip
+    if as_json:
+        emit_json({"count": done.count, "min_overlap_s": overlap, "quality": done.quality,
+                   "written": str(done.folder), "parts": done.parts})  # fmt: skip
+        return
+    quality = done.quality
+    console.print(
+        f"{done.count:,} contacts of at least {format_duration(overlap)} "
+        f"from {quality['intervals']:,} presence intervals"
+    )
+    if quality["merged"]:
+        console.print(
+            f"data quality: {quality['merged']:,} overlapping intervals of the same person were "
+            f"merged into {quality['merged_into']:,} "
+            f"({quality['persons_with_overlapping_intervals']:,} persons)"
+        )
+    console.print(f"written to {done.folder}/ in {done.parts} parts")
 
 
 def _contacts_to_file(
@@ -221,6 +269,13 @@ def trace(
     ] = None,
     limit: Annotated[int, typer.Option(min=0, help="Persons to print per direction.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Derive the contacts of --presence (a Parquet file or dataset) on Dask: "
+            "'local' or tcp://host:8786; the trace runs here.",
+        ),
+    ] = None,
 ) -> None:
     """Time-respecting chains from index persons (forward), to cases (backward), or both."""
     rt = runtime(ctx)
@@ -229,11 +284,15 @@ def trace(
     overlap = parse_duration(min_overlap)
     latent_s = parse_duration(latent) if latent else None
     infectious_s = parse_duration(infectious) if infectious else None
+    if scheduler is not None and presence is None:
+        from cordon.errors import InvalidValue
+
+        raise InvalidValue("--scheduler needs --presence (a Parquet file or dataset)")
     if contacts_file is not None or presence is not None:
         report = service.trace_from_files(
             persons, contacts=contacts_file, presence=presence, zone=zone, direction=direction,
             since=start, until=stop, min_overlap=overlap, latent_s=latent_s,
-            infectious_s=infectious_s, routes=_routes(routes),
+            infectious_s=infectious_s, routes=_routes(routes), scheduler=scheduler,
         )  # fmt: skip
     else:
         with rt.session() as session:

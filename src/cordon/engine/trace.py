@@ -83,7 +83,6 @@ class ContactGraph:
             self._backward = _index(self.n, self.a, self.b, -self.end, -self.start)
         return self._backward
 
-
     def arrays(self) -> dict[str, np.ndarray]:
         """The graph as named arrays (both indexes, the backward one if built), to store."""
         out = {"n": np.array([self.n]), "a": self.a, "b": self.b, "start": self.start,

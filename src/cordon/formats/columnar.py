@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from cordon.formats.tables import Format
 from cordon.times import MAX_TIME, MIN_TIME
 
-__all__ = ["CONTACT_COLUMNS", "ContactWriter", "PresenceCodes", "read_presence"]
+__all__ = ["CONTACT_COLUMNS", "ContactWriter", "PresenceCodes", "id_codes", "read_presence"]
 
 CONTACT_COLUMNS = ("a", "b", "place", "start", "end", "duration_s", "route", "source")
 """The columns of a contacts file, in order (times as epoch seconds, as the store keeps them)."""
@@ -129,7 +129,20 @@ def _read_parquet(path: Path) -> pa.Table | None:
     return table.rename_columns(list(_PRESENCE))
 
 
-def _codes(column: pa.ChunkedArray) -> tuple[pa.Array | None, np.ndarray | None]:
+def id_codes(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """Sorted distinct ids of a text column and each row's code into them."""
+    if column.null_count or not len(column):
+        if not len(column):
+            return pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
+        raise ValueError("ids must not be missing")
+    dictionary, codes = _codes(column, check=False)
+    assert dictionary is not None and codes is not None
+    return dictionary, codes
+
+
+def _codes(
+    column: pa.ChunkedArray, *, check: bool = True
+) -> tuple[pa.Array | None, np.ndarray | None]:
     """Sorted distinct ids and each row's code into them; (None, None) if not clean ids."""
     if column.null_count:
         return None, None
@@ -154,9 +167,13 @@ def _codes(column: pa.ChunkedArray) -> tuple[pa.Array | None, np.ndarray | None]
         remap = np.full(len(dictionary), -1, dtype=np.int64)
         remap[keep] = np.arange(len(keep))
         dictionary, indices = dictionary.take(pa.array(keep)), remap[indices]
-    if len(dictionary) and (
-        not pc.all(pc.equal(pc.utf8_trim_whitespace(dictionary), dictionary)).as_py()
-        or pc.min(pc.utf8_length(dictionary)).as_py() == 0
+    if (
+        check
+        and len(dictionary)
+        and (
+            not pc.all(pc.equal(pc.utf8_trim_whitespace(dictionary), dictionary)).as_py()
+            or pc.min(pc.utf8_length(dictionary)).as_py() == 0
+        )
     ):
         return None, None  # padded or empty ids: the validating reader strips and flags them
     order = pc.array_sort_indices(dictionary).to_numpy()

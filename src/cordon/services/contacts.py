@@ -711,9 +711,12 @@ def trace_from_files(
     latent_s: int | None = None,
     infectious_s: int | None = None,
     routes: Sequence[Route] | None = None,
+    scheduler: Any = None,
 ) -> TraceReport:
     """Trace over a canonical contacts file and/or contacts derived from a presence file
-    (same meaning of the arguments as :func:`trace`; the profile defaults to the built-in one)."""
+    (same meaning of the arguments as :func:`trace`; the profile defaults to the built-in one).
+    With ``scheduler`` the contacts are derived on that Dask cluster (:mod:`contacts_dask`) and
+    the trace runs here, over them."""
     if contacts is None and presence is None:
         raise InvalidValue("give a contacts file, a presence file, or both")
     zone = zone or ZoneInfo("UTC")
@@ -743,7 +746,10 @@ def trace_from_files(
                 ),
             )
         )
-    if presence is not None and profile.transmits(derived_route):
+    if presence is not None and profile.transmits(derived_route) and scheduler is not None:
+        edges, quality = _dask_presence_edges(presence, scheduler, min_overlap, derived_route)
+        parts.append(edges)
+    elif presence is not None and profile.transmits(derived_route):
         edges, q = _file_presence_edges(
             presence, min_overlap=min_overlap, zone=zone, fmt=None, exclude_places=(),
             route=derived_route,
@@ -754,6 +760,48 @@ def trace_from_files(
         _union(parts), list(persons), profile=profile, direction=parse_direction(direction),
         since=since, until=until, index_window_s=index_window_s, chains=chains, quality=quality,
     )  # fmt: skip
+
+
+def _dask_presence_edges(
+    presence: Path, scheduler: Any, min_overlap: int, route: Route
+) -> tuple[EdgeSet, dict[str, Any]]:
+    """Contacts derived on a Dask cluster into a private temporary folder, read back as edges."""
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cordon.formats.columnar import id_codes
+    from cordon.services.contacts_dask import contacts_on_dask
+
+    with tempfile.TemporaryDirectory(prefix="cordon-contacts-") as folder:
+        done = contacts_on_dask(
+            presence, Path(folder) / "parts", scheduler=scheduler, min_overlap=min_overlap
+        )
+        files = sorted((Path(folder) / "parts").glob("*.parquet"))
+        tables = [pq.read_table(f) for f in files]
+    columns = {
+        name: pa.chunked_array(
+            [c for t in tables for c in t[name].cast(pa.string()).chunks], type=pa.string()
+        )
+        for name in ("a", "b", "place")
+    }
+    n = sum(t.num_rows for t in tables)
+    people, codes = id_codes(pa.chunked_array(columns["a"].chunks + columns["b"].chunks))
+    places, place = id_codes(columns["place"])
+
+    def ints(name: str) -> np.ndarray:
+        return np.concatenate([t[name].to_numpy() for t in tables] or [np.zeros(0)]).astype(
+            np.int64
+        )
+
+    edges = EdgeSet(
+        np.asarray(people.to_pylist(), dtype=object), np.asarray(places.to_pylist(), dtype=object),
+        codes[:n], codes[n:], place, ints("start"), ints("end"), ints("duration_s"),
+        np.full(n, ROUTES.index(route), dtype=np.int64),
+        np.full(n, SOURCES.index(ExposureSource.DERIVED), dtype=np.int64),
+    )  # fmt: skip
+    return edges, done.quality
 
 
 def _union(parts: list[EdgeSet]) -> EdgeSet:
