@@ -109,7 +109,13 @@ def contacts(
             ],
         )
     else:
-        _rows(result.frame.head(limit).to_dict("records"), zone)
+        _rows(
+            [
+                {str(k): v for k, v in r.items()}
+                for r in result.frame.head(limit).to_dict("records")
+            ],
+            zone,
+        )
     if written:
         console.print(f"written to {written}")
 

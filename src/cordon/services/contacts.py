@@ -593,7 +593,9 @@ def _head_rows(
     ]
 
 
-def _write_edges(edges: EdgeSet, out: Path, out_fmt: str | None, limit: int) -> tuple[int, list]:
+def _write_edges(
+    edges: EdgeSet, out: Path, out_fmt: str | None, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
     """Write an edge set to ``out`` in slices; the count and the first ``limit`` rows."""
     from cordon.formats.columnar import ContactWriter
 
@@ -641,8 +643,8 @@ def contacts_file_to_file(
             presence, min_overlap=min_overlap, zone=zone, fmt=fmt,
             exclude_places=exclude_places, route=route,
         )  # fmt: skip
-        count, head = _write_edges(edges, out, out_fmt, limit)
-        return ContactsWritten(out, count, quality, min_overlap, head)
+        count, first = _write_edges(edges, out, out_fmt, limit)
+        return ContactsWritten(out, count, quality, min_overlap, first)
     places = np.asarray(codes.places.to_numpy(zero_copy_only=False), dtype=object)
     people = np.asarray(codes.people.to_numpy(zero_copy_only=False), dtype=object)
     exclude = np.flatnonzero(np.isin(places, list(exclude_places)))

@@ -49,7 +49,8 @@ def _seconds(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps = values.dt.tz_convert("UTC") if values.dt.tz is not None else values
         nanos = stamps.dt.tz_localize(None).astype("datetime64[ns]").astype("int64")
-        return np.floor_divide(nanos.to_numpy(), 1_000_000_000)
+        seconds: np.ndarray = np.floor_divide(nanos.to_numpy(), 1_000_000_000)
+        return seconds
     if not pd.api.types.is_integer_dtype(values.dtype) or values.isna().any():
         raise InvalidValue("a partitioned run needs start and end as epoch seconds or timestamps")
     return values.to_numpy(dtype=np.int64)
@@ -129,15 +130,15 @@ def _client(scheduler: Any) -> tuple[Any, Any | None]:
     """A client for ``scheduler`` (``local``, an address, or a client), and a cluster to close."""
     import distributed
 
-    if isinstance(scheduler, distributed.Client):
+    client_class: Any = distributed.Client  # distributed is untyped
+    local_cluster: Any = distributed.LocalCluster
+    if isinstance(scheduler, client_class):
         return scheduler, None
     if scheduler == "local":
         workers = max(1, min(os.cpu_count() or 1, 4))
-        cluster = distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, dashboard_address=None
-        )
-        return distributed.Client(cluster), cluster
-    return distributed.Client(str(scheduler)), None
+        cluster = local_cluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+        return client_class(cluster), cluster
+    return client_class(str(scheduler)), None
 
 
 def contacts_on_dask(
@@ -154,8 +155,12 @@ def contacts_on_dask(
     """Contacts of a presence Parquet file or dataset (person, place, start, end: epoch seconds
     or timestamps), computed on the Dask cluster at ``scheduler`` (``local`` starts one here)
     and written to the folder ``out`` as ``part-NNNNN.<suffix>`` files."""
-    import dask
     import dask.dataframe as dd
+    from dask.base import compute as dask_compute
+    from dask.delayed import delayed as dask_delayed
+
+    compute: Any = dask_compute  # dask is untyped
+    delayed: Any = dask_delayed
 
     logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)  # "shuffle initialized"
     if not presence.exists():
@@ -169,7 +174,7 @@ def contacts_on_dask(
         n = partitions or max(frame.npartitions, 2)
         by_person = frame.shuffle(on=["person", "place"], npartitions=n)
         phase1 = [
-            dask.delayed(_merge_part)(part, min_overlap, list(exclude_places), day)
+            delayed(_merge_part)(part, min_overlap, list(exclude_places), day)
             for part in by_person.to_delayed()
         ]
         meta = pd.DataFrame(
@@ -177,14 +182,14 @@ def contacts_on_dask(
              "start": pd.Series(dtype=np.int64), "end": pd.Series(dtype=np.int64),
              "day": pd.Series(dtype=np.int64)}
         )  # fmt: skip
-        merged = dd.from_delayed([dask.delayed(lambda r: r[0])(r) for r in phase1], meta=meta)
+        merged = dd.from_delayed([delayed(lambda r: r[0])(r) for r in phase1], meta=meta)
         by_day = merged.shuffle(on=["place", "day"], npartitions=n)
         written = [
-            dask.delayed(_join_part)(part, min_overlap, day, str(out), k, suffix)
+            delayed(_join_part)(part, min_overlap, day, str(out), k, suffix)
             for k, part in enumerate(by_day.to_delayed())
         ]
-        stats = [dask.delayed(lambda r: r[1])(r) for r in phase1]
-        counts, quality = dask.compute(written, stats, scheduler=client.get)
+        stats = [delayed(lambda r: r[1])(r) for r in phase1]
+        counts, quality = compute(written, stats, scheduler=client.get)
     finally:
         if cluster is not None:
             client.close()
