@@ -21,6 +21,7 @@ BENCHMARKS = [
     "startup",
     "contacts_cli",
     "trace_cli",
+    "dask_contacts",
 ]
 
 

@@ -12,6 +12,7 @@ imported and the trace runs again (the cache must see the change: derived afresh
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -30,13 +31,21 @@ def _cordon() -> str:
 
 
 def _run(db: str, *args: str) -> tuple[float, str]:
+    """Wall seconds and output of one ``cordon`` process; its CPU seconds go to ``CPU``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     done = subprocess.run(
         [_cordon(), "--db", db, *args], capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip()[-500:])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return time.perf_counter() - began, done.stdout
+
+
+CPU = [0.0]
+"""CPU seconds (user + system) of the last process run."""
 
 
 def _write(folder: Path, n: int) -> dict[str, Path]:
@@ -75,18 +84,20 @@ def main() -> None:
             _run(db, "import", kind, str(files[kind]))
         print(f"store: {n:,} presence intervals loaded in {time.perf_counter() - began:.0f} s")
         trace = ["trace", "P00001", "P00002", "--direction", "both", "--limit", "5"]
-        print(f"{'run':<34}{'wall s':>9}  first line")
+        print(f"{'run':<34}{'wall s':>9}{'cpu s':>8}  first line")
         for k in range(repeat + 1):
             seconds, out = _run(db, *trace)
             label = "first (derive, index, keep)" if k == 0 else f"again ({k})"
-            print(f"{label:<34}{seconds:>9.2f}  {out.splitlines()[0][:60]}", flush=True)
+            print(f"{label:<34}{seconds:>9.2f}{CPU[0]:>8.2f}  {out.splitlines()[0][:50]}",
+                  flush=True)  # fmt: skip
         extra = folder / "more.csv"
         extra.write_text(f"person,place,start,end\nP00001,Q0100,{T0 + 10},{T0 + 4000}\n")
         _run(db, "import", "presence", str(extra))
         seconds, out = _run(db, *trace)
-        print(f"{'after one more presence row':<34}{seconds:>9.2f}  {out.splitlines()[0][:60]}")
+        print(f"{'after one more presence row':<34}{seconds:>9.2f}{CPU[0]:>8.2f}  "
+              f"{out.splitlines()[0][:50]}")  # fmt: skip
         seconds, out = _run(db, *trace)
-        print(f"{'again':<34}{seconds:>9.2f}  {out.splitlines()[0][:60]}")
+        print(f"{'again':<34}{seconds:>9.2f}{CPU[0]:>8.2f}  {out.splitlines()[0][:50]}")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
