@@ -18,6 +18,10 @@ BENCHMARKS = [
     "http_load",
     "colocation",
     "trace",
+    "startup",
+    "contacts_cli",
+    "trace_cli",
+    "dask_contacts",
 ]
 
 

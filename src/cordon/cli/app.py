@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import importlib
+from difflib import get_close_matches
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+import typer.main
+from typer import _click as click  # typer's own copy of click, whose classes its groups use
+from typer.core import TyperCommand, TyperGroup
 
 from cordon.cli.context import Runtime
 from cordon.cli.output import error, errors
-from cordon.config import Settings, get_settings
 from cordon.errors import CordonError, ImportRefused
 
 __all__ = ["app"]
@@ -18,8 +20,153 @@ __all__ = ["app"]
 MAX_ROWS_SHOWN = 200
 
 
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("admin", "Create the store, or upgrade its schema to this version of cordon."),
+    "audit": ("admin", "The audit log: who wrote what, when, with the record before and after."),
+    "import": (
+        "records",
+        "Import a file of records; one with bad rows is refused whole unless --rejects is given.",
+    ),
+    "people": ("directory", "Everyone aboard, by id."),
+    "places": ("directory", "The facility's places, by id."),
+    "person": (
+        "directory",
+        "One person's timeline: presence, passages, exposures, lab results and orders.",
+    ),
+    "cases": (
+        "cases",
+        "Cases with their clinical and containment state and where the record puts them now.",
+    ),
+    "backup": (
+        "maintenance",
+        "Back up the whole store to one file, with a checksum of every table.",
+    ),
+    "restore": (
+        "maintenance",
+        "Restore a backup into an empty store, verifying every table's checksum.",
+    ),
+    "purge": ("maintenance", "Delete presence and passage logs older than the retention period."),
+    "demo": (
+        "demo",
+        "Load the Venus station demo (creating the store); running it again adds nothing.",
+    ),
+    "missing": (
+        "containment",
+        "Who should be in quarantine or isolation but is not in their place: last sighting,\n"
+        "companions, and any exit passage (which, when, with whom, what credential).",
+    ),
+    "alerts": (
+        "containment",
+        "Alerts, the last raised first: held persons at exits, foreign credentials, missing and\n"
+        "departed cases, moratorium breaches, orders issued, overrides, emergencies.",
+    ),
+    "decide": (
+        "access",
+        "Allow or deny one passage, with the reason; the decision and any alert are recorded.",
+    ),
+    "gatherings": (
+        "access",
+        "Scheduled gatherings: how many of the visiting crew each needs, and whether an active\n"
+        "moratorium suspends it. (Import them with `cordon import gatherings FILE`.)",
+    ),
+    "contacts": (
+        "contacts",
+        "Who was with whom: pairs in one place together for at least --min-overlap.",
+    ),
+    "trace": (
+        "contacts",
+        "Time-respecting chains from index persons (forward), to cases (backward), or both.",
+    ),
+    "incidence": (
+        "analytics",
+        "Daily new cases from the store, zero days included; today is marked incomplete.",
+    ),
+    "estimate": (
+        "analytics",
+        "Growth rate, doubling time and Rt (Cori et al. 2013) with 95% intervals.",
+    ),
+    "forecast": (
+        "analytics",
+        "Forecast cases, isolated persons and beds under each scenario, with 50%/90% bands.",
+    ),
+    "serve": (
+        "service",
+        "Serve the store: the web API and dashboard on --port, door decisions on --doors-port\n"
+        "(door controllers are configured with that URL), and a worker for jobs, rules on arrival\n"
+        "and the periodic work, all three under supervisord, which restarts any that ends. With a\n"
+        "ROLE, that process alone (a deployment across hosts: see deploy/).",
+    ),
+    "report": ("service", "Write the situation report (figures, charts, lists) as HTML or PDF."),
+    "plan": ("plans", "Optimised plans: beds and guards."),
+    "order": ("orders", "Issue, lift and list orders (quarantine, isolation, egress hold)."),
+    "rules": ("containment", "The containment rules of the active pathogen profile."),
+    "emergency": ("access", "Declare and end life-safety emergencies (exits fail open)."),
+    "moratorium": ("access", "Suspend a route between groups, and the gatherings it covers."),
+    "user": ("service", "User accounts of the service."),
+    "token": ("service", "API tokens for machines (door controllers, scripts)."),
+    "followup": ("followup", "Daily follow-up of everyone under quarantine or isolation."),
+    "task": ("followup", "The teams' tasks: samples, visits, bring-backs, meals."),
+    "notifications": ("notifications", "Messages to people and their delivery state."),
+    "notify": ("notifications", "How recipients are reached: contact channels."),
+}
+"""Every command: the module under cordon.cli that defines it, and its help line for the list.
+
+A command's module (and what it needs: the store, the engines, pandas) is imported only when
+that command runs or shows its own help, so that ``cordon --help`` and light commands start
+fast. ``tests/cli/test_startup.py`` checks this table against the modules."""
+
+
+def load_commands(module: str) -> dict[str, click.Command]:
+    """The click commands that ``cordon.cli.<module>`` registers, built on first use."""
+    if module not in _LOADED:
+        sub = typer.Typer()
+        importlib.import_module(f"cordon.cli.{module}").register(sub)
+        _LOADED[module] = dict(typer.main.get_group(sub).commands)
+    return _LOADED[module]
+
+
+_LOADED: dict[str, dict[str, click.Command]] = {}
+
+
 class CordonGroup(TyperGroup):
-    """Turns cordon's own errors into one clear line on stderr and a non-zero exit."""
+    """Loads each command's module on demand, and turns cordon's own errors into one clear line
+    on stderr and a non-zero exit."""
+
+    _listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name not in COMMANDS:
+            return None
+        module, help_line = COMMANDS[cmd_name]
+        if self._listing:  # the root's help lists the commands without importing them
+            return TyperCommand(cmd_name, help=help_line)
+        command = load_commands(module)[cmd_name]
+        self.commands[cmd_name] = command
+        return command
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.UsageError as exc:  # suggest among every command, loaded or not
+            matches = get_close_matches(args[0], list(COMMANDS)) if args else []
+            if matches and "Did you mean" not in exc.message:
+                suggestions = ", ".join(f"{m!r}" for m in matches)
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {suggestions}?"
+            raise
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -74,6 +221,8 @@ def root(
     ] = None,
 ) -> None:
     """Outbreak containment for closed facilities: records, contacts, tracing, forecasts, orders."""
+    from cordon.config import Settings, get_settings  # pydantic: not needed for --help
+
     base = get_settings()
     overrides: dict[str, str] = {}
     if db:
@@ -87,31 +236,3 @@ def root(
     except ValueError as exc:
         raise typer.BadParameter(str(exc).splitlines()[-1]) from None
     ctx.obj = Runtime(settings)
-
-
-COMMAND_MODULES = (
-    "admin",
-    "records",
-    "directory",
-    "cases",
-    "maintenance",
-    "demo",
-    "plans",
-    "orders",
-    "containment",
-    "followup",
-    "access",
-    "contacts",
-    "analytics",
-    "service",
-    "notifications",
-)
-
-
-def register() -> None:
-    """Attach every command module to the app (imported here to keep start-up in one place)."""
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"cordon.cli.{name}").register(app)
-
-
-register()

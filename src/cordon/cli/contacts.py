@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,10 +11,14 @@ from cordon.cli.context import runtime
 from cordon.cli.output import console, emit_json, moment, shown, table
 from cordon.domain.records import ROUTE_ALIASES, Route
 from cordon.domain.vocab import choice
-from cordon.formats.writers import write_table
 from cordon.services import contacts as service
 from cordon.services.tracing import TracedPerson, TraceReport
 from cordon.times import format_duration, format_time, parse_duration, parse_time
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from cordon.engine.colocation import DataQuality
 
 __all__ = ["register"]
 
@@ -49,10 +53,23 @@ def contacts(
         int, typer.Option(min=0, help="Rows to print, 0: all (all go to --out).")
     ] = SHOWN,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Run on Dask: 'local' (a cluster on this machine) or tcp://host:8786; "
+            "--presence is a Parquet file or dataset, --out a folder of parts.",
+        ),
+    ] = None,
 ) -> None:
     """Who was with whom: pairs in one place together for at least --min-overlap."""
     rt = runtime(ctx)
     overlap = parse_duration(min_overlap)
+    if scheduler is not None:
+        _contacts_on_dask(presence, out, scheduler, overlap, exclude, as_json)
+        return
+    if out is not None and not per_day:
+        _contacts_to_file(ctx, presence, out, overlap, since, until, exclude, limit, as_json)
+        return
     if presence is not None:
         result = service.contacts_from_file(
             presence, min_overlap=overlap, zone=rt.settings.zone, exclude_places=exclude or (),
@@ -66,6 +83,8 @@ def contacts(
             )  # fmt: skip
     written = None
     if out is not None:
+        from cordon.formats.writers import write_table
+
         frame = result.per_day if per_day and result.per_day is not None else result.frame
         written = write_table(frame, out)
     if as_json:
@@ -73,23 +92,7 @@ def contacts(
         data["written"] = str(written) if written else None
         emit_json(data)
         return
-    quality = result.quality
-    console.print(
-        f"{len(result):,} contacts of at least {format_duration(overlap)} "
-        f"from {quality.intervals:,} presence intervals"
-    )
-    if quality.merged:
-        console.print(
-            f"data quality: {quality.merged:,} overlapping intervals of the same person were "
-            f"merged into {quality.merged_into:,} ({len(quality.persons):,} persons)"
-        )
-    for label, count in (
-        ("zero-length intervals", quality.zero_length),
-        ("intervals shorter than the minimum overlap", quality.too_short),
-        ("intervals in excluded places", quality.excluded),
-    ):
-        if count:
-            console.print(f"data quality: {count:,} {label} meet nobody")
+    _summary(len(result), overlap, result.quality)
     zone = rt.settings.zone
     if per_day and result.per_day is not None:
         days = result.per_day.head(limit) if limit else result.per_day
@@ -110,24 +113,123 @@ def contacts(
         shown(len(days), len(result.per_day))
     else:
         rows = result.frame.head(limit) if limit else result.frame
-        table(
-            None,
-            ["a", "b", "place", "start", "end", "together"],
-            [
-                (
-                    r["a"],
-                    r["b"],
-                    r["place"],
-                    moment(int(r["start"]), zone),
-                    moment(int(r["end"]), zone),
-                    format_duration(int(r["duration_s"])),
-                )
-                for r in rows.to_dict("records")
-            ],
+        _rows(
+            [{str(k): v for k, v in r.items()} for r in rows.to_dict("records")],
+            zone,
         )
         shown(len(rows), len(result.frame))
     if written:
         console.print(f"written to {written}")
+
+
+def _contacts_on_dask(
+    presence: Path | None,
+    out: Path | None,
+    scheduler: str,
+    overlap: int,
+    exclude: list[str] | None,
+    as_json: bool,
+) -> None:
+    """Contacts of a presence dataset computed on a Dask cluster, written as a folder of parts."""
+    from cordon.errors import InvalidValue
+    from cordon.services.contacts_dask import contacts_on_dask
+
+    if presence is None or out is None:
+        raise InvalidValue("--scheduler needs --presence (a Parquet file or dataset) and --out")
+    suffix = out.suffix.lstrip(".") or "parquet"
+    folder = out.with_suffix("") if out.suffix else out
+    done = contacts_on_dask(
+        presence, folder, scheduler=scheduler, min_overlap=overlap, exclude_places=exclude or (),
+        suffix=suffix,
+    )  # fmt: skip
+    if as_json:
+        emit_json({"count": done.count, "min_overlap_s": overlap, "quality": done.quality,
+                   "written": str(done.folder), "parts": done.parts})  # fmt: skip
+        return
+    quality = done.quality
+    console.print(
+        f"{done.count:,} contacts of at least {format_duration(overlap)} "
+        f"from {quality['intervals']:,} presence intervals"
+    )
+    if quality["merged"]:
+        console.print(
+            f"data quality: {quality['merged']:,} overlapping intervals of the same person were "
+            f"merged into {quality['merged_into']:,} "
+            f"({quality['persons_with_overlapping_intervals']:,} persons)"
+        )
+    console.print(f"written to {done.folder}/ in {done.parts} parts")
+
+
+def _contacts_to_file(
+    ctx: typer.Context,
+    presence: Path | None,
+    out: Path,
+    overlap: int,
+    since: str | None,
+    until: str | None,
+    exclude: list[str] | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Contacts written to a file in chunks, columnar from end to end; the first rows shown."""
+    rt = runtime(ctx)
+    if presence is not None:
+        done = service.contacts_file_to_file(
+            presence, out, min_overlap=overlap, zone=rt.settings.zone,
+            exclude_places=exclude or (), limit=limit,
+        )  # fmt: skip
+    else:
+        with rt.session() as session:
+            done = service.contacts_to_file(
+                session, out, actor=rt.actor, min_overlap=overlap, since=_time(since, ctx),
+                until=_time(until, ctx), exclude_places=exclude or (), limit=limit,
+            )  # fmt: skip
+    if as_json:
+        emit_json(done.to_dict())
+        return
+    _summary(done.count, overlap, done.quality)
+    _rows(done.head, rt.settings.zone)
+    console.print(f"written to {done.path}")
+
+
+def _summary(count: int, overlap: int, quality: DataQuality | None) -> None:
+    if quality is None:
+        console.print(f"{count:,} contacts of at least {format_duration(overlap)}")
+        return
+    console.print(
+        f"{count:,} contacts of at least {format_duration(overlap)} "
+        f"from {quality.intervals:,} presence intervals"
+    )
+    if quality.merged:
+        console.print(
+            f"data quality: {quality.merged:,} overlapping intervals of the same person were "
+            f"merged into {quality.merged_into:,} ({len(quality.persons):,} persons)"
+        )
+    for label, count_ in (
+        ("zero-length intervals", quality.zero_length),
+        ("intervals shorter than the minimum overlap", quality.too_short),
+        ("intervals in excluded places", quality.excluded),
+    ):
+        if count_:
+            console.print(f"data quality: {count_:,} {label} meet nobody")
+
+
+def _rows(records: list[dict[str, Any]], zone: ZoneInfo) -> None:
+    table(
+        None,
+        ["a", "b", "place", "start", "end", "together"],
+        [
+            (
+                r["a"],
+                r["b"],
+                r["place"],
+                moment(int(r["start"]), zone),
+                moment(int(r["end"]), zone),
+                format_duration(int(r["duration_s"])),
+            )
+            for r in records
+        ],
+    )
 
 
 def _routes(text: str | None) -> list[Route] | None:
@@ -177,6 +279,13 @@ def trace(
         int, typer.Option(min=0, help="Persons to print per direction (0: all).")
     ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Derive the contacts of --presence (a Parquet file or dataset) on Dask: "
+            "'local' or tcp://host:8786; the trace runs here.",
+        ),
+    ] = None,
 ) -> None:
     """Time-respecting chains from index persons (forward), to cases (backward), or both."""
     rt = runtime(ctx)
@@ -185,11 +294,15 @@ def trace(
     overlap = parse_duration(min_overlap)
     latent_s = parse_duration(latent) if latent else None
     infectious_s = parse_duration(infectious) if infectious else None
+    if scheduler is not None and presence is None:
+        from cordon.errors import InvalidValue
+
+        raise InvalidValue("--scheduler needs --presence (a Parquet file or dataset)")
     if contacts_file is not None or presence is not None:
         report = service.trace_from_files(
             persons, contacts=contacts_file, presence=presence, zone=zone, direction=direction,
             since=start, until=stop, min_overlap=overlap, latent_s=latent_s,
-            infectious_s=infectious_s, routes=_routes(routes),
+            infectious_s=infectious_s, routes=_routes(routes), scheduler=scheduler,
         )  # fmt: skip
     else:
         with rt.session() as session:
@@ -200,6 +313,8 @@ def trace(
             )  # fmt: skip
     if out is not None:
         import pandas as pd
+
+        from cordon.formats.writers import write_table
 
         rows = [
             {"direction": d, **_flat(p)}

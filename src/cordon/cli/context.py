@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.orm import Session
 
-from cordon.config import Settings, get_settings
 from cordon.domain.roles import Actor, UserRole
-from cordon.store.db import Store
 from cordon.times import parse_time
+
+if TYPE_CHECKING:  # settings (pydantic) and the store (SQLAlchemy, Alembic): imported on use
+    from sqlalchemy.orm import Session
+
+    from cordon.config import Settings
+    from cordon.store.db import Store
 
 __all__ = ["Runtime", "runtime"]
 
@@ -26,6 +30,8 @@ class Runtime:
     def store(self) -> Store:
         """The store named by ``--db`` or ``CORDON_DATABASE_URL``."""
         if self._store is None:
+            from cordon.store.db import Store
+
             self._store = Store(self.settings.database_url)
         return self._store
 
@@ -52,5 +58,7 @@ def runtime(ctx: typer.Context) -> Runtime:
     """The runtime set up by the root callback (or a default one for direct calls)."""
     root = ctx.find_root()
     if not isinstance(root.obj, Runtime):
+        from cordon.config import get_settings
+
         root.obj = Runtime(get_settings())
     return root.obj

@@ -26,6 +26,7 @@ __all__ = [
     "colocation_contacts",
     "iter_colocation_contacts",
     "merge_own_overlaps",
+    "merged_presence",
     "pair_days",
 ]
 
@@ -325,14 +326,19 @@ class _Band:
     quality: DataQuality
 
 
-def _prepare(
+def merged_presence(
     person: object,
     place: object,
     start: object,
     end: object,
-    min_overlap: int,
-    exclude_places: object | None,
-) -> _Band:
+    *,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    exclude_places: object | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], DataQuality]:
+    """The intervals the join works on: excluded places and zero-length intervals left out, each
+    person's overlapping intervals in a place merged, those shorter than ``min_overlap`` dropped;
+    sorted by (place, start), with the data-quality report. (A partitioned run merges first, by
+    person and place, then joins by place and day.)"""
     p, q, s, e = _check(person, place, start, end)
     n_in = len(p)
     excluded = 0
@@ -347,8 +353,7 @@ def _prepare(
     d = max(int(min_overlap), 1)
     if len(p) == 0:
         z = np.zeros(0, dtype=np.int64)
-        quality = DataQuality(n_in, 0, 0, z, zero_length, 0, excluded)
-        return _Band(z, z, z, z, z, np.zeros(1, dtype=np.int64), quality)
+        return (z, z, z, z), DataQuality(n_in, 0, 0, z, zero_length, 0, excluded)
     order = group_sort_order(dense_ids(q), s)
     dense_person = dense_ids(p)
     n_persons = int(dense_person.max()) + 1
@@ -357,6 +362,21 @@ def _prepare(
     quality = DataQuality(
         n_in, merged, merged_into, np.sort(flagged), zero_length, too_short, excluded
     )
+    return (p, q, s, e), quality
+
+
+def _prepare(
+    person: object,
+    place: object,
+    start: object,
+    end: object,
+    min_overlap: int,
+    exclude_places: object | None,
+) -> _Band:
+    (p, q, s, e), quality = merged_presence(
+        person, place, start, end, min_overlap=min_overlap, exclude_places=exclude_places
+    )
+    d = max(int(min_overlap), 1)
     if len(p) == 0:
         z = np.zeros(0, dtype=np.int64)
         return _Band(z, z, z, z, z, np.zeros(1, dtype=np.int64), quality)

@@ -17,6 +17,7 @@ been infected and still start a chain that reaches the case.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -81,6 +82,34 @@ class ContactGraph:
         if self._backward is None:
             self._backward = _index(self.n, self.a, self.b, -self.end, -self.start)
         return self._backward
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The graph as named arrays (both indexes, the backward one if built), to store."""
+        out = {"n": np.array([self.n]), "a": self.a, "b": self.b, "start": self.start,
+               "end": self.end}  # fmt: skip
+        for prefix, index in (("fwd", self._forward), ("bwd", self._backward)):
+            if index is not None:
+                out.update({f"{prefix}_{k}": getattr(index, k) for k in _ADJACENCY_FIELDS})
+        return out
+
+    @staticmethod
+    def from_arrays(arrays: Mapping[str, np.ndarray]) -> ContactGraph:
+        """The graph stored by :meth:`arrays` (read-only arrays are fine)."""
+
+        def index(prefix: str) -> _Adjacency | None:
+            if f"{prefix}_indptr" not in arrays:
+                return None
+            return _Adjacency(*(arrays[f"{prefix}_{k}"] for k in _ADJACENCY_FIELDS))
+
+        forward = index("fwd")
+        assert forward is not None
+        return ContactGraph(
+            int(arrays["n"][0]), arrays["a"], arrays["b"], arrays["start"], arrays["end"],
+            forward, index("bwd"),
+        )  # fmt: skip
+
+
+_ADJACENCY_FIELDS = ("indptr", "other", "start", "end", "edge", "longest")
 
 
 def _index(n: int, a: np.ndarray, b: np.ndarray, start: np.ndarray, end: np.ndarray) -> _Adjacency:

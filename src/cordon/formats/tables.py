@@ -8,10 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -19,6 +18,9 @@ import pyarrow.parquet as pq
 
 from cordon.errors import ImportRefused, RowError
 from cordon.formats import jsondoc
+
+if TYPE_CHECKING:  # pandas is imported by the readers that build frames
+    import pandas as pd
 
 __all__ = ["Format", "RawTable", "detect_format", "read_table", "records_table"]
 
@@ -98,6 +100,8 @@ def read_table(path: Path, fmt: Format) -> RawTable:
 def records_table(records: Sequence[Mapping[str, Any]]) -> RawTable:
     """Rows posted as JSON objects (a badge reader's batch), as a file's rows would be read:
     values as text, row ``n`` numbered as line ``n``."""
+    import pandas as pd
+
     rows = [{str(k).strip(): _as_text(v) for k, v in record.items()} for record in records]
     frame = pd.DataFrame.from_records(rows).fillna("") if rows else pd.DataFrame()
     return RawTable(frame=frame, lines=np.arange(1, len(rows) + 1, dtype=np.int64))
@@ -205,6 +209,8 @@ def _as_text(value: object) -> str:
 
 
 def _read_jsonl(path: Path) -> RawTable:
+    import pandas as pd
+
     rows: list[dict[str, str]] = []
     lines: list[int] = []
     broken: list[RowError] = []

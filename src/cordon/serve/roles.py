@@ -7,8 +7,10 @@ import ctypes
 import os
 import signal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from cordon.api.settings import ServiceSettings
+if TYPE_CHECKING:  # the web package (FastAPI) is imported by the role that runs it
+    from cordon.api.settings import ServiceSettings
 
 __all__ = ["SUPERVISED", "Role", "run_role"]
 

@@ -8,13 +8,12 @@ and :func:`trace_from_files` (no store).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 from sqlalchemy.orm import Session
 
 from cordon.domain.pathogen import PathogenProfile
@@ -22,11 +21,10 @@ from cordon.domain.places import PlaceKind
 from cordon.domain.records import ExposureSource, Route
 from cordon.domain.roles import Actor, Permission, require
 from cordon.engine.colocation import DataQuality, colocation_contacts, pair_days
-from cordon.engine.trace import Direction
+from cordon.engine.trace import ContactGraph, Direction
 from cordon.errors import ImportRefused, InvalidValue
-from cordon.formats import fields as f
-from cordon.formats.schemas import Kind, Refs, validate
 from cordon.formats.tables import detect_format, read_table
+from cordon.services import index_cache
 from cordon.services.tracing import (
     ROUTES,
     SOURCES,
@@ -34,17 +32,28 @@ from cordon.services.tracing import (
     TraceReport,
     adjust_profile,
     parse_direction,
+    prepare_trace,
     run_trace,
+    transmitting_routes,
 )
 from cordon.services.transaction import unit_of_work
 from cordon.store import arrays, audit, directory, epidemic, profiles
+
+if TYPE_CHECKING:  # pandas and the validating readers: imported by the paths that use them
+    import pandas as pd
+
+    from cordon.formats.schemas import Kind
 
 __all__ = [
     "CONTACT_COLUMNS",
     "DEFAULT_EXCLUDED_KINDS",
     "ContactsResult",
+    "ContactsWritten",
     "contacts",
+    "contacts_file_to_file",
     "contacts_from_file",
+    "contacts_page",
+    "contacts_to_file",
     "trace",
     "trace_from_files",
 ]
@@ -115,6 +124,8 @@ def _derive(
 
 def _frame(edges: EdgeSet) -> pd.DataFrame:
     """Edges as a canonical contacts table (person and place ids, not indices)."""
+    import pandas as pd
+
     place = np.where(edges.place >= 0, edges.place, 0)
     place_names = edges.places[place] if len(edges.places) else np.full(len(edges), None)
     return pd.DataFrame(
@@ -141,6 +152,8 @@ def _result(
     place_weights: Mapping[str, float] | None,
     day_start: int,
 ) -> ContactsResult:
+    import pandas as pd
+
     frame = _frame(edges)
     days = None
     if per_day:
@@ -175,6 +188,75 @@ def _dense(keys: Mapping[int, str]) -> tuple[np.ndarray, np.ndarray]:
     """Sorted store keys and the ids in that order."""
     pks = np.array(sorted(keys), dtype=np.int64)
     return pks, np.array([keys[int(k)] for k in pks], dtype=object)
+
+
+def _params(
+    *,
+    min_overlap: int,
+    since: int | None,
+    until: int | None,
+    exclude_places: Sequence[str],
+    exclude_kinds: Sequence[PlaceKind],
+    route: Route,
+    derived: bool = True,
+    recorded: bool = False,
+) -> dict[str, Any]:
+    """The question that derives an edge set, in plain values (a cache key's half)."""
+    return {
+        "min_overlap": int(min_overlap),
+        "since": since,
+        "until": until,
+        "exclude_places": sorted(exclude_places),
+        "exclude_kinds": sorted(k.value for k in exclude_kinds),
+        "route": route.value,
+        "derived": derived,
+        "recorded": recorded,
+    }
+
+
+def _edges_arrays(edges: EdgeSet) -> index_cache.Arrays:
+    return {
+        "people": np.asarray(edges.people.tolist(), dtype=str),
+        "places": np.asarray(edges.places.tolist(), dtype=str),
+        **{f"e_{n}": getattr(edges, n) for n in _FIELDS},
+    }
+
+
+def _edges_from(arrays: Mapping[str, np.ndarray]) -> EdgeSet:
+    people = np.asarray(arrays["people"].tolist(), dtype=object)
+    places = np.asarray(arrays["places"].tolist(), dtype=object)
+    return EdgeSet(people, places, *(arrays[f"e_{n}"] for n in _FIELDS))
+
+
+def _quality_meta(quality: DataQuality | None) -> dict[str, Any] | None:
+    if quality is None:
+        return None
+    return {**asdict(quality), "persons": quality.persons.tolist()}
+
+
+def _cached_store_edges(
+    session: Session, params: dict[str, Any]
+) -> tuple[EdgeSet, DataQuality | None]:
+    """:func:`_store_edges`, answered from the cache while the store is unchanged."""
+    key = {"what": "edges", "state": index_cache.store_state(session), **params}
+    found = index_cache.get(session, key)
+    if found is not None:
+        arrays, meta = found
+        q = meta["quality"]
+        quality = (
+            None
+            if q is None
+            else DataQuality(**{**q, "persons": np.array(q["persons"], dtype=np.int64)})
+        )
+        return _edges_from(arrays), quality
+    edges, quality = _store_edges(
+        session, min_overlap=params["min_overlap"], since=params["since"], until=params["until"],
+        exclude_places=params["exclude_places"],
+        exclude_kinds=[PlaceKind(k) for k in params["exclude_kinds"]], route=Route(params["route"]),
+        derived=params["derived"], recorded=params["recorded"],
+    )  # fmt: skip
+    index_cache.put(session, key, _edges_arrays(edges), {"quality": _quality_meta(quality)})
+    return edges, quality
 
 
 def _store_edges(
@@ -264,9 +346,9 @@ def contacts(
     """Contacts derived from the store's presence log: every pair of persons together in one
     place for at least ``min_overlap`` seconds within [since, until), marked with ``route``."""
     require(actor, Permission.READ_CONTACTS)
-    edges, quality = _store_edges(
-        session, min_overlap=min_overlap, since=since, until=until,
-        exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route,
+    edges, quality = _cached_store_edges(
+        session, _params(min_overlap=min_overlap, since=since, until=until,
+                         exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route),
     )  # fmt: skip
     assert quality is not None
     found = _result(
@@ -276,6 +358,39 @@ def contacts(
     _audit_read(session, actor, "contacts", None, {"since": since, "until": until,
                                                    "pairs": len(found)})  # fmt: skip
     return found
+
+
+def contacts_page(
+    session: Session,
+    *,
+    actor: Actor,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    since: int | None = None,
+    until: int | None = None,
+    exclude_places: Sequence[str] = (),
+    exclude_kinds: Sequence[PlaceKind] = DEFAULT_EXCLUDED_KINDS,
+    route: Route = Route.SHARED_AIR,
+    offset: int = 0,
+    limit: int = 500,
+) -> dict[str, Any]:
+    """One page of :func:`contacts` (rows ``offset`` to ``offset + limit``) in its JSON form,
+    read from the cached contacts while the store is unchanged: only the page is built."""
+    require(actor, Permission.READ_CONTACTS)
+    edges, quality = _cached_store_edges(
+        session, _params(min_overlap=min_overlap, since=since, until=until,
+                         exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route),
+    )  # fmt: skip
+    assert quality is not None
+    page = [getattr(edges, n)[offset : offset + limit] for n in _FIELDS]
+    _audit_read(session, actor, "contacts", None, {"since": since, "until": until,
+                                                   "pairs": len(edges)})  # fmt: skip
+    return {
+        "count": len(edges),
+        "min_overlap_s": min_overlap,
+        "quality": quality.to_dict(),
+        "offset": offset,
+        "contacts": _head_rows(edges.people, edges.places, page, limit),
+    }
 
 
 def _audit_read(
@@ -336,16 +451,35 @@ def trace(
         latent_s=latent_s, infectious_s=infectious_s, routes=routes,
     )  # fmt: skip
     derived = profile.transmits(derived_route)
-    edges, quality = _store_edges(
-        session, min_overlap=min_overlap, since=since, until=until, exclude_places=(),
+    params = _params(
+        min_overlap=min_overlap, since=since, until=until, exclude_places=(),
         exclude_kinds=exclude_kinds, route=derived_route, derived=derived, recorded=True,
     )  # fmt: skip
+    key = {"what": "trace", "state": index_cache.store_state(session), **params,
+           "transmitting": transmitting_routes(profile).tolist()}  # fmt: skip
+    found = index_cache.get(session, key)
+    if found is not None:
+        arrays, meta = found
+        used = _edges_from(arrays)
+        graph = ContactGraph.from_arrays({k[2:]: v for k, v in arrays.items() if k[:2] == "g_"})
+        quality_dict = meta["quality"]
+    else:
+        edges, quality = _cached_store_edges(session, params)
+        used, graph = prepare_trace(edges, profile)
+        quality_dict = quality.to_dict() if quality else None
+    had_backward = found is not None and "g_bwd_indptr" in found[0]
     report = run_trace(
-        edges, list(persons), profile=profile, direction=parse_direction(direction),
+        used, list(persons), profile=profile, direction=parse_direction(direction),
         since=since, until=until, index_window_s=index_window_s, chains=chains,
-        quality=quality.to_dict() if quality else None,
+        quality=quality_dict, prepared=(used, graph),
         latest_infection=_latest_infection(session, persons),
     )  # fmt: skip
+    stored = graph.arrays()
+    if found is None or ("bwd_indptr" in stored and not had_backward):
+        index_cache.put(
+            session, key, {**_edges_arrays(used), **{f"g_{k}": v for k, v in stored.items()}},
+            {"quality": quality_dict},
+        )  # fmt: skip
     _audit_read(session, actor, "trace", ",".join(persons)[:200],
                 {"persons": list(persons)[:100], "direction": str(direction)})  # fmt: skip
     return report
@@ -358,6 +492,9 @@ def _read(
     path: Path, kind: Kind, person_columns: Sequence[str], zone: ZoneInfo, fmt: str | None
 ) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
     """Validate a canonical file against the ids it names itself; a bad row refuses it."""
+    from cordon.formats import fields as f
+    from cordon.formats.schemas import Refs, validate
+
     raw = read_table(path, detect_format(path, fmt))
     frame = raw.frame
 
@@ -410,6 +547,8 @@ def _file_presence_edges(
     exclude_places: Sequence[str],
     route: Route,
 ) -> tuple[EdgeSet, DataQuality]:
+    from cordon.formats.schemas import Kind
+
     columns, people, places = _read(path, Kind.PRESENCE, ["person"], zone, fmt)
     exclude = np.flatnonzero(np.isin(places, list(exclude_places)))
     p, q, s, e = (
@@ -419,6 +558,158 @@ def _file_presence_edges(
     return _derive(
         people, places, (p, q, s, e), min_overlap=min_overlap, exclude=exclude, route=route
     )
+
+
+# --- file (or store) to file, in chunks ---------------------------------------------------
+
+OUT_CHUNK = 1_000_000
+"""Contacts computed and written at a time by the file outputs: memory is bounded by a chunk."""
+
+
+@dataclass(frozen=True)
+class ContactsWritten:
+    """What a file output wrote: how many contacts, the data-quality report, the first rows."""
+
+    path: Path
+    count: int
+    quality: DataQuality | None
+    min_overlap: int
+    head: list[dict[str, Any]]
+
+    def __len__(self) -> int:
+        return self.count
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the first rows only: the rest are in the file)."""
+        return {
+            "count": self.count,
+            "min_overlap_s": self.min_overlap,
+            "quality": self.quality.to_dict() if self.quality else None,
+            "contacts": self.head,
+            "written": str(self.path),
+        }
+
+
+def _head_rows(
+    people: np.ndarray, places: np.ndarray, columns: Sequence[np.ndarray], limit: int
+) -> list[dict[str, Any]]:
+    a, b, place, start, end, duration, route, source = (c[:limit].tolist() for c in columns)
+    return [
+        {
+            "a": str(people[a[k]]),
+            "b": str(people[b[k]]),
+            "place": str(places[place[k]]) if place[k] >= 0 else None,
+            "start": start[k],
+            "end": end[k],
+            "duration_s": duration[k],
+            "route": ROUTES[route[k]].value,
+            "source": SOURCES[source[k]].value,
+        }
+        for k in range(len(a))
+    ]
+
+
+def _write_edges(
+    edges: EdgeSet, out: Path, out_fmt: str | None, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """Write an edge set to ``out`` in slices; the count and the first ``limit`` rows."""
+    from cordon.formats.columnar import ContactWriter
+
+    fmt = detect_format(out, out_fmt)
+    with ContactWriter(
+        out, fmt, people=edges.people, places=edges.places,
+        routes=[r.value for r in ROUTES], sources=[x.value for x in SOURCES],
+    ) as writer:  # fmt: skip
+        for lo in range(0, max(len(edges), 1), OUT_CHUNK):
+            writer.write(*(getattr(edges, n)[lo : lo + OUT_CHUNK] for n in _FIELDS))
+    head = _head_rows(edges.people, edges.places, [getattr(edges, n) for n in _FIELDS], limit)
+    return writer.rows, head
+
+
+def contacts_file_to_file(
+    presence: Path,
+    out: Path,
+    *,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    zone: ZoneInfo | None = None,
+    fmt: str | None = None,
+    out_fmt: str | None = None,
+    exclude_places: Sequence[str] = (),
+    route: Route = Route.SHARED_AIR,
+    limit: int = 20,
+    chunk: int = OUT_CHUNK,
+) -> ContactsWritten:
+    """Contacts from a presence file written to ``out``, columnar from end to end.
+
+    The same rows in the same order as :func:`contacts_from_file` then ``write_table``; ids are
+    read into integer codes with pyarrow and written dictionary-encoded, chunk by chunk. A file
+    that needs row-by-row validation takes the validating reader (which names the bad rows).
+    """
+    from cordon.engine.colocation import iter_colocation_contacts
+    from cordon.formats.columnar import ContactWriter, read_presence
+
+    zone = zone or ZoneInfo("UTC")
+    in_fmt = detect_format(presence, fmt)
+    out_format = detect_format(out, out_fmt)
+    if not presence.exists() or presence.is_dir():
+        read_table(presence, in_fmt)  # refuses with the reason
+    codes = read_presence(presence, in_fmt, zone)
+    if codes is None:
+        edges, quality = _file_presence_edges(
+            presence, min_overlap=min_overlap, zone=zone, fmt=fmt,
+            exclude_places=exclude_places, route=route,
+        )  # fmt: skip
+        count, first = _write_edges(edges, out, out_fmt, limit)
+        return ContactsWritten(out, count, quality, min_overlap, first)
+    places = np.asarray(codes.places.to_numpy(zero_copy_only=False), dtype=object)
+    people = np.asarray(codes.people.to_numpy(zero_copy_only=False), dtype=object)
+    exclude = np.flatnonzero(np.isin(places, list(exclude_places)))
+    quality, _total, chunks = iter_colocation_contacts(
+        codes.person, codes.place, codes.start, codes.end, min_overlap=min_overlap,
+        exclude_places=exclude if len(exclude) else None, chunk=chunk,
+    )  # fmt: skip
+    route_code, source_code = ROUTES.index(route), SOURCES.index(ExposureSource.DERIVED)
+    head: list[dict[str, Any]] = []
+    with ContactWriter(
+        out, out_format, people=codes.people, places=codes.places,
+        routes=[r.value for r in ROUTES], sources=[x.value for x in SOURCES],
+    ) as writer:  # fmt: skip
+        for found in chunks:
+            n = len(found)
+            columns = (
+                found.a, found.b, found.place, found.start, found.end, found.duration,
+                np.full(n, route_code, dtype=np.int64), np.full(n, source_code, dtype=np.int64),
+            )  # fmt: skip
+            if len(head) < limit:
+                head += _head_rows(people, places, columns, limit - len(head))
+            writer.write(*columns)
+    return ContactsWritten(out, writer.rows, quality, min_overlap, head)
+
+
+def contacts_to_file(
+    session: Session,
+    out: Path,
+    *,
+    actor: Actor,
+    out_fmt: str | None = None,
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+    since: int | None = None,
+    until: int | None = None,
+    exclude_places: Sequence[str] = (),
+    exclude_kinds: Sequence[PlaceKind] = DEFAULT_EXCLUDED_KINDS,
+    route: Route = Route.SHARED_AIR,
+    limit: int = 20,
+) -> ContactsWritten:
+    """The store's derived contacts (as :func:`contacts`) written to ``out`` in chunks."""
+    require(actor, Permission.READ_CONTACTS)
+    edges, quality = _cached_store_edges(
+        session, _params(min_overlap=min_overlap, since=since, until=until,
+                         exclude_places=exclude_places, exclude_kinds=exclude_kinds, route=route),
+    )  # fmt: skip
+    count, head = _write_edges(edges, out, out_fmt, limit)
+    _audit_read(session, actor, "contacts", None, {"since": since, "until": until,
+                                                   "pairs": count})  # fmt: skip
+    return ContactsWritten(out, count, quality, min_overlap, head)
 
 
 def trace_from_files(
@@ -438,9 +729,12 @@ def trace_from_files(
     latent_s: int | None = None,
     infectious_s: int | None = None,
     routes: Sequence[Route] | None = None,
+    scheduler: Any = None,
 ) -> TraceReport:
     """Trace over a canonical contacts file and/or contacts derived from a presence file
-    (same meaning of the arguments as :func:`trace`; the profile defaults to the built-in one)."""
+    (same meaning of the arguments as :func:`trace`; the profile defaults to the built-in one).
+    With ``scheduler`` the contacts are derived on that Dask cluster (:mod:`contacts_dask`) and
+    the trace runs here, over them."""
     if contacts is None and presence is None:
         raise InvalidValue("give a contacts file, a presence file, or both")
     zone = zone or ZoneInfo("UTC")
@@ -451,6 +745,8 @@ def trace_from_files(
     parts: list[EdgeSet] = []
     quality = None
     if contacts is not None:
+        from cordon.formats.schemas import Kind
+
         cols, people, places = _read(contacts, Kind.EXPOSURES, ["a", "b"], zone, None)
         parts.append(
             EdgeSet(
@@ -468,7 +764,10 @@ def trace_from_files(
                 ),
             )
         )
-    if presence is not None and profile.transmits(derived_route):
+    if presence is not None and profile.transmits(derived_route) and scheduler is not None:
+        edges, quality = _dask_presence_edges(presence, scheduler, min_overlap, derived_route)
+        parts.append(edges)
+    elif presence is not None and profile.transmits(derived_route):
         edges, q = _file_presence_edges(
             presence, min_overlap=min_overlap, zone=zone, fmt=None, exclude_places=(),
             route=derived_route,
@@ -479,6 +778,48 @@ def trace_from_files(
         _union(parts), list(persons), profile=profile, direction=parse_direction(direction),
         since=since, until=until, index_window_s=index_window_s, chains=chains, quality=quality,
     )  # fmt: skip
+
+
+def _dask_presence_edges(
+    presence: Path, scheduler: Any, min_overlap: int, route: Route
+) -> tuple[EdgeSet, dict[str, Any]]:
+    """Contacts derived on a Dask cluster into a private temporary folder, read back as edges."""
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cordon.formats.columnar import id_codes
+    from cordon.services.contacts_dask import contacts_on_dask
+
+    with tempfile.TemporaryDirectory(prefix="cordon-contacts-") as folder:
+        done = contacts_on_dask(
+            presence, Path(folder) / "parts", scheduler=scheduler, min_overlap=min_overlap
+        )
+        files = sorted((Path(folder) / "parts").glob("*.parquet"))
+        tables = [pq.read_table(f) for f in files]
+    columns = {
+        name: pa.chunked_array(
+            [c for t in tables for c in t[name].cast(pa.string()).chunks], type=pa.string()
+        )
+        for name in ("a", "b", "place")
+    }
+    n = sum(t.num_rows for t in tables)
+    people, codes = id_codes(pa.chunked_array(columns["a"].chunks + columns["b"].chunks))
+    places, place = id_codes(columns["place"])
+
+    def ints(name: str) -> np.ndarray:
+        return np.concatenate([t[name].to_numpy() for t in tables] or [np.zeros(0)]).astype(
+            np.int64
+        )
+
+    edges = EdgeSet(
+        np.asarray(people.to_pylist(), dtype=object), np.asarray(places.to_pylist(), dtype=object),
+        codes[:n], codes[n:], place, ints("start"), ints("end"), ints("duration_s"),
+        np.full(n, ROUTES.index(route), dtype=np.int64),
+        np.full(n, SOURCES.index(ExposureSource.DERIVED), dtype=np.int64),
+    )  # fmt: skip
+    return edges, done.quality
 
 
 def _union(parts: list[EdgeSet]) -> EdgeSet:

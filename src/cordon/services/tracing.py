@@ -14,7 +14,7 @@ import numpy as np
 
 from cordon.domain.pathogen import PathogenProfile
 from cordon.domain.records import ExposureSource, Route
-from cordon.engine.trace import Direction, TraceResult, build_graph, trace_graph
+from cordon.engine.trace import ContactGraph, Direction, TraceResult, build_graph, trace_graph
 from cordon.errors import InvalidValue, NotFound
 
 __all__ = [
@@ -24,7 +24,9 @@ __all__ = [
     "TracedPerson",
     "adjust_profile",
     "parse_direction",
+    "prepare_trace",
     "run_trace",
+    "transmitting_routes",
 ]
 
 ROUTES = list(Route)
@@ -229,6 +231,18 @@ def _people(edges: EdgeSet, result: TraceResult, *, chains: bool) -> list[Traced
     return out
 
 
+def transmitting_routes(profile: PathogenProfile) -> np.ndarray:
+    """Which of ``ROUTES`` the profile transmits, as a mask."""
+    return np.array([profile.transmits(r) for r in ROUTES], dtype=bool)
+
+
+def prepare_trace(edges: EdgeSet, profile: PathogenProfile) -> tuple[EdgeSet, ContactGraph]:
+    """The edges on routes the profile transmits, and their graph indexed for tracing."""
+    transmitting = transmitting_routes(profile)
+    used = edges.only(transmitting[edges.route]) if len(edges) else edges
+    return used, build_graph(used.a, used.b, used.start, used.end, n=len(edges.people))
+
+
 def run_trace(
     edges: EdgeSet,
     persons: Sequence[str],
@@ -241,16 +255,16 @@ def run_trace(
     chains: bool = True,
     quality: dict[str, Any] | None = None,
     latest_infection: Mapping[str, int] | None = None,
+    prepared: tuple[EdgeSet, ContactGraph] | None = None,
 ) -> TraceReport:
     """Trace ``persons`` over the edges whose route the profile transmits. Backward, each person
     was infected at the latest by ``until`` (default: the last contact) or by their own onset or
-    confirmation in ``latest_infection``, whichever is earlier."""
+    confirmation in ``latest_infection``, whichever is earlier. ``prepared``: what
+    :func:`prepare_trace` gave for these edges and profile, kept from an earlier call."""
     if not persons:
         raise InvalidValue("name at least one person to trace from")
-    transmitting = np.array([profile.transmits(r) for r in ROUTES], dtype=bool)
-    used = edges.only(transmitting[edges.route]) if len(edges) else edges
-    seeds = edges.index_of(list(persons))
-    graph = build_graph(used.a, used.b, used.start, used.end, n=len(edges.people))
+    used, graph = prepared or prepare_trace(edges, profile)
+    seeds = used.index_of(list(persons))
     first = int(used.start.min()) if len(used) else 0
     last = int(used.end.max()) if len(used) else 0
     report = TraceReport(

@@ -31,9 +31,15 @@ def contacts(
     until: EpochQuery = None,
     per_day: bool = False,
     limit: Annotated[int, Query(ge=0, le=10_000)] = 500,
+    offset: Annotated[int, Query(ge=0, description="Rows to skip (pages of contacts).")] = 0,
 ) -> dict[str, Any]:
-    """Pairs together in one place for at least ``min_overlap`` seconds (first ``limit``), with
-    the data-quality report of the presence log."""
+    """Pairs together in one place for at least ``min_overlap`` seconds (``limit`` of them from
+    ``offset``), with the data-quality report of the presence log."""
+    if not per_day:
+        return service.contacts_page(
+            session, actor=actor, min_overlap=min_overlap, since=since, until=until,
+            offset=offset, limit=limit,
+        )  # fmt: skip
     found = service.contacts(
         session, actor=actor, min_overlap=min_overlap, since=since, until=until, per_day=per_day
     )
