@@ -31,7 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "places": ("directory", "The facility's places, by id."),
     "person": (
         "directory",
-        "One person's timeline: presence, passages, exposures, lab results and orders.",
+        "One person's story in a few lines, then the timeline: presence, passages, exposures, lab\n"
+        "results, orders and follow-up checks.",
     ),
     "cases": (
         "cases",
@@ -57,8 +58,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "alerts": (
         "containment",
-        "Alerts, the last raised first: held persons at exits, foreign credentials, missing and\n"
-        "departed cases, moratorium breaches, orders issued, overrides, emergencies.",
+        "Alerts, the latest event first: held persons at exits, foreign credentials, missing and\n"
+        "departed cases, moratorium breaches, orders issued, overrides, emergencies. With --ack,\n"
+        "acknowledge those alerts and say so.",
     ),
     "decide": (
         "access",
@@ -106,8 +108,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("service", "API tokens for machines (door controllers, scripts)."),
     "followup": ("followup", "Daily follow-up of everyone under quarantine or isolation."),
     "task": ("followup", "The teams' tasks: samples, visits, bring-backs, meals."),
-    "notifications": ("notifications", "Messages to people and their delivery state."),
-    "notify": ("notifications", "How recipients are reached: contact channels."),
+    "notifications": (
+        "notifications",
+        "Notifications and their delivery state (`cordon notifications retry ID`).",
+    ),
+    "notify": ("notifications", "How notifications reach people."),
 }
 """Every command: the module under cordon.cli that defines it, and its help line for the list.
 
