@@ -104,6 +104,7 @@ COMMAND_MODULES = (
     "contacts",
     "analytics",
     "service",
+    "policies",
 )
 
 

@@ -25,6 +25,8 @@ class AlertKind(StrEnum):
     SYMPTOMS = "symptoms"
     """A monitored person's check found symptoms: now a suspected case."""
     TASK_OVERDUE = "task_overdue"
+    EXIT_POLICY = "exit_policy"
+    """An exit policy of action ``hold``: security is called to the door."""
 
 
 class Severity(StrEnum):

@@ -60,6 +60,8 @@ class Permission(StrEnum):
     """The daily follow-up: checks, report links, follow-up teams."""
     WORK_TASKS = "work_tasks"
     """Read, create and close the teams' tasks (sample tasks need clinical rights too)."""
+    SET_EXIT_POLICY = "set_exit_policy"
+    """Set and lift the facility's exit policies (command only)."""
 
 
 P = Permission

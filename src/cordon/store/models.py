@@ -345,6 +345,27 @@ class EmergencyRow(Base):
     ended_by: Mapped[str | None] = mapped_column(String(200))
 
 
+class ExitPolicyRow(Base):
+    """One version of an exit policy (``domain.exit_policy``): a new version supersedes the
+    one in force; lifting ends it."""
+
+    __tablename__ = "exit_policy"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[int] = mapped_column(BigInteger)
+    closed_at: Mapped[int | None] = mapped_column(BigInteger)
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    close_reason: Mapped[str | None] = mapped_column(Text)
+
+
 class ChangeVersionRow(Base):
     """One topic of the change signal and its version, bumped by database triggers
     (``store.changes``)."""
