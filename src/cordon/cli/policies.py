@@ -43,16 +43,12 @@ def _table(title: str, found: list[ExitPolicy], rt: Runtime) -> None:
     zone = rt.settings.zone
     table(
         title,
-        ["id", "name", "v", "kind", "action", "status", "set", "groups", "reason"],
+        ["policy", "action", "status", "groups", "set", "reason"],
         [
             (
-                p.id,
-                p.name,
-                p.version,
-                p.kind.value,
+                f"{p.name} v{p.version} ({p.id})",
                 p.action.value,
                 p.status.value,
-                f"{moment(p.set_at, zone)} {p.set_by}",
                 " ".join(
                     [
                         *(f"with:{r}" for r in sorted(p.companion_roles)),
@@ -61,6 +57,7 @@ def _table(title: str, found: list[ExitPolicy], rt: Runtime) -> None:
                         *(f"at:{x}" for x in sorted(p.places)),
                     ]
                 ),
+                f"{moment(p.set_at, zone)} {p.set_by}",
                 p.close_reason if p.close_reason else p.reason,
             )
             for p in found

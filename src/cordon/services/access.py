@@ -403,11 +403,11 @@ class AccessIndex:
                     )
         policy: _Policy | None = None
         if is_exit and direction is Direction.OUT and self.policies:
-            policy = self._policy(person, lineage, credential, companions)
+            policy, cause = self._policy(person, lineage, credential, companions)
             if policy is not None and verdict is None:
                 verdict = Decision(
                     False,
-                    policy.label,
+                    f"{policy.label}: {cause}",
                     person,
                     door,
                     direction,
@@ -432,7 +432,6 @@ class AccessIndex:
                         at,
                         credential,
                         emergency=e.id,
-                        order=verdict.order if verdict and not verdict.allowed else None,
                         policy=policy.id if policy is not None else None,
                     )
                     break
@@ -474,29 +473,36 @@ class AccessIndex:
         lineage: frozenset[str],
         credential: Credential,
         companions: Sequence[str],
-    ) -> _Policy | None:
-        """The first exit policy in force that refuses this person leaving, if any."""
+    ) -> tuple[_Policy | None, str]:
+        """The first exit policy in force that refuses this person leaving, if any, and why."""
         role = self.roles.get(person)
         for p in self.policies:
             if (p.places and not (lineage & p.places)) or (role is not None and role in p.exempt):
                 continue
             if p.kind is PolicyKind.UNKNOWN_PERSON:
                 if role is None:
-                    return p
+                    return p, "not in the directory"
             elif p.kind is PolicyKind.FOREIGN_CREDENTIAL:
                 if credential in _NO_CREDENTIAL:
-                    return p
-            elif companions and any(self._escorts(c, p) for c in companions):
-                return p
-        return None
+                    return p, f"{credential.value} credential at an exit"
+            else:
+                for c in companions:
+                    escort = self._escort(c, p)
+                    if escort:
+                        return p, f"leaving with {escort}"
+        return None, ""
 
-    def _escorts(self, companion: str, p: _Policy) -> bool:
+    def _escort(self, companion: str, p: _Policy) -> str:
+        """``companion (their group)`` when they belong to the policy's group, else empty."""
         if companion not in self.roles:
             companion = normalise_id(companion)
-        return (
-            self.roles.get(companion) in p.companion_roles
-            or self.affiliations.get(companion, "\0") in p.companion_affiliations
-        )
+        role = self.roles.get(companion)
+        if role in p.companion_roles:
+            return f"{companion} ({role.replace('_', ' ')})"
+        affiliation = self.affiliations.get(companion)
+        if affiliation is not None and affiliation in p.companion_affiliations:
+            return f"{companion} ({affiliation})"
+        return ""
 
     def _moratorium_verdict(
         self,
