@@ -240,7 +240,9 @@ def test_a_group_hold_binds_everyone_of_the_group_and_its_lift_frees_them(venus:
                 assert got.order in (by_role.id, by_state.id) or person not in free_before
             else:
                 assert got.allowed == (person in free_before), got
-        w = index.decide("w8" if "w8" in exposed else sorted(exposed)[0], "dock", Direction.OUT, NOW)
+        w = index.decide(
+            "w8" if "w8" in exposed else sorted(exposed)[0], "dock", Direction.OUT, NOW
+        )
         assert "every confirmed, every exposed" in w.reason or "under order" in w.reason
         with pytest.raises(PermissionDenied):  # a group by case state needs clinical rights
             orders.issue_order(
