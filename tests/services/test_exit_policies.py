@@ -7,7 +7,6 @@ The twin knows nothing of the index: it reads ``person``, ``exit_policy``, ``cas
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,9 +34,9 @@ DOORS = ["al-1", "al-2", "dock", "hall", "ring"]
 
 
 @pytest.fixture
-def venus(store: Store, tmp_path: Path) -> Iterator[Store]:
+def venus(store: Store, tmp_path: Path) -> Store:
     load_venus(store, tmp_path)
-    yield store
+    return store
 
 
 def _set_station_policies(session: Session) -> None:

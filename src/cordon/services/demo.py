@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from cordon.domain.exit_policy import PolicyAction, PolicyKind
 from cordon.domain.roles import Actor, Permission, require
 from cordon.formats.schemas import Kind
 from cordon.scenarios import venus
-from cordon.domain.exit_policy import PolicyAction, PolicyKind
 from cordon.services import containment, exit_policies, followup, missing
 from cordon.services.admin import init_store
 from cordon.services.imports import ImportReport, import_file
