@@ -26,13 +26,14 @@ def plotly_bundle() -> Path:
 
 def mount(app: FastAPI) -> None:
     """Add the dashboard to the app, and make errors on its pages render as pages."""
-    from cordon.web import analyses, containment_pages, followup_pages
+    from cordon.web import analyses, containment_pages, followup_pages, policy_pages
     from cordon.web.pages import LoginRequired, render, router
 
     analyses.register()
     app.include_router(router)
     app.include_router(containment_pages.router)
     app.include_router(followup_pages.router)
+    app.include_router(policy_pages.router)
     bundle = plotly_bundle()
 
     @app.get("/static/plotly.min.js", include_in_schema=False)

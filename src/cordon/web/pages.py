@@ -18,7 +18,7 @@ from cordon.api.settings import ServiceSettings
 from cordon.domain.cases import HELD, STORED_CONTAINMENT, Clinical, Containment
 from cordon.domain.orders import MEDICAL_KINDS, OrderKind, OrderStatus, Scope
 from cordon.domain.roles import Actor, Permission
-from cordon.errors import InvalidForm, NotAuthenticated, PermissionDenied
+from cordon.errors import InvalidForm, InvalidValue, NotAuthenticated, PermissionDenied
 from cordon.services import accounts, alerts, cases, directory, orders, story
 from cordon.services.audit_log import audit_page
 from cordon.services.situation import situation
@@ -321,12 +321,31 @@ def issue_order(
     reason: Annotated[str, Form(min_length=1, max_length=2000)],
     person: Annotated[str, Form(max_length=64)] = "",
     places: Annotated[str, Form(max_length=2000)] = "",
+    group: Annotated[str, Form(max_length=2000)] = "",
     expiry: Annotated[str, Form(max_length=40)] = "",
     back: Annotated[str, Form(max_length=200)] = "/orders",
 ) -> Response:
-    """Issue an order from the orders page or a person's page."""
+    """Issue an order from the orders page or a person's page; a hold with no person and a
+    group (``role:performer, state:exposed, affiliation:...``) holds that whole group."""
     actor, expected = _page_actor(request, session)
     _check_csrf(expected, csrf)
+    axes: dict[str, list[str]] = {"role": [], "affiliation": [], "state": []}
+    for item in (w.strip() for w in group.split(",") if w.strip()):
+        axis, _, value = item.partition(":")
+        if axis.strip() not in axes or not value.strip():
+            raise InvalidValue(f"group item {item!r}: write role:X, affiliation:X or state:X")
+        axes[axis.strip()].append(value.strip())
+    if kind is OrderKind.EGRESS_HOLD and not person.strip() and group.strip():
+        orders.issue_order(
+            session,
+            actor=actor,
+            kind=kind,
+            reason=reason,
+            start=cfg.now(),
+            expiry=parse_time(expiry, cfg.zone) if expiry.strip() else None,
+            scope=orders.group_scope(axes["role"], axes["affiliation"], axes["state"]),
+        )
+        return _redirect("/orders")
     orders.issue_order(
         session,
         actor=actor,
