@@ -105,6 +105,7 @@ COMMAND_MODULES = (
     "analytics",
     "service",
     "policies",
+    "profile",
 )
 
 
