@@ -201,3 +201,17 @@ def test_security_reads_exit_policies_but_may_not_set_them(
         "/exit-policies", data={"kind": "unknown_person", "reason": "x", "csrf": csrf}
     )
     assert refused.status_code == 403
+
+
+def test_the_profile_page_compares_then_applies(client: TestClient, facility: Store) -> None:
+    csrf = sign_in(client, facility, UserRole.COMMAND)
+    assert "transmission." in client.get("/profile").text
+    form = {"settings": "rules.quarantine_s=10d\nlatent_s=1d", "reason": "lab", "csrf": csrf}
+    compared = client.post("/profile", data=form)
+    assert compared.status_code == 200 and "Compared (nothing saved)" in compared.text
+    assert "864000" in compared.text
+    applied = client.post("/profile", data={**form, "apply": "yes"})
+    assert applied.status_code == 200 and "Applied" in applied.text
+    assert "lab" in client.get("/profile").text  # the version's reason
+    bad = client.post("/profile", data={**form, "settings": "rules.nothing=1"})
+    assert bad.status_code == 422 and "no such setting" in bad.text

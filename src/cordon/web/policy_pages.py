@@ -1,5 +1,6 @@
-"""The exit policies page: the policies in force and every earlier version, a form to set one
-(command only) and a lift button; the services check the role."""
+"""The exit policies page (the policies in force and every earlier version, a form to set one,
+a lift button) and the pathogen profile page (its settings and versions, a change compared
+before it is applied); the services check the role."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from fastapi.responses import HTMLResponse, Response
 from cordon.api.deps import SessionDep, SettingsDep
 from cordon.domain.exit_policy import PolicyAction, PolicyKind
 from cordon.domain.roles import Permission
-from cordon.services import exit_policies
+from cordon.errors import InvalidValue
+from cordon.services import exit_policies, profiles
+from cordon.store.profiles import profile_record
 from cordon.web.pages import _check_csrf, _page_actor, _redirect, render
 
 __all__ = ["router"]
@@ -86,3 +89,61 @@ def lift_policy(
     _check_csrf(expected, csrf)
     exit_policies.lift_policy(session, name, actor=actor, at=cfg.now(), reason=reason)
     return _redirect("/exit-policies")
+
+
+@router.get("/profile")
+def profile_page(request: Request, session: SessionDep, cfg: SettingsDep) -> HTMLResponse:
+    """The active pathogen profile, its versions, and the form to change it (a dry run first)."""
+    actor, csrf = _page_actor(request, session)
+    current = profile_record(profiles.show(session, actor=actor))
+    return render(
+        request,
+        "profile.html",
+        cfg,
+        actor,
+        csrf,
+        settings=sorted(profiles.flat(current).items()),
+        profile_name=current["name"],
+        versions=profiles.history(session, actor=actor) if actor.can(Permission.READ_AUDIT) else [],
+        may_change=actor.can(Permission.ADMINISTER_STORE),
+        change=None,
+        asked="",
+    )
+
+
+@router.post("/profile")
+def change_profile(
+    request: Request,
+    session: SessionDep,
+    cfg: SettingsDep,
+    csrf: Annotated[str, Form(max_length=100)],
+    settings: Annotated[str, Form(min_length=1, max_length=4000)],
+    reason: Annotated[str, Form(min_length=1, max_length=2000)],
+    apply: Annotated[str, Form(max_length=10)] = "",
+) -> HTMLResponse:
+    """Compare (the default) or apply a change: one ``key=value`` a line."""
+    actor, expected = _page_actor(request, session)
+    _check_csrf(expected, csrf)
+    pairs: dict[str, str] = {}
+    for line in (x.strip() for x in settings.splitlines() if x.strip()):
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise InvalidValue(f"{line!r}: write key=value, one a line")
+        pairs[key.strip()] = value.strip()
+    change = profiles.change_profile(
+        session, actor=actor, now=cfg.now(), reason=reason, settings=pairs, dry_run=apply != "yes"
+    )
+    current = profile_record(profiles.show(session, actor=actor))
+    return render(
+        request,
+        "profile.html",
+        cfg,
+        actor,
+        csrf,
+        settings=sorted(profiles.flat(current).items()),
+        profile_name=current["name"],
+        versions=profiles.history(session, actor=actor) if actor.can(Permission.READ_AUDIT) else [],
+        may_change=True,
+        change=change,
+        asked=settings,
+    )
