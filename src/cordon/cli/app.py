@@ -106,6 +106,7 @@ COMMAND_MODULES = (
     "service",
     "policies",
     "profile",
+    "arrivals",
 )
 
 

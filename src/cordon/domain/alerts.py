@@ -25,6 +25,8 @@ class AlertKind(StrEnum):
     SYMPTOMS = "symptoms"
     """A monitored person's check found symptoms: now a suspected case."""
     TASK_OVERDUE = "task_overdue"
+    ARRIVAL_SCREENING = "arrival_screening"
+    """An arriving vessel's people against the orders, moratoria and gatherings in force."""
     EXIT_POLICY = "exit_policy"
     """An exit policy of action ``hold``: security is called to the door."""
 

@@ -20,7 +20,7 @@ from cordon.domain.exit_policy import PolicyAction, PolicyKind
 from cordon.domain.roles import Actor, Permission, require
 from cordon.formats.schemas import Kind
 from cordon.scenarios import venus
-from cordon.services import containment, exit_policies, followup, missing
+from cordon.services import arrivals, containment, exit_policies, followup, missing
 from cordon.services.admin import init_store
 from cordon.services.imports import ImportReport, import_file
 from cordon.services.profile_import import import_profile
@@ -88,6 +88,7 @@ def run_demo(
                     )
                 )
             report.profile_changed = import_profile(session, paths["profile"], actor=actor)
+            arrivals.import_manifest(session, paths["manifests"], actor=actor, zone=zone)
             report.cases_changed = stage_situation(session, scenario.truth, actor=actor)
     report.load_s = time.perf_counter() - began
     return report
@@ -117,6 +118,7 @@ def stage_situation(session: Session, truth: venus.Truth, *, actor: Actor) -> in
         if place in known:
             followup.set_team(session, actor=actor, place=place, team=team)
     set_exit_policies(session, actor=actor, at=truth.data_end)
+    arrivals.screen_arrivals(session, actor=actor, now=truth.data_end)
     return len(report.orders)
 
 

@@ -366,6 +366,25 @@ class ExitPolicyRow(Base):
     close_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class ManifestRow(Base):
+    """A vessel's manifest: when it is expected (its people in ``manifest_entry``)."""
+
+    __tablename__ = "manifest"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vessel: Mapped[str] = mapped_column(String(200), unique=True)
+    expected_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ManifestEntryRow(Base):
+    """One person on a manifest, with the role and affiliation the vessel declares."""
+
+    __tablename__ = "manifest_entry"
+    manifest_pk: Mapped[int] = mapped_column(ForeignKey("manifest.pk"), primary_key=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("person.pk"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    affiliation: Mapped[str | None] = mapped_column(String(200))
+
+
 class ChangeVersionRow(Base):
     """One topic of the change signal and its version, bumped by database triggers
     (``store.changes``)."""

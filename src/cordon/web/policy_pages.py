@@ -1,5 +1,5 @@
 """The exit policies page (the policies in force and every earlier version, a form to set one,
-a lift button) and the pathogen profile page (its settings and versions, a change compared
+a lift button), the arrivals page and the pathogen profile page (its settings and versions, a change compared
 before it is applied); the services check the role."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from cordon.api.deps import SessionDep, SettingsDep
 from cordon.domain.exit_policy import PolicyAction, PolicyKind
 from cordon.domain.roles import Permission
 from cordon.errors import InvalidValue
-from cordon.services import exit_policies, profiles
+from cordon.services import arrivals, exit_policies, profiles
 from cordon.store.profiles import profile_record
 from cordon.web.pages import _check_csrf, _page_actor, _redirect, render
 
@@ -146,4 +146,18 @@ def change_profile(
         may_change=True,
         change=change,
         asked=settings,
+    )
+
+
+@router.get("/arrivals")
+def arrivals_page(request: Request, session: SessionDep, cfg: SettingsDep) -> HTMLResponse:
+    """Per vessel: expected, arrived, turned back, still aboard the vessel, departed."""
+    actor, csrf = _page_actor(request, session)
+    return render(
+        request,
+        "arrivals.html",
+        cfg,
+        actor,
+        csrf,
+        vessels=arrivals.arrivals(session, actor=actor),
     )
