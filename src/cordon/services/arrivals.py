@@ -132,15 +132,16 @@ def import_manifest(session: Session, path: Path, *, actor: Actor, zone: ZoneInf
             listed = {pk: (r, a) for _v, _e, pk, r, a in mine}  # a person listed twice: last
             wanted = {(pk, r, a) for pk, (r, a) in listed.items()}
             if old is not None and old.expected_at == mine[0][1]:
-                have = set(
-                    session.execute(
+                have = {
+                    (pk, r, a)
+                    for pk, r, a in session.execute(
                         select(
                             ManifestEntryRow.person_pk,
                             ManifestEntryRow.role,
                             ManifestEntryRow.affiliation,
                         ).where(ManifestEntryRow.manifest_pk == old.pk)
-                    ).tuples()
-                )
+                    )
+                }
                 if have == wanted:
                     continue  # the same manifest again: nothing to write
             if old is not None:

@@ -1,6 +1,6 @@
 """The exit policies page (the policies in force and every earlier version, a form to set one,
-a lift button), the arrivals page and the pathogen profile page (its settings and versions, a change compared
-before it is applied); the services check the role."""
+a lift button), the arrivals page and the pathogen profile page (its settings and versions, a
+change compared before it is applied); the services check the role."""
 
 from __future__ import annotations
 
