@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import insert, select
 
+from cordon.domain.exit_policy import PolicyKind
 from cordon.domain.orders import OrderKind, Scope
 from cordon.domain.records import Credential, Direction
 from cordon.domain.roles import Actor
-from cordon.services import access, emergencies, orders
+from cordon.services import access, emergencies, exit_policies, orders
 from cordon.services.admin import init_store
 from cordon.store.db import Store
 from cordon.store.models import OrderRow, PersonRow, PlaceRow
@@ -30,6 +31,9 @@ PERSONS = int(os.environ.get("BENCH_PERSONS", "100000"))
 HOLDS = int(os.environ.get("BENCH_HOLDS", "1000"))
 CALLS = int(os.environ.get("BENCH_CALLS", "100000"))
 PEER_CALLS = int(os.environ.get("BENCH_PEER_CALLS", "5000"))
+POLICIES = os.environ.get("BENCH_POLICIES", "1") == "1"
+"""Also the three exit policies (foreign credential, escort, unknown id), a group hold on the
+visiting crew, and passages with foreign devices, escorts and unknown ids (issue 18)."""
 T0 = 1_795_000_000
 BENCH = Actor("bench")
 
@@ -93,6 +97,21 @@ def build(folder: Path, seed: int = 11) -> Store:
         emergencies.declare_emergency(
             s, actor=BENCH, kind="fire", start=T0 + 7200, reason="drill", places=["z3"]
         )
+        if POLICIES:
+            for kind, groups in (
+                (PolicyKind.FOREIGN_CREDENTIAL, {"exempt_roles": ["visiting_crew"]}),
+                (PolicyKind.ESCORT, {"companion_roles": ["visiting_crew"]}),
+                (PolicyKind.UNKNOWN_PERSON, {}),
+            ):
+                exit_policies.set_policy(s, actor=BENCH, kind=kind, at=T0, reason="bench", **groups)
+            orders.issue_order(
+                s,
+                actor=BENCH,
+                kind=OrderKind.EGRESS_HOLD,
+                start=T0 - 3600,
+                reason="bench",
+                scope=orders.group_scope(["visiting_crew"]),
+            )
     return store
 
 
@@ -130,13 +149,31 @@ def main() -> None:
             doors = [f"z{int(d)}" for d in rng.integers(0, 200, CALLS)]
             dirs = [Direction.IN if d else Direction.OUT for d in rng.integers(0, 2, CALLS)]
             times = (T0 + rng.integers(-86_400, 2 * 86_400, CALLS)).tolist()
+            creds = [Credential.BADGE] * CALLS
+            escorts: list[tuple[str, ...]] = [()] * CALLS
+            if POLICIES:
+                for k in rng.choice(CALLS, CALLS // 10, replace=False).tolist():
+                    creds[k] = Credential.FOREIGN  # 10% foreign devices
+                for k in rng.choice(CALLS, CALLS // 10, replace=False).tolist():
+                    escorts[k] = (f"p{int(rng.integers(0, PERSONS))}",)  # 10% escorted
+                for k in rng.choice(CALLS, CALLS // 50, replace=False).tolist():
+                    people[k] = f" P{people[k][1:]}\u200b"  # 2% written otherwise
+                for k in rng.choice(CALLS, CALLS // 50, replace=False).tolist():
+                    people[k] = f"x{k}"  # 2% unknown ids
             lat = np.empty(CALLS, dtype=np.int64)
             clock = time.perf_counter_ns
             decide = index.decide
             denied = 0
             for k in range(CALLS):
                 t = clock()
-                d = decide(people[k], doors[k], dirs[k], times[k], credential=Credential.BADGE)
+                d = decide(
+                    people[k],
+                    doors[k],
+                    dirs[k],
+                    times[k],
+                    credential=creds[k],
+                    companions=escorts[k],
+                )
                 lat[k] = clock() - t
                 denied += not d.allowed
             index.pending.clear()
@@ -151,7 +188,7 @@ def main() -> None:
     q50, q99 = np.percentile(peer, [50, 99]) / 1000
     print(
         f"persons {PERSONS:,}  active holds {len(held):,} persons  calls {CALLS:,}  "
-        f"denied {denied:,}"
+        f"denied {denied:,}  exit policies and group hold: {'yes' if POLICIES else 'no'}"
     )
     print(
         f"store built in {built:.1f} s; index loaded in {loaded * 1000:.0f} ms, "

@@ -364,3 +364,77 @@ def test_11_a_symptomatic_check_isolates_and_asks_for_a_sample(
     again = api.get("/api/v1/followups", params={"limit": 500}).json()
     mine = next(d for d in again["items"] if d["person"] == person)
     assert mine["kind"] == "isolation" and mine["done"]
+
+
+def _decide(station: Station, *args: str) -> tuple[int, dict[str, Any]]:
+    result = station.runner.invoke(
+        cli, ["--db", station.url, "--clock", NOON_DAY6, "decide", *args, "--json"]
+    )
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_12_exits_against_the_real_threat(station: Station) -> None:
+    """A resident with a foreign device, a performer led out by the visiting crew and an
+    unknown id are denied at noon of day 6, each naming its policy, exit code 3; with a
+    life-safety emergency at that exit the unknown id is let through, with an alert."""
+    policies = {p["kind"]: p for p in station.json("policy", "list")}
+    held = {h["person"] for h in station.json("order", "holds")}
+    people = station.json("people", "--limit", "2000")
+    people = people["items"] if isinstance(people, dict) else people
+    resident = next(p["id"] for p in people if p["role"] == "resident" and p["id"] not in held)
+    performer = next(p["id"] for p in people if p["role"] == "performer" and p["id"] not in held)
+    airlock = station.truth.airlocks[3]
+    code, foreign = _decide(station, resident, airlock, "out", "--credential", "foreign")
+    assert code == 3 and foreign["policy"] == policies["foreign_credential"]["id"]
+    assert "exit policy foreign-credential" in foreign["reason"]
+    code, escorted = _decide(station, performer, airlock, "out", "--companion",
+                             station.truth.commander)  # fmt: skip
+    assert code == 3 and escorted["policy"] == policies["escort"]["id"]
+    code, unknown = _decide(station, "perf-999", station.truth.airlocks[0], "out")
+    assert code == 3 and unknown["policy"] == policies["unknown_person"]["id"]
+    for written in (" PERF-004", "perf-004\u200b"):
+        assert _decide(station, written, "hall-a", "in")[1]["person"] == "perf-004"
+    alerts = station.json("alerts", "--limit", "50")
+    alerts = alerts["items"] if isinstance(alerts, dict) else alerts
+    assert any(a["kind"] == "exit_policy" and resident in a["message"] for a in alerts)
+    emergency = station.json(
+        "emergency", "declare", "fire", "--reason", "drill", "--place", station.truth.airlocks[0]
+    )
+    code, opened = _decide(station, "perf-999", station.truth.airlocks[0], "out")
+    assert code == 0 and opened["emergency"] == emergency["id"]
+    assert "would deny: exit policy unknown-person" in opened["reason"]
+    station.run("emergency", "end", str(emergency["id"]))
+
+
+def test_13_a_group_hold_on_every_performer_and_its_lift(station: Station) -> None:
+    people = station.json("people", "--role", "performer", "--limit", "2000")
+    performers = [p["id"] for p in (people["items"] if isinstance(people, dict) else people)]
+    order = station.json("order", "hold", "--role", "performer", "--reason", "all performers")
+    for who in performers[:40]:
+        for airlock in station.truth.airlocks[:2]:
+            code, got = _decide(station, who, airlock, "out")
+            assert code == 3 and got["allowed"] is False, got
+    station.run("order", "lift", str(order["id"]), "--reason", "over")
+    freed = [_decide(station, who, station.truth.airlocks[0], "out") for who in performers[:40]]
+    assert all(got["order"] != order["id"] for _code, got in freed)
+
+
+def test_14_arrivals_per_vessel_and_the_screening(station: Station, api: TestClient) -> None:
+    vessels = {v["vessel"]: v for v in station.json("arrivals")}
+    truth = station.truth
+    diplomatic, tourist = vessels["diplomatic shuttle"], vessels["tourist shuttle"]
+    assert diplomatic["roles"] == {"diplomat": len(truth.diplomats),
+                                   "scientist": len(truth.arrived_scientists)}  # fmt: skip
+    assert (len(truth.diplomats), len(truth.arrived_scientists)) == (20, 15)
+    assert diplomatic["arrived"] == 35
+    assert (tourist["expected"], tourist["arrived"], tourist["turned_back"]) == (30, 24, 6)
+    turned = {p["person"] for p in tourist["people"] if p["status"] == "turned_back"}
+    assert turned == set(truth.turned_back)
+    # test_8 suspended the Westworld session: screening flags the arriving tourists booked in.
+    station.run("arrivals", "--screen")
+    alerts = api.get("/api/v1/alerts", params={"limit": 100}).json()["items"]
+    assert any(
+        a["kind"] == "arrival_screening" and truth.westworld_session in a["message"]
+        and "suspended by moratorium" in a["message"]
+        for a in alerts
+    )  # fmt: skip

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         "feed's latest record when it lags the clock, and a presence that ended this little "
         "before then still counts.",
     )
+    decision_skew_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86_400,
+        description="A door decision asked for a time further than this from the station "
+        "clock is refused (a replayed or forged request).",
+    )
     retention_days: int | None = Field(
         default=None,
         ge=1,

@@ -391,3 +391,63 @@ def test_a_token_is_refused_at_the_doors_the_moment_it_expires(facility: Store, 
         assert statuses() == (401, 401)
         now[0] = expires - 1  # the clock set back: the token was never revoked
         assert statuses() == (200, 200)
+
+
+def test_exit_policies_and_a_group_hold_through_the_api_are_in_force_at_the_next_decision(
+    pair: tuple[TestClient, TestClient], web: TestClient, tokens: dict[UserRole, str]
+) -> None:
+    """Set through the web app, in force at the doors (lane and route alike) once the web app
+    answered; lifted the same way. Security may read policies but not set them."""
+    fast, slow = pair
+    door, lead = bearer(tokens[UserRole.DOOR]), bearer(tokens[UserRole.COMMAND])
+    guard = bearer(tokens[UserRole.SECURITY])
+    escorted = {"person": "p2", "door": "al-1", "companions": ["V1\u200b"]}
+    stranger = {"person": "nobody", "door": "al-1"}
+    for body in (escorted, stranger):
+        assert fast.post(DECIDE, json=body, headers=door).json()["allowed"] is True
+    refused = web.post(
+        "/api/v1/exit-policies", json={"kind": "unknown_person", "reason": "x"}, headers=guard
+    )
+    assert refused.status_code == 403
+    escort = web.post(
+        "/api/v1/exit-policies",
+        json={"kind": "escort", "reason": "no escorts", "companion_roles": ["visiting_crew"]},
+        headers=lead,
+    )
+    assert escort.status_code == 201, escort.text
+    unknown = web.post(
+        "/api/v1/exit-policies",
+        json={"kind": "unknown_person", "reason": "known ids", "action": "hold"},
+        headers=lead,
+    )
+    for body, policy in ((escorted, escort.json()), (stranger, unknown.json())):
+        got = fast.post(DECIDE, json=body, headers=door).json()
+        assert got["allowed"] is False and got["policy"] == policy["id"], got
+    slow.post("/api/v1/doors/sync", json={"versions": fast.get("/api/v1/doors/status").json()[
+        "versions"]})  # fmt: skip
+    _same(*(c.post(DECIDE, json=stranger, headers=door) for c in (fast, slow)))
+    listed = web.get("/api/v1/exit-policies", headers=guard)
+    assert {p["name"] for p in listed.json()} == {"escort", "unknown-person"}
+    lifted = web.post(
+        "/api/v1/exit-policies/unknown-person/lift", json={"reason": "drill"}, headers=lead
+    )
+    assert lifted.status_code == 200 and lifted.json()["status"] == "lifted"
+    assert fast.post(DECIDE, json=stranger, headers=door).json()["allowed"] is True
+    history = web.get("/api/v1/exit-policies/unknown-person/history", headers=guard).json()
+    assert [v["status"] for v in history] == ["lifted"]
+    hold = web.post(
+        "/api/v1/orders",
+        json={"kind": "egress_hold", "reason": "all police", "scope": {"affiliations": ["Police"]}},
+        headers=lead,
+    )
+    assert hold.status_code == 201, hold.text
+    police = {"person": "p3", "door": "al-1", "direction": "in"}
+    leaving = {**police, "direction": "out"}
+    assert fast.post(DECIDE, json=police, headers=door).json()["allowed"] is True  # in: not held
+    got = fast.post(DECIDE, json=leaving, headers=door).json()
+    assert got["allowed"] is False and got["order"] == hold.json()["id"], got
+    assert "egress hold on every Police" in got["reason"]
+    lift = web.post(f"/api/v1/orders/{hold.json()['id']}/lift", json={"reason": "x"}, headers=lead)
+    assert lift.status_code == 200
+    assert fast.post(DECIDE, json=leaving, headers=door).json()["allowed"] is True
+    assert fast.post(DECIDE, json=escorted, headers=door).json()["policy"] == escort.json()["id"]

@@ -49,6 +49,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/users"): {"name": "matrix-user", "role": "observer"},
     ("POST", "/api/v1/tokens"): {"name": "matrix"},
     ("POST", "/api/v1/contact-channels"): {"recipient": "role:command", "channel": "feed"},
+    ("POST", "/api/v1/exit-policies"): {"kind": "unknown_person", "reason": "matrix"},
+    ("POST", "/api/v1/profile"): {"settings": {"latent_s": "1d"}, "reason": "matrix"},
 }
 FILES = {
     ("POST", "/api/v1/imports"): {

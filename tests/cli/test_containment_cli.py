@@ -26,6 +26,14 @@ def ok(db: str, *args: str) -> object:
     return json.loads(out)
 
 
+def decide(db: str, at: str, *args: str, code: int = 0) -> dict[str, object]:
+    """``cordon decide`` at ``at`` with the station clock set to it; exit 0 allow, 3 deny."""
+    got, out, err = cordon(db, "--clock", at, "decide", *args, "--at", at, "--json")
+    answer = json.loads(out)
+    assert got == (0 if answer["allowed"] else 3) == code, err
+    return answer  # type: ignore[no-any-return]
+
+
 @pytest.fixture
 def venus(sqlite_url: str, tmp_path: Path) -> str:
     assert cordon(sqlite_url, "init")[0] == 0
@@ -51,21 +59,11 @@ def test_rules_missing_and_decide_from_the_command_line(venus: str) -> None:
     assert [c["person"] for c in egress["companions"]] == ["v2"]
     only = ok(venus, "missing", "--at", "2026-11-25T06:00:00Z", "--role", "crew", "--no-record")
     assert {m["role"] for m in only} == {"visiting_crew"}  # type: ignore[union-attr]
-    deny = ok(venus, "decide", "w1", "al-1", "out", "--at", "2026-11-25T06:00:00Z")
+    deny = decide(venus, "2026-11-25T06:00:00Z", "w1", "al-1", "out", code=3)
     assert deny == {**deny, "allowed": False, "door": "al-1"}  # type: ignore[dict-item]
     assert "under order" in deny["reason"]  # type: ignore[index]
-    let = ok(
-        venus,
-        "decide",
-        "w1",
-        "al-1",
-        "out",
-        "--at",
-        "2026-11-25T06:00:00Z",
-        "--override",
-        "dominic",
-        "--why",
-        "to surgery",
+    let = decide(
+        venus, "2026-11-25T06:00:00Z", "w1", "al-1", "out", "--override", "dominic", "--why", "x"
     )
     assert let["allowed"] is True and let["override_by"] == "dominic"  # type: ignore[index]
     kinds = {a["kind"] for a in ok(venus, "alerts", "--limit", "500")}  # type: ignore[union-attr]
@@ -90,9 +88,7 @@ def test_orders_moratorium_gatherings_and_emergency(venus: str) -> None:
     assert order["kind"] == "egress_hold" and order["expiry"] == "2026-11-25T08:00:00+00:00"  # type: ignore[index]
     held = ok(venus, "order", "holds", "--at", "2026-11-25T07:00:00Z")
     assert [h["person"] for h in held] == ["g1"]  # type: ignore[union-attr]
-    assert (
-        ok(venus, "decide", "g1", "dock", "out", "--at", "2026-11-25T07:00:00Z")["allowed"] is False
-    )  # type: ignore[index]
+    assert decide(venus, "2026-11-25T07:00:00Z", "g1", "dock", "out", code=3)["allowed"] is False
     lifted = ok(
         venus, "order", "lift", str(order["id"]), "--reason", "done", "--at", "2026-11-25T07:30:00Z"
     )  # type: ignore[index]
@@ -134,6 +130,52 @@ def test_orders_moratorium_gatherings_and_emergency(venus: str) -> None:
     )
     assert code == 0
     assert (
-        ok(venus, "decide", "w1", "al-2", "out", "--at", "2026-11-25T06:10:00Z")["emergency"]
+        decide(venus, "2026-11-25T06:10:00Z", "w1", "al-2", "out")["emergency"]
         == json.loads(out)["id"]
     )  # type: ignore[index]
+
+
+def test_exit_policies_and_group_holds_from_the_command_line(venus: str) -> None:
+    at = "2026-11-25T06:00:00Z"
+    assert decide(venus, at, "ghost", "al-1", "out")["reason"] == "no order binds"
+    foreign = ok(venus, "policy", "set", "foreign", "--reason", "station devices only",
+                 "--action", "hold", "--exempt-role", "crew")  # fmt: skip
+    assert foreign["name"] == "foreign-credential" and foreign["exempt_roles"] == ["visiting_crew"]
+    ok(venus, "policy", "set", "escort", "--reason", "no escorts", "--companion-role", "crew")
+    ok(venus, "policy", "set", "unknown", "--reason", "known ids only")
+    again = ok(venus, "policy", "set", "unknown", "--reason", "known ids, and call security",
+               "--action", "hold")  # fmt: skip
+    assert again["version"] == 2
+    denied = decide(venus, at, "w8", "al-1", "out", "--credential", "foreign", code=3)
+    assert denied["policy"] == foreign["id"] and "foreign credential" in denied["reason"]
+    escorted = decide(venus, at, "w8", "al-2", "out", "--companion", "V2", code=3)
+    assert "leaving with v2 (visiting crew)" in escorted["reason"]
+    unknown = decide(venus, at, "ghost", "al-1", "out", code=3)
+    assert unknown["policy"] == again["id"]
+    assert decide(venus, at, "v2", "al-1", "out", "--credential", "foreign")["allowed"] is True
+    code, out, _ = cordon(venus, "--clock", at, "decide", "ghost", "al-1", "out")
+    assert code == 3 and out.startswith("DENY ghost out al-1: exit policy unknown-person v2")
+    code, _, err = cordon(venus, "--clock", at, "decide", "ghost", "al-1", "out", "--at",
+                          "2026-11-25T05:50:00Z")  # fmt: skip
+    assert code == 3
+    code, _, err = cordon(venus, "decide", "w8", "al-1", "north")
+    assert code == 1 and "not one of" in err  # an error is 1, not a deny
+    history = ok(venus, "policy", "history", "unknown-person")
+    assert [(v["version"], v["status"]) for v in history] == [(1, "superseded"), (2, "active")]
+    assert ok(venus, "policy", "lift", "unknown-person", "--reason", "drill over")["status"] == (
+        "lifted"
+    )
+    assert decide(venus, at, "ghost", "al-1", "out")["allowed"] is True
+    assert len(ok(venus, "policy", "list")) == 2
+    assert len(ok(venus, "policy", "list", "--all")) == 4
+    held = ok(venus, "order", "hold", "--role", "performer", "--reason", "all", "--start", at)
+    assert held["person"] is None and held["scope"]["roles"] == ["performer"]
+    for who in ("w1", "w2", "w7"):
+        assert decide(venus, at, who, "dock", "out", code=3)["order"] == held["id"]
+    assert decide(venus, at, "w8", "dock", "out")["allowed"] is True
+    ok(venus, "order", "lift", str(held["id"]), "--reason", "cleared")
+    assert decide(venus, at, "w7", "dock", "out")["allowed"] is True
+    code, _, err = cordon(venus, "order", "hold", "--state", "sneezing", "--reason", "x")
+    assert code == 1 and "unknown case state sneezing" in err
+    code, _, err = cordon(venus, "order", "hold", "--reason", "nobody")
+    assert code == 1 and "name a person, or a group" in err

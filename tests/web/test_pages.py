@@ -162,3 +162,56 @@ def test_plotly_is_served_locally(client: TestClient) -> None:
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/javascript")
     assert len(answer.content) > 1_000_000
+
+
+def test_exit_policies_page_sets_lifts_and_shows_versions(
+    client: TestClient, facility: Store
+) -> None:
+    from cordon.store.models import ExitPolicyRow
+
+    csrf = sign_in(client, facility, UserRole.COMMAND)
+    page = client.get("/exit-policies")
+    assert page.status_code == 200 and "No exit policy is in force" in page.text
+    form = {"kind": "escort", "reason": "no escorts", "companion_roles": "crew", "csrf": csrf}
+    assert client.post("/exit-policies", data={**form, "csrf": "wrong"}).status_code == 403
+    assert client.post("/exit-policies", data=form, follow_redirects=False).status_code == 303
+    assert client.post("/exit-policies", data={**form, "action": "hold"}).status_code == 200
+    shown = client.get("/exit-policies").text
+    assert "escort v2" in shown and "with visiting_crew" in shown and "superseded" in shown
+    bad = client.post("/exit-policies", data={**form, "companion_roles": ""})
+    assert bad.status_code == 422 and "companions" in bad.text
+    lift = client.post("/exit-policies/escort/lift", data={"reason": "over", "csrf": csrf})
+    assert lift.status_code == 200 and "No exit policy is in force" in lift.text
+    with facility.session() as session:
+        assert session.scalar(select(func.count()).select_from(ExitPolicyRow)) == 2
+    held = client.post(
+        "/orders",
+        data={"kind": "egress_hold", "group": "role:performer", "reason": "all", "csrf": csrf},
+    )
+    assert held.status_code == 200 and "every performer" in held.text
+
+
+def test_security_reads_exit_policies_but_may_not_set_them(
+    client: TestClient, facility: Store
+) -> None:
+    csrf = sign_in(client, facility, UserRole.SECURITY)
+    page = client.get("/exit-policies")
+    assert page.status_code == 200 and 'id="policy-form"' not in page.text
+    refused = client.post(
+        "/exit-policies", data={"kind": "unknown_person", "reason": "x", "csrf": csrf}
+    )
+    assert refused.status_code == 403
+
+
+def test_the_profile_page_compares_then_applies(client: TestClient, facility: Store) -> None:
+    csrf = sign_in(client, facility, UserRole.COMMAND)
+    assert "transmission." in client.get("/profile").text
+    form = {"settings": "rules.quarantine_s=10d\nlatent_s=1d", "reason": "lab", "csrf": csrf}
+    compared = client.post("/profile", data=form)
+    assert compared.status_code == 200 and "Compared (nothing saved)" in compared.text
+    assert "864000" in compared.text
+    applied = client.post("/profile", data={**form, "apply": "yes"})
+    assert applied.status_code == 200 and "Applied" in applied.text
+    assert "lab" in client.get("/profile").text  # the version's reason
+    bad = client.post("/profile", data={**form, "settings": "rules.nothing=1"})
+    assert bad.status_code == 422 and "no such setting" in bad.text

@@ -1,10 +1,14 @@
-"""``cordon decide``, ``cordon emergency``, ``cordon moratorium`` and ``cordon gatherings``."""
+"""``cordon decide``, ``cordon emergency``, ``cordon moratorium`` and ``cordon gatherings``.
+
+``cordon decide`` exits 0 when the passage is allowed, 3 when it is denied and 1 on an error
+(a bad argument, an unknown store), so that a script can tell a deny from a failure."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from cordon.cli.context import Runtime, runtime
 from cordon.cli.orders import JSON, order_json, when
@@ -19,7 +23,10 @@ from cordon.services import access, emergencies, moratoria, orders
 from cordon.services.moratoria import GatheringView
 from cordon.times import format_time
 
-__all__ = ["register"]
+__all__ = ["DENIED", "register"]
+
+DENIED = 3
+"""``cordon decide``'s exit code for a deny (0: allowed; 1: an error)."""
 
 emergency_app = typer.Typer(help="Declare and end life-safety emergencies (exits fail open).")
 moratorium_app = typer.Typer(help="Suspend a route between groups, and the gatherings it covers.")
@@ -32,22 +39,30 @@ def decide(
     direction: Annotated[str, typer.Argument(help="in or out.")],
     at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
     credential: Annotated[str, typer.Option(help="badge, foreign, override, none.")] = "badge",
+    companion: Annotated[
+        list[str] | None, typer.Option(help="Who goes through with the person (repeatable).")
+    ] = None,
     override: Annotated[
         str | None, typer.Option(help="A guard's name: let a denied person through.")
     ] = None,
     why: Annotated[str | None, typer.Option(help="The guard's reason for the override.")] = None,
     as_json: JSON = False,
 ) -> None:
-    """Allow or deny one passage, with the reason; the decision and any alert are recorded."""
+    """Allow or deny one passage, with the reason; the decision and any alert are recorded.
+    Exit code 0: allowed, 3: denied, 1: an error. A time (--at) further than
+    CORDON_DECISION_SKEW_SECONDS (default 300) from the station clock is refused."""
     rt = runtime(ctx)
     with rt.session() as session:
         index = access.AccessIndex.from_store(session, actor=rt.actor)
+        index.max_skew = rt.settings.decision_skew_seconds
         decision = index.decide(
             person,
             door,
             choice(Direction, direction),
             when(rt, at),
             credential=choice(Credential, credential, CREDENTIAL_ALIASES),
+            companions=companion or (),
+            now=rt.now(),
         )
         if override is not None and not decision.allowed:
             decision = index.override(
@@ -66,13 +81,19 @@ def decide(
                 "credential": decision.credential.value,
                 "order": decision.order,
                 "emergency": decision.emergency,
+                "policy": decision.policy,
                 "override_by": decision.override_by,
                 "stale": decision.stale,
             }
         )
-        return
-    verdict = "[green]ALLOW[/]" if decision.allowed else "[bold red]DENY[/]"
-    console.print(f"{verdict} {person} {direction} {door}: {decision.reason}")
+    else:
+        verdict = "[green]ALLOW[/]" if decision.allowed else "[bold red]DENY[/]"
+        console.print(
+            f"{verdict} {escape(decision.person)} {direction} {escape(decision.door)}: "
+            f"{escape(decision.reason)}"
+        )
+    if not decision.allowed:
+        raise typer.Exit(DENIED)
 
 
 @emergency_app.command("declare")

@@ -113,6 +113,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Notifications and their delivery state (`cordon notifications retry ID`).",
     ),
     "notify": ("notifications", "How notifications reach people."),
+    "policy": (
+        "policies",
+        "Exit policies: deny (or hold and alert) foreign devices, escorts, unknown ids.",
+    ),
+    "profile": ("profile", "The pathogen profile: routes, periods and rules, versioned."),
+    "arrivals": (
+        "arrivals",
+        "Per vessel: expected, arrived, turned back, still aboard the vessel, departed (from the\n"
+        "berth passages).",
+    ),
+    "manifest": ("arrivals", "Vessel manifests: who a vessel brings, and when."),
 }
 """Every command: the module under cordon.cli that defines it, and its help line for the list.
 

@@ -10,6 +10,7 @@ from cordon.cli.context import Runtime, runtime
 from cordon.cli.output import console, emit_json, moment, table
 from cordon.domain.orders import Order, OrderKind, OrderStatus
 from cordon.domain.vocab import choice
+from cordon.errors import InvalidValue
 from cordon.services import access, orders
 from cordon.store.containment import OrderView
 from cordon.times import format_time, parse_duration
@@ -90,15 +91,31 @@ def issue(
 @order_app.command("hold")
 def hold(
     ctx: typer.Context,
-    person: Annotated[str, typer.Argument(help="Who may not leave.")],
     reason: Annotated[str, typer.Option(help="Why (recorded with the order).")],
+    person: Annotated[
+        str | None, typer.Argument(help="Who may not leave (or a group: --role, ...).")
+    ] = None,
+    role: Annotated[
+        list[str] | None, typer.Option(help="Everyone of this role (repeatable).")
+    ] = None,
+    affiliation: Annotated[
+        list[str] | None, typer.Option(help="Everyone of this affiliation (repeatable).")
+    ] = None,
+    state: Annotated[
+        list[str] | None,
+        typer.Option(help="Everyone whose case is confirmed, exposed, quarantined, ..."),
+    ] = None,
     start: Annotated[str | None, typer.Option(help="When it starts (default: now).")] = None,
     duration: Annotated[str | None, typer.Option("--for", help="How long, e.g. 7d.")] = None,
     as_json: JSON = False,
 ) -> None:
-    """Put an egress hold on a person: every exit refuses them at once."""
+    """Put an egress hold on a person, or on a whole group (`--role performer`, `--state
+    confirmed --state exposed`): every exit refuses them at once; `cordon order lift` ends it."""
     rt = runtime(ctx)
     begins = when(rt, start)
+    scope = orders.group_scope(role or (), affiliation or (), state or ())
+    if person is None and not scope.group:
+        raise InvalidValue("name a person, or a group with --role, --affiliation or --state")
     with rt.session() as session:
         order = orders.issue_order(
             session,
@@ -108,6 +125,7 @@ def hold(
             start=begins,
             expiry=_expiry(rt, begins, None, duration),
             reason=reason,
+            scope=scope if scope.group else None,
         )
     _print_one(rt, order, "issued", as_json)
 
@@ -237,6 +255,8 @@ def _print_one(rt: Runtime, order: Order, verb: str, as_json: bool) -> None:
         emit_json(order_json(order, rt))
         return
     who = f" on {order.person}" if order.person else ""
+    if order.person is None and order.scope.group:
+        who = f" on {order.scope.describe_group()}"
     console.print(f"{verb} {order.kind.value} order {order.id}{who}: {order.reason}")
 
 

@@ -27,6 +27,10 @@ class AlertKind(StrEnum):
     TASK_OVERDUE = "task_overdue"
     NOTIFICATION_FAILED = "notification_failed"
     """A message could not be delivered after every attempt (``cordon notifications``)."""
+    ARRIVAL_SCREENING = "arrival_screening"
+    """An arriving vessel's people against the orders, moratoria and gatherings in force."""
+    EXIT_POLICY = "exit_policy"
+    """An exit policy of action ``hold``: security is called to the door."""
 
 
 class Severity(StrEnum):

@@ -69,16 +69,36 @@ class Scope:
     counterpart_roles: frozenset[str] = field(default_factory=frozenset)
     """The other party; empty means anyone not in ``roles``."""
     gatherings: frozenset[str] = field(default_factory=frozenset)
+    affiliations: frozenset[str] = field(default_factory=frozenset)
+    """A group hold: everyone of these affiliations (and of ``roles``, ``states``)."""
+    states: frozenset[str] = field(default_factory=frozenset)
+    """A group hold: everyone whose case is in one of these states (clinical or containment,
+    e.g. confirmed, exposed, quarantined)."""
+
+    @property
+    def group(self) -> bool:
+        """Whether the scope names a group of people (a group hold) rather than places."""
+        return bool(self.roles or self.affiliations or self.states)
+
+    def describe_group(self) -> str:
+        """``every performer, every exposed`` style words for a group hold."""
+        parts = [*sorted(self.roles), *sorted(self.affiliations), *sorted(self.states)]
+        return ", ".join(f"every {p.replace('_', ' ')}" for p in parts)
 
     def to_json(self) -> dict[str, list[str]]:
         """A JSON-ready form with sorted lists, for the store and the API."""
-        return {
+        out = {
             "places": sorted(self.places),
             "routes": sorted(r.value for r in self.routes),
             "roles": sorted(self.roles),
             "counterpart_roles": sorted(self.counterpart_roles),
             "gatherings": sorted(self.gatherings),
         }
+        if self.affiliations:
+            out["affiliations"] = sorted(self.affiliations)
+        if self.states:
+            out["states"] = sorted(self.states)
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, list[str]] | None) -> Scope:
@@ -90,6 +110,8 @@ class Scope:
             roles=frozenset(data.get("roles", ())),
             counterpart_roles=frozenset(data.get("counterpart_roles", ())),
             gatherings=frozenset(data.get("gatherings", ())),
+            affiliations=frozenset(data.get("affiliations", ())),
+            states=frozenset(data.get("states", ())),
         )
 
 

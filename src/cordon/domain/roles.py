@@ -64,6 +64,8 @@ class Permission(StrEnum):
     """One's own notifications (to oneself, one's role, one's team) and their delivery state."""
     MANAGE_NOTIFICATIONS = "manage_notifications"
     """Everyone's notifications, contact channels, retrying a failed delivery."""
+    SET_EXIT_POLICY = "set_exit_policy"
+    """Set and lift the facility's exit policies (command only)."""
 
 
 P = Permission
@@ -131,6 +133,7 @@ WORDS: dict[Permission, str] = {
     P.WORK_TASKS: "work the teams' tasks",
     P.READ_NOTIFICATIONS: "see notifications",
     P.MANAGE_NOTIFICATIONS: "manage notifications and contact channels",
+    P.SET_EXIT_POLICY: "set exit policies",
 }
 """What each permission lets a person do, in the words a refusal uses."""
 

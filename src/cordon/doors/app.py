@@ -76,6 +76,7 @@ def create_doors_app(settings: Settings, *, store: Store | None = None) -> FastA
     """The doors' app on ``settings``'s store; the index loads at start."""
     config = service_settings(settings)
     doors = Doors(store or Store(config.database_url))
+    doors.index.max_skew = config.decision_skew_seconds
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -60,9 +60,14 @@ class DoorLane:
             except ValidationError:
                 pass
             else:
-                at = asked.at if asked.at is not None else self.now()
                 decision = doors.index.decide(
-                    asked.person, asked.door, asked.direction, at, credential=asked.credential
+                    asked.person,
+                    asked.door,
+                    asked.direction,
+                    asked.at if asked.at is not None else self.now(),
+                    credential=asked.credential,
+                    companions=asked.companions,
+                    now=self.now() if asked.at is not None else None,
                 )
                 doors.lane_answers += 1
                 await answer(send, decision_read(decision).model_dump_json().encode())

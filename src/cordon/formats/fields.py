@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from cordon.domain.ids import normalise_id
 from cordon.domain.vocab import normalise_word
 from cordon.errors import RowError
 from cordon.times import MAX_TIME, MIN_TIME
@@ -255,6 +256,25 @@ def _iso_seconds(values: pd.Series, zone: ZoneInfo) -> np.ndarray:
     return out
 
 
+def id_text(series: pd.Series) -> pd.Series:
+    """Values as ids, written by the directory's rule (``domain.ids.normalise_id``), each
+    distinct value normalised once."""
+    values = as_text(series)
+    distinct = pd.unique(values.to_numpy(dtype=object))
+    lookup = {v: normalise_id(v) for v in distinct}
+    if all(k == v for k, v in lookup.items()):
+        return values
+    return values.map(lookup)
+
+
+def ids(
+    frame: pd.DataFrame, name: str, problems: Problems, *, required: bool, max_len: int = 64
+) -> np.ndarray:
+    """Ids (``id_text``), checked as ``text`` checks text."""
+    normal = frame.assign(**{name: id_text(column(frame, name))})
+    return text(normal, name, problems, required=required, max_len=max_len)
+
+
 def refs(
     frame: pd.DataFrame,
     name: str,
@@ -265,7 +285,7 @@ def refs(
     required: bool = True,
 ) -> np.ndarray:
     """The store keys of the ids in a column; unknown ids are bad, empty optional ones MISSING."""
-    values = as_text(column(frame, name))
+    values = id_text(column(frame, name))
     empty = (values == "").to_numpy()
     known = pd.Index(list(ids.keys()), dtype=object)
     codes = known.get_indexer(pd.Index(values.to_numpy(dtype=object)))
@@ -289,7 +309,7 @@ def id_lists(
         if not cell:
             out.append([])
             continue
-        items = [item for item in _LIST_SEPARATORS.split(cell) if item]
+        items = [normalise_id(i) for i in _LIST_SEPARATORS.split(cell) if normalise_id(i)]
         missing = [item for item in items if item not in ids]
         if missing:
             unknown[row] = True

@@ -179,7 +179,7 @@ def _duplicates(frame: pd.DataFrame, problems: f.Problems, ids: np.ndarray) -> N
 
 
 def _people(frame: pd.DataFrame, p: f.Problems, refs: Refs) -> dict[str, Any]:
-    ids = f.text(frame, "id", p, required=True, max_len=64)
+    ids = f.ids(frame, "id", p, required=True)
     _duplicates(frame, p, ids)
     return {
         "id": ids,
@@ -191,9 +191,9 @@ def _people(frame: pd.DataFrame, p: f.Problems, refs: Refs) -> dict[str, Any]:
 
 
 def _places(frame: pd.DataFrame, p: f.Problems, refs: Refs) -> dict[str, Any]:
-    ids = f.text(frame, "id", p, required=True, max_len=64)
+    ids = f.ids(frame, "id", p, required=True)
     _duplicates(frame, p, ids)
-    parents = f.text(frame, "parent", p, required=False, max_len=64)
+    parents = f.ids(frame, "parent", p, required=False)
     known = set(refs.places) | {i for i in ids.tolist() if i is not None}
     unknown = np.array([q is not None and q not in known for q in parents.tolist()], dtype=bool)
     p.flag(unknown, "parent", "is not a known place id (in the store or this file)")
@@ -245,7 +245,7 @@ def _presence(frame: pd.DataFrame, p: f.Problems, refs: Refs) -> dict[str, Any]:
 
 def _passages(frame: pd.DataFrame, p: f.Problems, refs: Refs) -> dict[str, Any]:
     time, _ = f.times(frame, "time", p, refs.zone)
-    person = f.text(frame, "person", p, required=False, max_len=64)
+    person = f.ids(frame, "person", p, required=False)
     companions = f.id_lists(frame, "companions", p, refs.people, what="person")
     self_escort = np.array(
         [who in group for who, group in zip(person, companions, strict=True)], dtype=bool
@@ -301,7 +301,7 @@ def _lab(frame: pd.DataFrame, p: f.Problems, refs: Refs) -> dict[str, Any]:
 
 
 def _gatherings(frame: pd.DataFrame, p: f.Problems, refs: Refs) -> dict[str, Any]:
-    ids = f.text(frame, "id", p, required=True, max_len=64)
+    ids = f.ids(frame, "id", p, required=True)
     _duplicates(frame, p, ids)
     start, ok_start = f.times(frame, "start", p, refs.zone)
     end, ok_end = f.times(frame, "end", p, refs.zone)

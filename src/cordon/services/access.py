@@ -11,7 +11,7 @@ away the index keeps the last holds it knew (fail closed for held persons) and s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session, aliased
 from cordon.domain import moratoria as rules
 from cordon.domain.alerts import Alert, AlertKind, Severity
 from cordon.domain.cases import Clinical, Containment
+from cordon.domain.exit_policy import ExitPolicy, PolicyAction, PolicyKind
 from cordon.domain.gatherings import Gathering, GatheringStatus
+from cordon.domain.ids import normalise_id
 from cordon.domain.orders import MEDICAL_KINDS, Order, OrderKind, OrderStatus
 from cordon.domain.places import PlaceKind
 from cordon.domain.records import Credential, Direction
@@ -33,13 +35,14 @@ from cordon.domain.vocab import has_visible_text
 from cordon.errors import CordonError, InvalidValue
 from cordon.services.transaction import unit_of_work
 from cordon.store import containment as records
-from cordon.store import directory, gatherings
+from cordon.store import directory, exit_policies, gatherings
 from cordon.store.changes import Versions, newer, read_versions
 from cordon.store.containment import Emergency
 from cordon.store.models import CaseRow, PersonRow, PlaceRow
 from cordon.times import local_time
 
 __all__ = [
+    "MAX_SKEW",
     "AccessIndex",
     "Decision",
     "Hold",
@@ -47,6 +50,37 @@ __all__ = [
 ]
 
 _CONFINING = (OrderKind.QUARANTINE, OrderKind.ISOLATION)
+MAX_SKEW = 300
+"""Default bound (seconds) on how far a door's decision time may be from the station clock."""
+_NO_CREDENTIAL = (Credential.FOREIGN, Credential.NONE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Policy:
+    """An exit policy in force, as the door tests it."""
+
+    id: int
+    kind: PolicyKind
+    action: PolicyAction
+    label: str
+    places: frozenset[str]
+    exempt: frozenset[str]
+    companion_roles: frozenset[str]
+    companion_affiliations: frozenset[str]
+
+    @classmethod
+    def of(cls, p: ExitPolicy) -> _Policy:
+        assert p.id is not None
+        return cls(
+            p.id,
+            p.kind,
+            p.action,
+            p.label,
+            p.places,
+            p.exempt_roles,
+            p.companion_roles,
+            frozenset(a.casefold() for a in p.companion_affiliations),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +125,8 @@ class Decision:
     credential: Credential = Credential.BADGE
     order: int | None = None
     emergency: int | None = None
+    policy: int | None = None
+    """The exit policy that made (or, in an emergency, would have made) the answer."""
     override_by: str | None = None
     override_why: str | None = None
     stale: bool = False
@@ -116,8 +152,14 @@ class AccessIndex:
     homes: dict[str, str] = field(default_factory=dict)
     doors: dict[str, tuple[bool, frozenset[str]]] = field(default_factory=dict)
     """Place id -> (is an exit, itself and its ancestors)."""
+    affiliations: dict[str, str] = field(default_factory=dict)
+    """Person id -> affiliation, case-folded (escort policies and group holds match on it)."""
     moratoria: tuple[_Moratorium, ...] = ()
     emergencies: tuple[Emergency, ...] = ()
+    policies: tuple[_Policy, ...] = ()
+    """Exit policies in force, tested at exits on the way out."""
+    max_skew: int = MAX_SKEW
+    """Decisions asked for a time further than this from the station clock are refused."""
     loaded: bool = False
     stale: bool = False
     pending: list[dict[str, Any]] = field(default_factory=list)
@@ -185,6 +227,11 @@ class AccessIndex:
             )
         ).all()
         self.roles = {p: role for p, role, _, _ in people}
+        self.affiliations = {
+            p: a.casefold()
+            for p, a in session.execute(select(PersonRow.id, PersonRow.affiliation)).all()
+            if a is not None
+        }
         self.homes = {p: h for p, _, h, _ in people if h is not None}
         self.person_keys = {p: pk for p, _, _, pk in people}
         self.refresh(session)
@@ -219,10 +266,13 @@ class AccessIndex:
         )
         holds: dict[str, list[Hold]] = {}
         morats: list[Order] = []
+        groups: list[Order] = []
         for view in active:
             o = view.order
             if o.kind is OrderKind.MORATORIUM:
                 morats.append(o)
+            elif o.person is None and o.scope.group:
+                groups.append(o)
             elif o.person is not None and o.id is not None:
                 allowed = allowed_places(
                     o.kind, assigned.get(o.person), self.homes.get(o.person), beds
@@ -246,11 +296,39 @@ class AccessIndex:
                 f"{_kind_label(kind)} (case held since {local_time(since, named=True)}, no order)"
             )
             holds.setdefault(person, []).append(Hold(None, kind, since, None, allowed, label))
+        for o in groups:
+            for person in self._group_members(session, o):
+                until = f" until {local_time(o.expiry, named=True)}" if o.expiry is not None else ""
+                label = f"egress hold on {o.scope.describe_group()} (order {o.id}{until})"
+                holds.setdefault(person, []).append(
+                    Hold(o.id, OrderKind.EGRESS_HOLD, o.start, o.expiry, frozenset(), label)
+                )
+        policies = exit_policies.list_policies(session, active_only=True)
         all_gatherings = gatherings.list_gatherings(session) if morats else []
         emergencies = tuple(e for e in records.list_emergencies(session))
         self.holds = {p: tuple(sorted(h, key=lambda x: x.start)) for p, h in holds.items()}
         self.moratoria = tuple(self._moratorium(o, all_gatherings) for o in morats)
         self.emergencies = emergencies
+        self.policies = tuple(_Policy.of(p) for p in policies)
+
+    def _group_members(self, session: Session, order: Order) -> list[str]:
+        """Everyone a group hold binds: of its roles, affiliations or case states."""
+        scope = order.scope
+        affiliations = {a.casefold() for a in scope.affiliations}
+        members = {
+            p
+            for p, role in self.roles.items()
+            if role in scope.roles or self.affiliations.get(p) in affiliations
+        }
+        if scope.states:
+            for person, clinical, state in session.execute(
+                select(PersonRow.id, CaseRow.clinical, CaseRow.containment).join(
+                    CaseRow, CaseRow.person_pk == PersonRow.pk
+                )
+            ):
+                if clinical in scope.states or state in scope.states:
+                    members.add(person)
+        return sorted(members)
 
     def _moratorium(self, order: Order, found: Iterable[Gathering]) -> _Moratorium:
         ancestors = {p: lineage for p, (_, lineage) in self.doors.items()}
@@ -278,16 +356,31 @@ class AccessIndex:
         at: int,
         *,
         credential: Credential = Credential.BADGE,
+        companions: Sequence[str] = (),
+        now: int | None = None,
     ) -> Decision:
         """Allow or deny ``person`` through ``door`` at ``at``, with the reason; queues the log
-        entry and any alert (a deny at an exit; a held person at an exit with a foreign device)."""
+        entry and any alert (a deny at an exit; a held person at an exit with a foreign device).
+        Ids are read as the importers write them (``normalise_id``); with ``now`` (the station
+        clock), a time further than ``max_skew`` from it is refused; ``companions`` are who
+        goes through with the person (escort policies)."""
         if self._behind is not None:
             engine, self._behind = self._behind, None
             with Session(engine) as session:
                 self.catch_up(session)
+        if person not in self.roles:
+            person = normalise_id(person)
+        if door not in self.doors:
+            door = normalise_id(door)
         info = self.doors.get(door)
         if not self.loaded or info is None:
             why = "no hold list loaded: fail closed" if not self.loaded else f"unknown door {door}"
+            return self._log(Decision(False, why, person, door, direction, at, credential))
+        if now is not None and abs(at - now) > self.max_skew:
+            why = (
+                f"decision time {local_time(at, named=True)} is {abs(at - now)} s from the "
+                f"station clock (limit {self.max_skew} s): refused"
+            )
             return self._log(Decision(False, why, person, door, direction, at, credential))
         is_exit, lineage = info
         held: Hold | None = None
@@ -310,18 +403,38 @@ class AccessIndex:
                         credential,
                         order=hold.order,
                     )
+        policy: _Policy | None = None
+        if is_exit and direction is Direction.OUT and self.policies:
+            policy, cause = self._policy(person, lineage, credential, companions)
+            if policy is not None and verdict is None:
+                verdict = Decision(
+                    False,
+                    f"{policy.label}: {cause}",
+                    person,
+                    door,
+                    direction,
+                    at,
+                    credential,
+                    policy=policy.id,
+                )
         if is_exit:
             for e in self.emergencies:
                 if e.in_force(at) and (not e.places or lineage.intersection(e.places)):
+                    would = (
+                        f" (would deny: {verdict.reason})"
+                        if verdict and not verdict.allowed
+                        else ""
+                    )
                     verdict = Decision(
                         True,
-                        f"{e.kind} emergency {e.id}: exits fail open",
+                        f"{e.kind} emergency {e.id}: exits fail open{would}",
                         person,
                         door,
                         direction,
                         at,
                         credential,
                         emergency=e.id,
+                        policy=policy.id if policy is not None else None,
                     )
                     break
         if verdict is None and direction is Direction.IN:
@@ -341,7 +454,57 @@ class AccessIndex:
             verdict = Decision(True, "no order binds", person, door, direction, at, credential)
         if self.stale:
             verdict = replace(verdict, stale=True, reason=f"{verdict.reason} (last known holds)")
-        return self._log(verdict, is_exit=is_exit, held=held is not None)
+        logged = self._log(verdict, is_exit=is_exit, held=held is not None or policy is not None)
+        if policy is not None and policy.action is PolicyAction.HOLD:
+            self.alerts.append(
+                Alert(
+                    AlertKind.EXIT_POLICY,
+                    at,
+                    f"hold {person} at exit {door}: {policy.label}",
+                    Severity.CRITICAL,
+                    person if person in self.roles else None,
+                    door,
+                    _evidence(logged),
+                )
+            )
+        return logged
+
+    def _policy(
+        self,
+        person: str,
+        lineage: frozenset[str],
+        credential: Credential,
+        companions: Sequence[str],
+    ) -> tuple[_Policy | None, str]:
+        """The first exit policy in force that refuses this person leaving, if any, and why."""
+        role = self.roles.get(person)
+        for p in self.policies:
+            if (p.places and not (lineage & p.places)) or (role is not None and role in p.exempt):
+                continue
+            if p.kind is PolicyKind.UNKNOWN_PERSON:
+                if role is None:
+                    return p, "not in the directory"
+            elif p.kind is PolicyKind.FOREIGN_CREDENTIAL:
+                if credential in _NO_CREDENTIAL:
+                    return p, f"{credential.value} credential at an exit"
+            else:
+                for c in companions:
+                    escort = self._escort(c, p)
+                    if escort:
+                        return p, f"leaving with {escort}"
+        return None, ""
+
+    def _escort(self, companion: str, p: _Policy) -> str:
+        """``companion (their group)`` when they belong to the policy's group, else empty."""
+        if companion not in self.roles:
+            companion = normalise_id(companion)
+        role = self.roles.get(companion)
+        if role in p.companion_roles:
+            return f"{companion} ({role.replace('_', ' ')})"
+        affiliation = self.affiliations.get(companion)
+        if affiliation is not None and affiliation in p.companion_affiliations:
+            return f"{companion} ({affiliation})"
+        return ""
 
     def _moratorium_verdict(
         self,
@@ -493,6 +656,8 @@ def _evidence(d: Decision) -> tuple[str, ...]:
         out.append(f"order:{d.order}")
     if d.emergency is not None:
         out.append(f"emergency:{d.emergency}")
+    if d.policy is not None:
+        out.append(f"exit_policy:{d.policy}")
     return tuple(out)
 
 

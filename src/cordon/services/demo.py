@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from cordon.domain.exit_policy import PolicyAction, PolicyKind
 from cordon.domain.roles import Actor, Permission, require
 from cordon.formats.schemas import Kind
 from cordon.scenarios import venus
-from cordon.services import containment, followup, missing
+from cordon.services import arrivals, containment, exit_policies, followup, missing
 from cordon.services.admin import init_store
 from cordon.services.imports import ImportReport, import_file
 from cordon.services.profile_import import import_profile
@@ -87,6 +88,7 @@ def run_demo(
                     )
                 )
             report.profile_changed = import_profile(session, paths["profile"], actor=actor)
+            arrivals.import_manifest(session, paths["manifests"], actor=actor, zone=zone)
             report.cases_changed = stage_situation(session, scenario.truth, actor=actor)
     report.load_s = time.perf_counter() - began
     return report
@@ -115,4 +117,48 @@ def stage_situation(session: Session, truth: venus.Truth, *, actor: Actor) -> in
     for place, team in FOLLOWUP_TEAMS.items():
         if place in known:
             followup.set_team(session, actor=actor, place=place, team=team)
+    set_exit_policies(session, actor=actor, at=truth.data_end)
+    arrivals.screen_arrivals(session, actor=actor, now=truth.data_end)
     return len(report.orders)
+
+
+STATION_POLICIES: tuple[tuple[PolicyKind, PolicyAction, tuple[str, ...], str], ...] = (
+    (
+        PolicyKind.FOREIGN_CREDENTIAL,
+        PolicyAction.HOLD,
+        ("visiting_crew",),
+        "no device the station did not issue opens an exit for its people",
+    ),
+    (
+        PolicyKind.ESCORT,
+        PolicyAction.HOLD,
+        ("visiting_crew",),
+        "the visiting crew may not lead station people out",
+    ),
+    (PolicyKind.UNKNOWN_PERSON, PolicyAction.DENY, (), "nobody leaves under an unknown id"),
+)
+"""The station's standing exit policies in the demo (the chief of security's, day 6): the
+roles are the exempt ones, and for the escort policy the escorts' (exempt too)."""
+
+
+def set_exit_policies(session: Session, *, actor: Actor, at: int) -> int:
+    """Put the station's exit policies in force unless one of that kind already is; returns
+    how many it set."""
+    kinds = {p.kind for p in exit_policies.list_policies(session, actor=actor)}
+    added = 0
+    for kind, action, roles, reason in STATION_POLICIES:
+        if kind in kinds:
+            continue
+        escort = kind is PolicyKind.ESCORT
+        exit_policies.set_policy(
+            session,
+            actor=actor,
+            kind=kind,
+            action=action,
+            at=at,
+            reason=reason,
+            companion_roles=roles if escort else (),
+            exempt_roles=None if escort else roles,
+        )
+        added += 1
+    return added

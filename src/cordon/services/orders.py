@@ -16,11 +16,12 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from cordon.domain.alerts import Alert, AlertKind, Severity
-from cordon.domain.cases import Clinical, Containment, transition
+from cordon.domain.cases import STORED_CONTAINMENT, Clinical, Containment, transition
 from cordon.domain.orders import MEDICAL_KINDS, Order, OrderKind, OrderStatus, Scope
 from cordon.domain.roles import Actor, Permission, require
-from cordon.domain.vocab import require_text
+from cordon.domain.vocab import normalise_word, require_text
 from cordon.errors import InvalidValue, TransitionError
+from cordon.services.exit_policies import role_words
 from cordon.services.transaction import unit_of_work
 from cordon.store import cases, directory, listings
 from cordon.store import containment as records
@@ -159,7 +160,8 @@ def write_order(
     their case, and raise an ``order_issued`` alert naming the reason and evidence."""
     if expiry is not None and expiry <= start:
         raise InvalidValue(f"an order's expiry must come after its start ({expiry} <= {start})")
-    if kind in PERSONAL:
+    group = kind is OrderKind.EGRESS_HOLD and person is None and (scope or Scope()).group
+    if kind in PERSONAL and not group:
         if person is None:
             raise InvalidValue(f"a {kind.value} order names a person (give --person)")
         if person_pk is None:
@@ -207,7 +209,12 @@ def write_order(
                     person_pk=person_pk,
                 )
     if alert:
-        target = person or ", ".join(sorted((scope or Scope()).places)) or "everyone in scope"
+        target = (
+            person
+            or (scope or Scope()).describe_group()
+            or ", ".join(sorted((scope or Scope()).places))
+            or "everyone in scope"
+        )
         records.add_alert(
             session,
             Alert(
@@ -224,6 +231,24 @@ def write_order(
             actor=issuer,
         )
     return stored
+
+
+def group_scope(
+    roles: Sequence[str], affiliations: Sequence[str] = (), states: Sequence[str] = ()
+) -> Scope:
+    """The scope of a group hold from words a user typed (roles by alias, states checked)."""
+    known = {s.value for s in Clinical} | {s.value for s in STORED_CONTAINMENT} - {"free"}
+    words = [normalise_word(s) for s in states]
+    bad = [w for w in words if w not in known]
+    if bad:
+        raise InvalidValue(
+            f"unknown case state {', '.join(bad)} (one of: {', '.join(sorted(known))})"
+        )
+    return Scope(
+        roles=role_words(roles),
+        affiliations=frozenset(a.strip() for a in affiliations if a.strip()),
+        states=frozenset(words),
+    )
 
 
 def issue_order(
@@ -245,8 +270,13 @@ def issue_order(
     reason = require_text(reason, "an order's reason")
     if kind is OrderKind.MORATORIUM and person is not None:
         raise InvalidValue("a moratorium applies to a scope, not to one person")
-    if kind is not OrderKind.MORATORIUM and person is None:
+    group = kind is OrderKind.EGRESS_HOLD and scope is not None and scope.group
+    if kind is not OrderKind.MORATORIUM and person is None and not group:
         raise InvalidValue(f"a {kind.value} order needs a person")
+    if group and person is not None:
+        raise InvalidValue("a hold names a person or a group (--role, ...), not both")
+    if group and scope is not None and scope.states:
+        require(actor, Permission.READ_CLINICAL)  # a group by case state names clinical facts
     with unit_of_work(session):
         order = write_order(
             session,

@@ -23,7 +23,14 @@ CHANNEL = "cordon_changes"
 
 TOPICS: Mapping[str, tuple[str, ...]] = {
     "directory": ("person", "place"),
-    "holds": ("containment_order", "case_state", "emergency", "gathering", "gathering_participant"),
+    "holds": (
+        "containment_order",
+        "case_state",
+        "emergency",
+        "gathering",
+        "gathering_participant",
+        "exit_policy",
+    ),
     "tokens": ("app_user", "api_token"),
     "evidence": ("exposure", "lab_result", "pathogen_profile"),
     "outbox": ("outbox",),

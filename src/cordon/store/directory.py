@@ -10,6 +10,7 @@ import numpy as np
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from cordon.domain.ids import normalise_id
 from cordon.domain.people import Person, Role
 from cordon.domain.places import Place, PlaceKind
 from cordon.errors import NotFound
@@ -204,7 +205,8 @@ def get_person(session: Session, person_id: str) -> tuple[int, Person]:
     found = session.execute(
         select(PersonRow, home.id)
         .outerjoin(home, PersonRow.home_pk == home.pk)
-        .where(PersonRow.id == person_id)
+        .where(PersonRow.id.in_({person_id, normalise_id(person_id)}))
+        .order_by((PersonRow.id == person_id).desc())
     ).first()
     if found is None:
         raise NotFound(f"no person with id {person_id!r}")
@@ -273,7 +275,8 @@ def get_place(session: Session, place_id: str) -> tuple[int, Place]:
     found = session.execute(
         select(PlaceRow, parent.id)
         .outerjoin(parent, PlaceRow.parent_pk == parent.pk)
-        .where(PlaceRow.id == place_id)
+        .where(PlaceRow.id.in_({place_id, normalise_id(place_id)}))
+        .order_by((PlaceRow.id == place_id).desc())
     ).first()
     if found is None:
         raise NotFound(f"no place with id {place_id!r}")

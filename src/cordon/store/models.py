@@ -345,6 +345,46 @@ class EmergencyRow(Base):
     ended_by: Mapped[str | None] = mapped_column(String(200))
 
 
+class ExitPolicyRow(Base):
+    """One version of an exit policy (``domain.exit_policy``): a new version supersedes the
+    one in force; lifting ends it."""
+
+    __tablename__ = "exit_policy"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[int] = mapped_column(BigInteger)
+    closed_at: Mapped[int | None] = mapped_column(BigInteger)
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    close_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ManifestRow(Base):
+    """A vessel's manifest: when it is expected (its people in ``manifest_entry``)."""
+
+    __tablename__ = "manifest"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vessel: Mapped[str] = mapped_column(String(200), unique=True)
+    expected_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ManifestEntryRow(Base):
+    """One person on a manifest, with the role and affiliation the vessel declares."""
+
+    __tablename__ = "manifest_entry"
+    manifest_pk: Mapped[int] = mapped_column(ForeignKey("manifest.pk"), primary_key=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("person.pk"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    affiliation: Mapped[str | None] = mapped_column(String(200))
+
+
 class ChangeVersionRow(Base):
     """One topic of the change signal and its version, bumped by database triggers
     (``store.changes``)."""

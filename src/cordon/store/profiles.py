@@ -41,8 +41,16 @@ def _profile(row: ProfileRow) -> PathogenProfile:
     )
 
 
-def save_profile(session: Session, profile: PathogenProfile, *, actor: str, activate: bool) -> None:
-    """Create or replace the profile of this name, optionally making it the active one."""
+def save_profile(
+    session: Session,
+    profile: PathogenProfile,
+    *,
+    actor: str,
+    activate: bool,
+    reason: str | None = None,
+) -> None:
+    """Create or replace the profile of this name, optionally making it the active one; the
+    audit row (with ``reason``) is the version's record."""
     row = session.scalar(select(ProfileRow).where(ProfileRow.name == profile.name))
     before = profile_record(_profile(row)) if row is not None else None
     record = profile_record(profile)
@@ -66,7 +74,7 @@ def save_profile(session: Session, profile: PathogenProfile, *, actor: str, acti
         entity="pathogen_profile",
         entity_id=profile.name,
         before=before,
-        after={**record, "active": row.active},
+        after={**record, "active": row.active, **({"reason": reason} if reason else {})},
     )
 
 

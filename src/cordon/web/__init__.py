@@ -41,7 +41,13 @@ def swagger_assets() -> Path:
 
 def mount(app: FastAPI) -> None:
     """Add the dashboard to the app, and make errors on its pages render as pages."""
-    from cordon.web import analyses, containment_pages, followup_pages, notification_pages
+    from cordon.web import (
+        analyses,
+        containment_pages,
+        followup_pages,
+        notification_pages,
+        policy_pages,
+    )
     from cordon.web.pages import LoginRequired, optional_actor, render, router
     from cordon.web.templating import templates
 
@@ -50,6 +56,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(containment_pages.router)
     app.include_router(followup_pages.router)
     app.include_router(notification_pages.router)
+    app.include_router(policy_pages.router)
     bundle = plotly_bundle()
 
     @app.get("/static/plotly.min.js", include_in_schema=False)

@@ -36,6 +36,8 @@ NAV: list[NavEntry] = [
     NavEntry("Missing", "/missing", (P.READ_LOCATIONS, P.READ_ORDERS)),
     NavEntry("People", "/people", (P.READ_PEOPLE,)),
     NavEntry("Orders", "/orders", (P.READ_ORDERS,)),
+    NavEntry("Exits", "/exit-policies", (P.READ_ORDERS,)),
+    NavEntry("Arrivals", "/arrivals", (P.READ_LOCATIONS,)),
     NavEntry("Moratoria", "/moratoria", (P.READ_ORDERS,)),
     NavEntry("Gatherings", "/gatherings", (P.READ_ORDERS,)),
     NavEntry("Follow-up", "/followups", (P.FOLLOW_UP, P.READ_CLINICAL)),
@@ -45,6 +47,7 @@ NAV: list[NavEntry] = [
     NavEntry("Roster", "/plans/roster", (P.PLAN_ROSTER, P.READ_PEOPLE)),
     NavEntry("Alerts", "/alerts", (P.READ_ALERTS,), badge="open_alerts"),
     NavEntry("Notifications", "/notifications", (P.READ_NOTIFICATIONS,)),
+    NavEntry("Profile", "/profile", (P.READ_AGGREGATES,)),
     NavEntry("Audit", "/audit", (P.READ_AUDIT,)),
 ]
 """Every page in the top bar, in order."""

@@ -517,15 +517,30 @@ def issue_order(
     reason: Annotated[str, Form(min_length=1, max_length=2000)],
     person: Annotated[str, Form(max_length=64)] = "",
     places: Annotated[str, Form(max_length=2000)] = "",
+    group: Annotated[str, Form(max_length=2000)] = "",
     expiry: Annotated[str, Form(max_length=40)] = "",
     back: Annotated[str, Form(max_length=200)] = "/orders",
 ) -> Response:
-    """Issue an order from the orders page or a person's page; when it is refused, the orders
-    page again with the reason above the form and what was typed kept in it."""
+    """Issue an order from the orders page or a person's page; a hold with no person and a
+    group (``role:performer, state:exposed, affiliation:...``) holds that whole group. When it
+    is refused, the orders page again with the reason above the form and what was typed kept."""
     actor, expected = _page_actor(request, session)
     _check_csrf(expected, csrf)
     start = cfg.now()
     try:
+        axes: dict[str, list[str]] = {"role": [], "affiliation": [], "state": []}
+        for item in (w.strip() for w in group.split(",") if w.strip()):
+            axis, _, value = item.partition(":")
+            if axis.strip() not in axes or not value.strip():
+                raise InvalidValue(f"group item {item!r}: write role:X, affiliation:X or state:X")
+            axes[axis.strip()].append(value.strip())
+        until = parse_expiry(expiry, start, cfg.zone) if expiry.strip() else None
+        if kind is OrderKind.EGRESS_HOLD and not person.strip() and group.strip():
+            orders.issue_order(
+                session, actor=actor, kind=kind, reason=reason, start=start, expiry=until,
+                scope=orders.group_scope(axes["role"], axes["affiliation"], axes["state"]),
+            )  # fmt: skip
+            return _redirect("/orders")
         orders.issue_order(
             session,
             actor=actor,
@@ -533,12 +548,12 @@ def issue_order(
             reason=reason,
             start=start,
             person=person.strip() or None,
-            expiry=parse_expiry(expiry, start, cfg.zone) if expiry.strip() else None,
+            expiry=until,
             scope=Scope(places=frozenset(p.strip() for p in places.split(",") if p.strip())),
         )
     except (InvalidValue, TransitionError, NotFound) as exc:
-        typed = {"kind": kind.value, "person": person, "places": places, "expiry": expiry,
-                 "reason": reason}  # fmt: skip
+        typed = {"kind": kind.value, "person": person, "places": places, "group": group,
+                 "expiry": expiry, "reason": reason}  # fmt: skip
         return orders_page(request, session, cfg, form=typed, form_error=str(exc), status_code=422)
     return _redirect(back if back.startswith("/") and not back.startswith("//") else "/orders")
 

@@ -11,7 +11,7 @@ from cordon.api.settings import ServiceSettings
 from cordon.domain.roles import Actor, UserRole
 from cordon.errors import CordonError
 from cordon.runtime.jobs import Jobs
-from cordon.services import containment, followup, missing, tasks
+from cordon.services import arrivals, containment, followup, missing, tasks
 from cordon.services import notify as notifications
 from cordon.services.transaction import unit_of_work
 from cordon.store.db import Store
@@ -89,3 +89,10 @@ def every_minute(store: Store, settings: ServiceSettings, jobs: Jobs) -> None:
         notify(store, settings)
     except CordonError as exc:
         log.warning("notifications skipped: %s", exc)
+    try:
+        with store.session() as session:
+            raised = arrivals.screen_arrivals(session, actor=WORKER, now=settings.now())
+        if raised:
+            log.info("arrivals screening: %d alert(s)", len(raised))
+    except CordonError as exc:
+        log.warning("arrivals screening skipped: %s", exc)

@@ -31,6 +31,9 @@ class DecideCreate(BaseModel):
     direction: Direction = Direction.OUT
     at: int | None = Field(default=None, ge=0, le=10**11, description="Default: now.")
     credential: Credential = Credential.BADGE
+    companions: list[Id] = Field(
+        default_factory=list, max_length=16, description="Who goes through with the person."
+    )
 
 
 class OverrideCreate(DecideCreate):
@@ -51,6 +54,7 @@ class DecisionRead(BaseModel):
     credential: Credential
     order: int | None
     emergency: int | None
+    policy: int | None = Field(default=None, description="The exit policy behind the answer.")
     override_by: str | None
     stale: bool = Field(description="Made from the last holds known while the store is away.")
 
@@ -110,6 +114,7 @@ def decision_read(d: Decision) -> DecisionRead:
         credential=d.credential,
         order=d.order,
         emergency=d.emergency,
+        policy=d.policy,
         override_by=d.override_by,
         stale=d.stale,
     )
@@ -127,9 +132,19 @@ async def decide(
     answered from memory (no database, no thread hop on this path). Denies at exits raise an
     alert."""
     require(actor, Permission.DECIDE_ACCESS)
-    at = body.at if body.at is not None else cfg.now()
-    return decision_read(
-        service.index.decide(body.person, body.door, body.direction, at, credential=body.credential)
+    return decision_read(_decide(service, body, cfg.now()))
+
+
+def _decide(service: Doors, body: DecideCreate, now: int) -> Decision:
+    """The index's answer; a time given by the door is checked against the station clock."""
+    return service.index.decide(
+        body.person,
+        body.door,
+        body.direction,
+        body.at if body.at is not None else now,
+        credential=body.credential,
+        companions=body.companions,
+        now=now if body.at is not None else None,
     )
 
 
@@ -143,8 +158,5 @@ def override(
 ) -> DecisionRead:
     """A guard overrides a deny on the spot; recorded with who and why, and alerted."""
     require(actor, Permission.OVERRIDE_ACCESS)
-    at = body.at if body.at is not None else cfg.now()
-    denied = service.index.decide(
-        body.person, body.door, body.direction, at, credential=body.credential
-    )
+    denied = _decide(service, body, cfg.now())
     return decision_read(service.index.override(denied, guard=actor, why=body.why))

@@ -32,6 +32,12 @@ class ScopeSchema(BaseModel):
     gatherings: list[Annotated[str, Field(max_length=64)]] = Field(
         default_factory=list, max_length=500
     )
+    affiliations: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=50, description="A group hold: these affiliations."
+    )
+    states: list[Annotated[str, Field(max_length=32)]] = Field(
+        default_factory=list, max_length=10, description="A group hold: these case states."
+    )
 
 
 class OrderRead(BaseModel):
@@ -126,8 +132,12 @@ def issue_order(
     body: OrderCreate, session: SessionDep, actor: ActorDep, cfg: SettingsDep
 ) -> OrderRead:
     """Issue an order; quarantine and isolation need medical rights, holds security's, a
-    moratorium command's. Raises an ``order_issued`` alert."""
+    moratorium command's. A hold with no person and a scope of roles, affiliations or case
+    states holds that whole group at every exit. Raises an ``order_issued`` alert."""
     scope = body.scope
+    group = body.kind is OrderKind.EGRESS_HOLD and body.person is None
+    if group:
+        held = orders.group_scope(scope.roles, scope.affiliations, scope.states)
     order = orders.issue_order(
         session,
         actor=actor,
@@ -136,7 +146,9 @@ def issue_order(
         person=body.person,
         start=body.start if body.start is not None else cfg.now(),
         expiry=body.expiry,
-        scope=Scope(
+        scope=held
+        if group
+        else Scope(
             places=frozenset(scope.places),
             routes=frozenset(scope.routes),
             roles=frozenset(scope.roles),

@@ -236,7 +236,31 @@ def write_files(scenario: Scenario, folder: Path) -> dict[str, Path]:
     profile = folder / "profile.json"
     profile.write_text(json.dumps(profile_record(scenario.profile), indent=2) + "\n")
     paths["profile"] = profile
+    manifests = folder / "manifests.csv"
+    manifests.write_text(manifest_csv(scenario))
+    paths["manifests"] = manifests
     return paths
+
+
+SHUTTLES = (
+    ("diplomatic shuttle", 7.5, ("diplomats", "arrived_scientists")),
+    ("tourist shuttle", 10.0, ("tourists",)),
+)
+"""The day-6 vessels: name, expected hour of day 6, who they bring (fields of the truth)."""
+
+
+def manifest_csv(scenario: Scenario) -> str:
+    """The vessels' manifests (``vessel, expected, person, role, affiliation``): who each
+    shuttle of day 6 brings, as its purser declares them."""
+    truth, people = scenario.truth, scenario.people.set_index("id")
+    lines = ["vessel,expected,person,role,affiliation"]
+    for vessel, hour, groups in SHUTTLES:
+        expected = _iso(np.array([truth.day1 + 5 * DAY + int(hour * 3600)]))[0]
+        for group in groups:
+            for person in getattr(truth, group):
+                row = people.loc[person]
+                lines.append(f"{vessel},{expected},{person},{row['role']},{row['affiliation']}")
+    return "\n".join(lines) + "\n"
 
 
 def _iso(epoch: np.ndarray) -> np.ndarray:
