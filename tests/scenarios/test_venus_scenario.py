@@ -186,7 +186,8 @@ def test_same_seed_same_records_other_seed_other_story() -> None:
 
 def test_files_are_canonical(scenario: venus.Scenario, tmp_path: Path) -> None:
     paths = venus.write_files(scenario, tmp_path)
-    assert set(paths) == {*venus.FILES, "profile"}
+    assert set(paths) == {*venus.FILES, "profile", "manifests"}
+    assert paths["manifests"].read_text().splitlines()[0].startswith("vessel,")
     header = paths["passages"].read_text().splitlines()[0]
     assert header == "person,place,time,direction,credential,companions,camera"
     assert paths["presence"].read_text().splitlines()[1].count("Z") == 2

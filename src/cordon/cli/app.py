@@ -64,7 +64,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "decide": (
         "access",
-        "Allow or deny one passage, with the reason; the decision and any alert are recorded.",
+        "Allow or deny one passage, with the reason; the decision and any alert are recorded.\n"
+        "Exit code 0: allowed, 3: denied, 1: an error. A time (--at) further than\n"
+        "CORDON_DECISION_SKEW_SECONDS (default 300) from the station clock is refused.",
     ),
     "gatherings": (
         "access",

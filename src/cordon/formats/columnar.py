@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from cordon.domain.ids import normalise_id
 from cordon.formats.tables import Format
 from cordon.times import MAX_TIME, MIN_TIME
 
@@ -176,6 +177,8 @@ def _codes(
         )
     ):
         return None, None  # padded or empty ids: the validating reader strips and flags them
+    if check and any(v != normalise_id(v) for v in dictionary.to_pylist()):
+        return None, None  # ids not in the directory's form (case, NFKC): the validating reader
     order = pc.array_sort_indices(dictionary).to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order), dtype=np.int64)

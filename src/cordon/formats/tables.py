@@ -130,6 +130,8 @@ def _read_csv(path: Path) -> RawTable:
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
     names = [n.strip() for n in next(csv.reader([header.rstrip("\r\n")], delimiter=delimiter))]
     if path.stat().st_size <= len(header.encode("utf-8")) + 3:
+        import pandas as pd
+
         return RawTable(frame=pd.DataFrame(columns=names), lines=np.zeros(0, dtype=np.int64))
     broken: list[RowError] = []
 

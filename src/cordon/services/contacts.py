@@ -499,7 +499,7 @@ def _read(
     frame = raw.frame
 
     def ids(columns: Sequence[str]) -> np.ndarray:
-        values = [f.as_text(f.column(frame, c)).to_numpy(dtype=object) for c in columns]
+        values = [f.id_text(f.column(frame, c)).to_numpy(dtype=object) for c in columns]
         found = np.unique(np.concatenate(values)) if values and len(frame) else np.zeros(0)
         return np.array([v for v in found.tolist() if v != ""], dtype=object)
 
