@@ -210,6 +210,8 @@ class Service:
             **os.environ,
             "CORDON_DATABASE_URL": self.database_url,
             "CORDON_COOKIE_SECURE": "false",
+            # the loads replay recorded days (door times around T0), far from the wall clock
+            "CORDON_DECISION_SKEW_SECONDS": str(10**9),
             **self.env,
         }
         command = [
