@@ -7,6 +7,7 @@ gets its own schema. Where the server is unreachable the PostgreSQL tests skip, 
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -58,9 +59,21 @@ def pg_urls(pg_available: None) -> Iterator[Callable[[], str]]:
     try:
         yield make
     finally:
+        from cordon.worker.tasks import close_runtimes
+
+        for schema in made:  # the queues of the stores on these schemas hold connections
+            for url in [u for (u, _q) in list(_runtime_keys()) if schema in u]:
+                close_runtimes(url)
+        gc.collect()  # connections of finished threads (huey's LISTEN ones) close with them
         with psycopg.connect(PG_BASE, autocommit=True) as connection:
             for schema in made:
                 connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _runtime_keys() -> list[tuple[str, str | None]]:
+    from cordon.worker import tasks
+
+    return list(tasks._runtimes)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ CLI queue them, the worker runs them."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from cordon.runtime.jobs import Jobs
 from cordon.runtime.queue import make_queue
 from cordon.store.db import Store
 
-__all__ = ["Runtime", "runtime_for"]
+__all__ = ["Runtime", "close_runtimes", "runtime_for"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,19 @@ def runtime_for(store: Store, settings: ServiceSettings) -> Runtime:
             store, settings, huey, holder["jobs"], holder["apply_rules"], holder["notify"]
         )
     return _runtimes[key]
+
+
+def close_runtimes(store_url: str | None = None) -> int:
+    """Close the queue connections of this process's runtimes (of one store, or all) and forget
+    them; how many were closed. For a process that opens many stores (the tests): a runtime
+    keeps its queue's database connection for as long as the process lives."""
+    closed = 0
+    for key in [k for k in _runtimes if store_url is None or k[0] == store_url]:
+        runtime = _runtimes.pop(key)
+        with contextlib.suppress(Exception):
+            runtime.huey.storage.close()
+        closed += 1
+    return closed
 
 
 def _register(
