@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -85,11 +86,9 @@ def mount(app: FastAPI) -> None:
     def error_page(request: Request, status: int, message: str) -> Response:
         """The error as a page in the dashboard's frame (with its navigation when signed in)."""
         actor, csrf = None, None
-        try:
-            with app.state.store.session() as session:
-                actor, csrf = optional_actor(request, session)
-        except CordonError:
-            pass  # the store is away: the page without navigation
+        # the store away: the page without navigation
+        with contextlib.suppress(CordonError), app.state.store.session() as session:
+            actor, csrf = optional_actor(request, session)
         return render(
             request,
             "error.html",
